@@ -1,0 +1,45 @@
+# Headroom — the two commands a fresh machine needs are `make plan` (the main
+# job: the offline plan of the staging stack) and `make test` (every test).
+SHELL := /usr/bin/env bash
+GO    ?= go
+STACK ?= staging
+
+.PHONY: plan test lint vet fmt-check unit pulumi policy-pack bench fuzz golden pg-start pg-stop
+
+## plan: offline plan of $(STACK) (resources, capacity report, policy verdicts); no cloud needed
+plan:
+	$(GO) run ./cmd/headroom plan --stack $(STACK)
+
+## test: everything CI runs (lint, unit, mock-run goldens, policy pack under the real CLI, probe vs a real PostgreSQL)
+test:
+	bash scripts/test.sh
+
+lint: fmt-check vet
+
+fmt-check:
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null; git ls-files --others --exclude-standard '*.go' 2>/dev/null))"; \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+## pulumi: build the pinned Pulumi CLI into .bin/ when none is on PATH
+pulumi:
+	bash scripts/install-pulumi.sh
+
+## policy-pack: build the policy pack as a binary for `pulumi preview --policy-pack <binary>`
+policy-pack:
+	$(GO) build -o policies/bin/headroom-policies ./policies
+
+## golden: regenerate golden files (mock-run inventories and reports)
+golden:
+	$(GO) test ./tests/... ./cmd/... -update
+
+## bench: capacity model and plan benchmarks
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./infra/capacity/... ./cmd/...
+
+## fuzz: short fuzz runs of every parser (FUZZTIME=30s per target by default)
+FUZZTIME ?= 30s
+fuzz:
+	bash scripts/fuzz.sh $(FUZZTIME)

@@ -1,0 +1,180 @@
+// Package capacity is Headroom's capacity model: a catalog of the Google Cloud
+// limits the Cloud Run → VPC egress → Cloud SQL path depends on, a topology
+// that describes one stack in those terms, analyses that judge it, and a
+// deterministic cold-start storm simulator.
+//
+// It is pure Go: it imports nothing of Pulumi and nothing else of Headroom, so
+// the Pulumi program, the policy pack, the offline plan and the probe all reach
+// the same verdict from the same code.
+package capacity
+
+// Environment selects how strict the analyses are.
+type Environment string
+
+const (
+	EnvStaging    Environment = "staging"
+	EnvProduction Environment = "production"
+)
+
+// EgressKind is how a region's Cloud Run services reach the VPC.
+type EgressKind string
+
+const (
+	// EgressConnector is a Serverless VPC Access connector.
+	EgressConnector EgressKind = "connector"
+	// EgressDirect is Cloud Run Direct VPC egress into a subnet.
+	EgressDirect EgressKind = "direct"
+	// EgressNone means the workload has no VPC egress at all.
+	EgressNone EgressKind = "none"
+)
+
+// ConnectionMethod is how a workload reaches its database.
+type ConnectionMethod string
+
+const (
+	// MethodPrivateIP connects straight to the instance's private IP.
+	MethodPrivateIP ConnectionMethod = "private-ip"
+	// MethodBuiltin is Cloud Run's built-in Cloud SQL connection (the
+	// /cloudsql unix socket), capped at 100 connections per instance.
+	MethodBuiltin ConnectionMethod = "builtin"
+	// MethodConnector is the Auth Proxy sidecar or a Cloud SQL language
+	// connector: no per-instance cap, but Admin API connect quota per start.
+	MethodConnector ConnectionMethod = "connector"
+)
+
+// Topology is one stack described in the model's terms. It is built from a
+// stack's resource graph (policy pack, offline plan) or by hand (tests).
+type Topology struct {
+	// Stack is a display name; it has no effect on any analysis.
+	Stack       string
+	Environment Environment
+	Databases   []Database
+	Egress      []Egress
+	Workloads   []Workload
+	Targets     Targets
+	Assumptions Assumptions
+}
+
+// Database is one Cloud SQL for PostgreSQL instance: a primary or a replica.
+type Database struct {
+	// Name is the Cloud SQL instance name.
+	Name   string
+	Region string
+	// Tier is the machine tier, e.g. "db-custom-4-16384".
+	Tier string
+	// Edition is "ENTERPRISE" or "ENTERPRISE_PLUS"; empty means ENTERPRISE.
+	Edition string
+	// Availability is "ZONAL" or "REGIONAL" (HA).
+	Availability string
+	// MaxConnections is the explicit max_connections flag; 0 means unset,
+	// in which case the tier's memory-derived default applies.
+	MaxConnections int
+	// ReplicaOf names the primary this instance replicates; empty for a primary.
+	ReplicaOf string
+}
+
+// Egress is the VPC egress path of one region.
+type Egress struct {
+	Region string
+	Kind   EgressKind
+	// Name of the connector, or of the Direct VPC egress subnet.
+	Name string
+	// Connector sizing (Kind == EgressConnector).
+	MachineType  string
+	MinInstances int
+	MaxInstances int
+	IPCIDRRange  string
+	// SubnetCIDR is the Direct VPC egress subnet range (Kind == EgressDirect),
+	// or the connector's subnet when it uses one instead of IPCIDRRange.
+	SubnetCIDR string
+}
+
+// Workload is one Cloud Run service in one region.
+type Workload struct {
+	// Name is the Cloud Run service name (unique per region).
+	Name string
+	// Group is the logical workload the service belongs to (one per config
+	// entry, possibly deployed to several regions); defaults to Name.
+	Group  string
+	Region string
+	// Egress is the kind of VPC egress the service uses; EgressName names
+	// the connector or subnet (matches Egress.Name in the same region).
+	Egress     EgressKind
+	EgressName string
+	// Method is how the service reaches Database.
+	Method ConnectionMethod
+	// Database is the Cloud SQL instance name this service connects to.
+	Database string
+
+	MinInstances int
+	// MaxInstances is max_instance_count; 0 means unset (Cloud Run's
+	// default of 100 applies).
+	MaxInstances int
+	Concurrency  int
+	// EgressMbpsPerInstance is the expected VPC egress of one instance.
+	EgressMbpsPerInstance float64
+
+	// Pool contract of the application (the DB_* env vars).
+	PoolSize              int
+	MaxOverflow           int
+	StartupConnections    int
+	ConnectTimeoutSeconds float64
+
+	StartupProbe Probe
+}
+
+// Probe is a Cloud Run startup probe.
+type Probe struct {
+	InitialDelaySeconds int
+	PeriodSeconds       int
+	TimeoutSeconds      int
+	FailureThreshold    int
+}
+
+// Targets are the success criteria a stack must meet. Zero values take the
+// defaults in DefaultTargets.
+type Targets struct {
+	// StartupSuccessRate is the minimum simulated cold-start success (0–1).
+	StartupSuccessRate float64
+	// ConnectP99Seconds is the maximum p99 connection establishment time.
+	ConnectP99Seconds float64
+	// ConnectionUtilization is the share of usable slots demand may use (0–1).
+	ConnectionUtilization float64
+}
+
+// Assumptions are the numbers the model cannot read from the resource
+// graph. Defaults come from DefaultAssumptions; a stack, the policy-pack
+// config or a calibration run (headroom calibrate) overrides them. Zero
+// values take the defaults.
+type Assumptions struct {
+	// ConnectorScaleOutSeconds is how long a Serverless VPC Access connector
+	// takes to add an instance. Default 30 s, the incident's upper bound
+	// (Google publishes no number: gcp-capacity.md §3 "Scale-out latency").
+	ConnectorScaleOutSeconds float64
+	// DirectEgressStartupSeconds is the connection-establishment delay of a
+	// new Direct VPC egress instance (Google: "a minute or more" possible,
+	// gcp-capacity.md §4).
+	DirectEgressStartupSeconds float64
+	// AcceptRatePerSecond is how many new connections per second a database
+	// instance completes (backend fork + auth + TLS).
+	AcceptRatePerSecond float64
+	// HandshakeSeconds is the latency of one successful connection
+	// establishment with no queueing.
+	HandshakeSeconds float64
+	// RetryInitialSeconds, RetryMaxSeconds and RetryMultiplier describe the
+	// application's exponential backoff after a refused attempt.
+	RetryInitialSeconds float64
+	RetryMaxSeconds     float64
+	RetryMultiplier     float64
+	// ReservedConnections is max_connections minus what applications can
+	// use: superuser_reserved_connections (3) plus Cloud SQL's own sessions
+	// (≈2, measured, secondary: gcp-capacity.md §1.1). Default 5.
+	ReservedConnections int
+	// AdminSlackConnections are kept free for migrations and operators.
+	AdminSlackConnections int
+	// RampSeconds spreads instance starts over this window (0 = all at once,
+	// the worst case: rollout, regional failover, scale from zero).
+	RampSeconds float64
+	// Seed makes the simulation reproducible.
+	Seed int64
+}

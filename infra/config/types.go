@@ -1,0 +1,151 @@
+// Package config is the typed configuration of one Headroom stack: what the
+// Pulumi program reads under the `headroom:` namespace, and what offline tools
+// read from a stack file (stacks/Pulumi.<stack>.yaml). Both paths go through
+// the same decoder and validation.
+package config
+
+// Stack is the whole configuration of one stack. YAML/JSON key names are the
+// documented config keys (README "Config reference"); keep them stable.
+type Stack struct {
+	// Name is the stack name (e.g. "staging"); taken from the file name or
+	// the Pulumi context, not from a config key.
+	Name string `yaml:"-" json:"-"`
+	// Project is gcp:project.
+	Project string `yaml:"-" json:"-"`
+
+	Environment string     `yaml:"environment" json:"environment"` // staging | production
+	Network     Network    `yaml:"network" json:"network"`
+	Database    Database   `yaml:"database" json:"database"`
+	Workloads   []Workload `yaml:"workloads" json:"workloads"`
+	Targets     Targets    `yaml:"targets" json:"targets"`
+	// Assumptions override the capacity model's defaults (optional).
+	Assumptions Assumptions `yaml:"assumptions" json:"assumptions"`
+}
+
+// Network is headroom:network.
+type Network struct {
+	Name                      string            `yaml:"name" json:"name"`
+	PrivateServiceAccessRange string            `yaml:"privateServiceAccessRange" json:"privateServiceAccessRange"`
+	Regions                   map[string]Region `yaml:"regions" json:"regions"`
+}
+
+// Region is headroom:network.regions.<region>.
+type Region struct {
+	Subnet    string     `yaml:"subnet" json:"subnet"`
+	Egress    string     `yaml:"egress" json:"egress"` // connector | direct
+	Connector *Connector `yaml:"connector,omitempty" json:"connector,omitempty"`
+	Direct    *Direct    `yaml:"direct,omitempty" json:"direct,omitempty"`
+}
+
+// Connector is a Serverless VPC Access connector.
+type Connector struct {
+	Name         string `yaml:"name" json:"name"`
+	IPCIDRRange  string `yaml:"ipCidrRange" json:"ipCidrRange"`
+	MachineType  string `yaml:"machineType" json:"machineType"`
+	MinInstances int    `yaml:"minInstances" json:"minInstances"`
+	MaxInstances int    `yaml:"maxInstances" json:"maxInstances"`
+}
+
+// Direct is a Direct VPC egress subnet.
+type Direct struct {
+	Subnet string `yaml:"subnet" json:"subnet"`
+}
+
+// Database is headroom:database, the Cloud SQL for PostgreSQL primary.
+type Database struct {
+	Name               string            `yaml:"name" json:"name"`
+	Version            string            `yaml:"version" json:"version"`
+	Edition            string            `yaml:"edition" json:"edition"`
+	Tier               string            `yaml:"tier" json:"tier"`
+	Region             string            `yaml:"region" json:"region"`
+	Availability       string            `yaml:"availability" json:"availability"` // ZONAL | REGIONAL
+	MaxConnections     int               `yaml:"maxConnections" json:"maxConnections"`
+	DiskSizeGb         int               `yaml:"diskSizeGb" json:"diskSizeGb"`
+	DeletionProtection *bool             `yaml:"deletionProtection,omitempty" json:"deletionProtection,omitempty"`
+	Backups            Backups           `yaml:"backups" json:"backups"`
+	MaintenanceWindow  MaintenanceWindow `yaml:"maintenanceWindow" json:"maintenanceWindow"`
+	Replicas           []Replica         `yaml:"replicas" json:"replicas"`
+}
+
+// Backups is headroom:database.backups.
+type Backups struct {
+	Enabled             bool `yaml:"enabled" json:"enabled"`
+	PointInTimeRecovery bool `yaml:"pointInTimeRecovery" json:"pointInTimeRecovery"`
+	RetainedBackups     int  `yaml:"retainedBackups" json:"retainedBackups"`
+	LogRetentionDays    int  `yaml:"logRetentionDays" json:"logRetentionDays"`
+}
+
+// MaintenanceWindow is headroom:database.maintenanceWindow (day 1–7, Monday=1; hour 0–23 UTC).
+type MaintenanceWindow struct {
+	Day  int `yaml:"day" json:"day"`
+	Hour int `yaml:"hour" json:"hour"`
+}
+
+// Replica is one cross-region read replica.
+type Replica struct {
+	Name           string `yaml:"name" json:"name"`
+	Region         string `yaml:"region" json:"region"`
+	Tier           string `yaml:"tier" json:"tier"`
+	MaxConnections int    `yaml:"maxConnections" json:"maxConnections"`
+	Availability   string `yaml:"availability" json:"availability"`
+}
+
+// Workload is one entry of headroom:workloads: a Cloud Run service deployed
+// to each of its regions.
+type Workload struct {
+	Name                  string       `yaml:"name" json:"name"`
+	Image                 string       `yaml:"image" json:"image"`
+	IgnoreImageChanges    bool         `yaml:"ignoreImageChanges" json:"ignoreImageChanges"`
+	Regions               []string     `yaml:"regions" json:"regions"`
+	MinInstances          int          `yaml:"minInstances" json:"minInstances"`
+	MaxInstances          int          `yaml:"maxInstances" json:"maxInstances"`
+	Concurrency           int          `yaml:"concurrency" json:"concurrency"`
+	CPU                   string       `yaml:"cpu" json:"cpu"`
+	Memory                string       `yaml:"memory" json:"memory"`
+	EgressMbpsPerInstance float64      `yaml:"egressMbpsPerInstance" json:"egressMbpsPerInstance"`
+	DB                    WorkloadDB   `yaml:"db" json:"db"`
+	StartupProbe          StartupProbe `yaml:"startupProbe" json:"startupProbe"`
+}
+
+// WorkloadDB is the database contract of a workload (exported as DB_* env vars).
+type WorkloadDB struct {
+	// Target is "primary" or the name of a replica.
+	Target                string  `yaml:"target" json:"target"`
+	Database              string  `yaml:"database" json:"database"` // database name (DB_NAME)
+	PoolSize              int     `yaml:"poolSize" json:"poolSize"`
+	MaxOverflow           int     `yaml:"maxOverflow" json:"maxOverflow"`
+	StartupConnections    int     `yaml:"startupConnections" json:"startupConnections"`
+	ConnectTimeoutSeconds float64 `yaml:"connectTimeoutSeconds" json:"connectTimeoutSeconds"`
+}
+
+// StartupProbe is a Cloud Run startup probe.
+type StartupProbe struct {
+	InitialDelaySeconds int    `yaml:"initialDelaySeconds" json:"initialDelaySeconds"`
+	PeriodSeconds       int    `yaml:"periodSeconds" json:"periodSeconds"`
+	TimeoutSeconds      int    `yaml:"timeoutSeconds" json:"timeoutSeconds"`
+	FailureThreshold    int    `yaml:"failureThreshold" json:"failureThreshold"`
+	Path                string `yaml:"path" json:"path"` // HTTP path; empty = TCP probe
+}
+
+// Targets is headroom:targets, the post-mortem's success criteria.
+type Targets struct {
+	StartupSuccessRate    float64 `yaml:"startupSuccessRate" json:"startupSuccessRate"`
+	ConnectP99Seconds     float64 `yaml:"connectP99Seconds" json:"connectP99Seconds"`
+	ConnectionUtilization float64 `yaml:"connectionUtilization" json:"connectionUtilization"`
+}
+
+// Assumptions is headroom:assumptions: overrides of the capacity model's
+// assumptions (see infra/capacity.Assumptions); zero = model default.
+type Assumptions struct {
+	ConnectorScaleOutSeconds   float64 `yaml:"connectorScaleOutSeconds" json:"connectorScaleOutSeconds"`
+	DirectEgressStartupSeconds float64 `yaml:"directEgressStartupSeconds" json:"directEgressStartupSeconds"`
+	AcceptRatePerSecond        float64 `yaml:"acceptRatePerSecond" json:"acceptRatePerSecond"`
+	HandshakeSeconds           float64 `yaml:"handshakeSeconds" json:"handshakeSeconds"`
+	RetryInitialSeconds        float64 `yaml:"retryInitialSeconds" json:"retryInitialSeconds"`
+	RetryMaxSeconds            float64 `yaml:"retryMaxSeconds" json:"retryMaxSeconds"`
+	RetryMultiplier            float64 `yaml:"retryMultiplier" json:"retryMultiplier"`
+	ReservedConnections        int     `yaml:"reservedConnections" json:"reservedConnections"`
+	AdminSlackConnections      int     `yaml:"adminSlackConnections" json:"adminSlackConnections"`
+	RampSeconds                float64 `yaml:"rampSeconds" json:"rampSeconds"`
+	Seed                       int64   `yaml:"seed" json:"seed"`
+}
