@@ -7,23 +7,39 @@ package capacity
 type Severity string
 
 const (
-	SeverityOK   Severity = "ok"
+	// SeverityOK: the check passes.
+	SeverityOK Severity = "ok"
+	// SeverityWarn: a risk or a judgement call; does not block a deploy.
 	SeverityWarn Severity = "warn"
+	// SeverityFail: the stack cannot carry its load; blocks a deploy.
 	SeverityFail Severity = "fail"
 )
 
 // Check names. They match the policy names of the policy pack that reports
 // them, so a finding and a violation can be correlated.
 const (
-	CheckConnectionBudget   = "connection-budget"
-	CheckReplicaParity      = "replica-capacity-parity"
-	CheckColdStartSuccess   = "cold-start-success"
-	CheckTimeoutBudget      = "timeout-budget"
-	CheckEgressHeadroom     = "egress-headroom"
-	CheckDirectEgressIPs    = "direct-egress-ip-capacity"
-	CheckAdminAPIQuota      = "admin-api-connect-quota"
-	CheckBuiltinConnCap     = "builtin-connection-cap"
-	CheckMultiRegion        = "multi-region-redundancy"
+	// CheckConnectionBudget: Σ max instances × (pool + overflow) + slack
+	// against (max_connections − reserved) × utilization, per database.
+	CheckConnectionBudget = "connection-budget"
+	// CheckReplicaParity: a promoted replica carries its primary's demand.
+	CheckReplicaParity = "replica-capacity-parity"
+	// CheckColdStartSuccess: the simulated cold-start storm meets the targets.
+	CheckColdStartSuccess = "cold-start-success"
+	// CheckTimeoutBudget: the worst-case connect path fits the app's connect
+	// timeout and the startup probe window.
+	CheckTimeoutBudget = "timeout-budget"
+	// CheckEgressHeadroom: the region's egress carries the cold start
+	// without connector scale-out on the critical path.
+	CheckEgressHeadroom = "egress-headroom"
+	// CheckDirectEgressIPs: a Direct VPC egress subnet has enough IPs.
+	CheckDirectEgressIPs = "direct-egress-ip-capacity"
+	// CheckAdminAPIQuota: a cold start's Admin API connect calls fit the quota.
+	CheckAdminAPIQuota = "admin-api-connect-quota"
+	// CheckBuiltinConnCap: the built-in Cloud SQL connection's 100 per instance.
+	CheckBuiltinConnCap = "builtin-connection-cap"
+	// CheckMultiRegion: production is redundant across regions.
+	CheckMultiRegion = "multi-region-redundancy"
+	// CheckTopologyConsistent: the inputs are valid and link up.
 	CheckTopologyConsistent = "topology"
 )
 
@@ -34,7 +50,7 @@ type Finding struct {
 	// Subject is what the finding is about: a database instance, a region,
 	// or a workload (service) name.
 	Subject  string
-	Severity Severity
+	Severity Severity // warn or fail (OK verdicts are not listed)
 	// Message says what is wrong and what to change, with numbers, e.g.
 	// "raise max_connections to ≥ 412 or lower netra-backend maxInstances to ≤ 14".
 	Message string
@@ -42,27 +58,27 @@ type Finding struct {
 
 // Report is every analysis of one topology.
 type Report struct {
-	Budgets    []ConnectionBudget
-	Failover   []FailoverBudget
-	Egress     []EgressHeadroom
-	DirectIPs  []DirectIPCapacity
-	Timeouts   []TimeoutBudget
-	AdminAPI   []AdminAPIBurst
-	Simulation SimResult
+	Budgets    []ConnectionBudget // one per database instance
+	Failover   []FailoverBudget   // one per replica
+	Egress     []EgressHeadroom   // one per connector or Direct VPC egress
+	DirectIPs  []DirectIPCapacity // one per Direct VPC egress subnet
+	Timeouts   []TimeoutBudget    // one per workload
+	AdminAPI   []AdminAPIBurst    // one per region
+	Simulation SimResult          // the cold-start storm with default options
 	// Findings lists every non-OK verdict, sorted by check then subject.
 	Findings []Finding
 }
 
 // ConnectionBudget is the demand on one database instance.
 type ConnectionBudget struct {
-	Database string
-	Region   string
+	Database string // Cloud SQL instance name
+	Region   string // its region
 	// MaxConnections in force (explicit flag or the tier default).
 	MaxConnections int
 	// MaxConnectionsExplicit is false when the tier default applies.
 	MaxConnectionsExplicit bool
-	Reserved               int
-	AdminSlack             int
+	Reserved               int // superuser + Cloud SQL connections (assumption)
+	AdminSlack             int // kept for migrations and operators
 	// Usable = MaxConnections − Reserved.
 	Usable int
 	// Allowed = floor(Usable × utilization target).
@@ -73,14 +89,33 @@ type ConnectionBudget struct {
 	Utilization float64 // Demand / Usable
 	// Contributors lists each workload's share of Demand.
 	Contributors []BudgetContributor
-	Severity     Severity
+	Severity     Severity // fail when Demand > Allowed
+	// RequiredMaxConnections is the smallest max_connections that fits
+	// Demand at the utilization target (Reserved + ⌈Demand ÷ target⌉).
+	RequiredMaxConnections int
+	// MaxInstancesRemedies says, per workload group, the largest per-region
+	// maxInstances that fits when only that group changes.
+	MaxInstancesRemedies []InstanceRemedy
+}
+
+// InstanceRemedy is one way to fit a connection budget by lowering one
+// workload group's maxInstances (per region) while the rest stays.
+type InstanceRemedy struct {
+	Group   string // workload group (Workload.Group)
+	Regions int    // regions the group is deployed to on this database
+	// MaxInstances is the largest per-region value that fits; Feasible is
+	// false when even 0 instances would not fit (the others alone overflow).
+	MaxInstances int
+	Feasible     bool
 }
 
 // BudgetContributor is one workload's share of a database's demand.
 type BudgetContributor struct {
-	Workload     string
-	Region       string
-	MaxInstances int
+	Workload string // Cloud Run service name
+	Region   string // its region
+	// Group is the workload's logical group (Workload.Group or its name).
+	Group        string
+	MaxInstances int // max instances (100 when unset)
 	PerInstance  int // pool + overflow
 	Connections  int // MaxInstances × PerInstance
 }
@@ -88,18 +123,18 @@ type BudgetContributor struct {
 // FailoverBudget asks whether a replica, once promoted, can carry what its
 // primary carries.
 type FailoverBudget struct {
-	Primary        string
-	Replica        string
-	PrimaryDemand  int
-	ReplicaAllowed int
-	Severity       Severity
+	Primary        string   // primary instance name
+	Replica        string   // replica instance name
+	PrimaryDemand  int      // what the promoted replica must carry (primary demand + its own)
+	ReplicaAllowed int      // the replica's Allowed
+	Severity       Severity // fail when the replica cannot carry it or is smaller
 }
 
 // EgressHeadroom is one region's egress demand against its capacity.
 type EgressHeadroom struct {
-	Region string
-	Kind   EgressKind
-	Name   string
+	Region string     // GCP region
+	Kind   EgressKind // connector or direct
+	Name   string     // connector or subnet name
 	// DemandMbps at full scale (Σ maxInstances × egress per instance).
 	DemandMbps float64
 	// ColdStartMbps is the demand when every workload is at min instances
@@ -115,44 +150,65 @@ type EgressHeadroom struct {
 	// happens while instances are starting.
 	ScaleOutsNeeded        int
 	ScaleOutOnCriticalPath bool
-	Severity               Severity
+	Severity               Severity // fail when scale-out ≥ 10 s sits on the critical path or max size is short
+	// MachineType, MinInstances and MaxInstances are the connector's
+	// effective sizing (defaults applied).
+	MachineType  string
+	MinInstances int
+	MaxInstances int
+	// ScaleOutSeconds is the delay the scale-out puts on the critical path:
+	// min(ScaleOutsNeeded, max − min) × ConnectorScaleOutSeconds.
+	ScaleOutSeconds float64
+	// Saturated is true when ColdStartMbps exceeds CapacityMaxMbps.
+	Saturated bool
 }
 
 // DirectIPCapacity is a Direct VPC egress subnet's IP budget.
 type DirectIPCapacity struct {
-	Region       string
-	Subnet       string
-	PrefixLength int
-	UsableIPs    int
+	Region       string // GCP region
+	Subnet       string // subnet CIDR
+	PrefixLength int    // e.g. 26 for a /26
+	UsableIPs    int    // size − 4 reserved (inference)
 	// NeededIPs = 2 × Σ maxInstances on the subnet + one 16-address block.
 	NeededIPs int
-	Severity  Severity
+	Severity  Severity // fail when short of IPs or smaller than /26
 }
 
 // TimeoutBudget is one workload's worst-case connect path.
 type TimeoutBudget struct {
-	Workload string
-	Region   string
+	Workload string // Cloud Run service name
+	Region   string // its region
 	// Components of the worst case, in seconds.
 	EgressDelaySeconds float64 // connector scale-out or Direct VPC egress start
 	QueueSeconds       float64 // waiting for a free slot / accept capacity
-	HandshakeSeconds   float64
-	WorstCaseSeconds   float64
+	HandshakeSeconds   float64 // one uncontended connection
+	WorstCaseSeconds   float64 // egress + queue + handshake
 	// ConnectTimeoutSeconds is the app's timeout; ProbeWindowSeconds is
 	// initialDelay + period × failureThreshold of the startup probe.
 	ConnectTimeoutSeconds float64
 	ProbeWindowSeconds    float64
-	Severity              Severity
+	Severity              Severity // fail when the worst case exceeds the budget
+	// BudgetSeconds = min(connect timeout, probe window): the time an
+	// instance really has.
+	BudgetSeconds float64
+	// SlotsExhausted is true when the cold start's startup connections on
+	// the target database exceed its usable slots (queueing is unbounded);
+	// EgressSaturated when the connector cannot carry the cold start even
+	// at its maximum size.
+	SlotsExhausted  bool
+	EgressSaturated bool
+	// Cause names the dominant component(s) of the worst case.
+	Cause string
 }
 
 // AdminAPIBurst is the Cloud SQL Admin API connect-call burst of a full
 // cold start in one region, against the per-minute quota.
 type AdminAPIBurst struct {
-	Region      string
-	Calls       int
-	QuotaPerMin int
-	Severity    Severity
-	Applicable  bool // false when no workload uses MethodConnector/MethodBuiltin
+	Region      string   // GCP region
+	Calls       int      // 2 × instances using the built-in connection or a connector
+	QuotaPerMin int      // 1,000 (gcp-capacity.md §2.7)
+	Severity    Severity // fail above the quota, warn above 80 %
+	Applicable  bool     // false when no workload uses MethodConnector/MethodBuiltin
 }
 
 // SimOptions tunes one simulation run. Zero values take defaults.
@@ -165,8 +221,8 @@ type SimOptions struct {
 
 // SimResult is the outcome of a cold-start storm simulation.
 type SimResult struct {
-	Instances int
-	Attempts  int
+	Instances int // instances started by the storm
+	Attempts  int // connection attempts, retries included
 	// SuccessRate is the share of instances whose startup connections were
 	// all established within their connect timeout and probe window.
 	SuccessRate float64
@@ -178,27 +234,89 @@ type SimResult struct {
 	ConnectP50Seconds float64
 	ConnectP95Seconds float64
 	ConnectP99Seconds float64
-	PeakSlotsUsed     int
+	PeakSlotsUsed     int // most slots in use at once, all databases
 	// PerDatabase and PerWorkload break the result down.
 	PerWorkload []WorkloadSim
+	PerDatabase []DatabaseSim
+	PerRegion   []RegionSim // one per connector
+	// Failures attributes every failed instance to one cause.
+	Failures FailureCauses
+	// Refused counts attempts refused because every usable slot was taken
+	// ("sorry, too many clients already").
+	Refused int
+	// Skipped says why the storm was not simulated (empty when it was).
+	Skipped string
+	// Seed and HorizonSeconds are the values the run used.
+	Seed           int64
+	HorizonSeconds float64
 	// Series is the number of ready instances over time.
 	Series []SeriesPoint
 }
 
+// FailureCauses counts failed instances by what they were waiting for
+// when their connect budget ran out.
+type FailureCauses struct {
+	// EgressWait: still queued behind the connector (scale-out).
+	EgressWait int
+	// SlotExhaustion: at least one startup connection was refused because
+	// the database had no usable slot left.
+	SlotExhaustion int
+	// AcceptQueue: never refused, but the database's accept rate did not
+	// get to all its connections in time.
+	AcceptQueue int
+	// AdminQuota: waiting for Cloud SQL Admin API connect quota.
+	AdminQuota int
+	// BuiltinCap: more startup connections than the built-in Cloud SQL
+	// connection allows per instance.
+	BuiltinCap int
+	// NoDatabase: the workload targets a database the topology lacks.
+	NoDatabase int
+	// Horizon: unresolved when the simulation horizon ended.
+	Horizon int
+}
+
+// DatabaseSim is one database's share of a simulation.
+type DatabaseSim struct {
+	Database  string // Cloud SQL instance name
+	Usable    int    // max_connections − reserved
+	PeakSlots int    // most slots in use at once
+	Attempts  int    // attempts it served, retries included
+	Refused   int    // attempts refused for lack of a slot
+}
+
+// RegionSim is one region's connector behaviour in a simulation.
+type RegionSim struct {
+	Region string // GCP region
+	Egress string // connector name
+	// ConnectorInstancesStart and ConnectorInstancesEnd are the
+	// connector's size before and after the storm (it never scales in).
+	ConnectorInstancesStart int
+	ConnectorInstancesEnd   int
+	ScaleOuts               int // instances added during the storm
+	// MaxEgressWaitSeconds is the longest any instance waited for the
+	// connector to carry it.
+	MaxEgressWaitSeconds float64
+	// DelayedInstances waited for connector capacity at all.
+	DelayedInstances int
+}
+
 // WorkloadSim is one workload's share of a simulation.
 type WorkloadSim struct {
-	Workload    string
-	Region      string
-	Instances   int
-	Ready       int
-	SuccessRate float64
+	Workload    string  // Cloud Run service name
+	Region      string  // its region
+	Instances   int     // instances started
+	Ready       int     // instances ready in time
+	SuccessRate float64 // Ready ÷ Instances
+	// Failed instances and the p95 time to ready of the ready ones.
+	Failed                int
+	TimeToReadyP95Seconds float64
 }
 
 // SeriesPoint is one sample of the ready-instances curve.
 type SeriesPoint struct {
-	Seconds float64
-	Ready   int
-	Failed  int
+	Seconds float64 // time since the storm began
+	Ready   int     // instances ready so far
+	Failed  int     // instances failed so far
 	// SlotsInUse on all databases at this time.
 	SlotsInUse int
 }

@@ -12,7 +12,9 @@ package capacity
 type Environment string
 
 const (
-	EnvStaging    Environment = "staging"
+	// EnvStaging is judged on capacity only.
+	EnvStaging Environment = "staging"
+	// EnvProduction is also judged on multi-region redundancy.
 	EnvProduction Environment = "production"
 )
 
@@ -47,19 +49,19 @@ const (
 type Topology struct {
 	// Stack is a display name; it has no effect on any analysis.
 	Stack       string
-	Environment Environment
-	Databases   []Database
-	Egress      []Egress
-	Workloads   []Workload
-	Targets     Targets
-	Assumptions Assumptions
+	Environment Environment // selects production-only checks (multi-region)
+	Databases   []Database  // primaries and replicas
+	Egress      []Egress    // one or more per region
+	Workloads   []Workload  // one per Cloud Run service and region
+	Targets     Targets     // success criteria; zero fields take DefaultTargets
+	Assumptions Assumptions // model inputs not in the graph; zero fields take DefaultAssumptions
 }
 
 // Database is one Cloud SQL for PostgreSQL instance: a primary or a replica.
 type Database struct {
 	// Name is the Cloud SQL instance name.
 	Name   string
-	Region string
+	Region string // GCP region, e.g. "us-central1"
 	// Tier is the machine tier, e.g. "db-custom-4-16384".
 	Tier string
 	// Edition is "ENTERPRISE" or "ENTERPRISE_PLUS"; empty means ENTERPRISE.
@@ -75,15 +77,15 @@ type Database struct {
 
 // Egress is the VPC egress path of one region.
 type Egress struct {
-	Region string
-	Kind   EgressKind
+	Region string     // GCP region
+	Kind   EgressKind // connector, direct or none
 	// Name of the connector, or of the Direct VPC egress subnet.
 	Name string
 	// Connector sizing (Kind == EgressConnector).
 	MachineType  string
-	MinInstances int
-	MaxInstances int
-	IPCIDRRange  string
+	MinInstances int    // connector min instances (0 = default 2)
+	MaxInstances int    // connector max instances (0 = default 10)
+	IPCIDRRange  string // connector /28 range
 	// SubnetCIDR is the Direct VPC egress subnet range (Kind == EgressDirect),
 	// or the connector's subnet when it uses one instead of IPCIDRRange.
 	SubnetCIDR string
@@ -96,7 +98,7 @@ type Workload struct {
 	// Group is the logical workload the service belongs to (one per config
 	// entry, possibly deployed to several regions); defaults to Name.
 	Group  string
-	Region string
+	Region string // GCP region the service runs in
 	// Egress is the kind of VPC egress the service uses; EgressName names
 	// the connector or subnet (matches Egress.Name in the same region).
 	Egress     EgressKind
@@ -106,29 +108,29 @@ type Workload struct {
 	// Database is the Cloud SQL instance name this service connects to.
 	Database string
 
-	MinInstances int
+	MinInstances int // min_instance_count (kept warm)
 	// MaxInstances is max_instance_count; 0 means unset (Cloud Run's
 	// default of 100 applies).
 	MaxInstances int
-	Concurrency  int
+	Concurrency  int // max concurrent requests per instance (0 = 80)
 	// EgressMbpsPerInstance is the expected VPC egress of one instance.
 	EgressMbpsPerInstance float64
 
 	// Pool contract of the application (the DB_* env vars).
 	PoolSize              int
-	MaxOverflow           int
-	StartupConnections    int
-	ConnectTimeoutSeconds float64
+	MaxOverflow           int     // connections beyond PoolSize under load
+	StartupConnections    int     // connections opened before the instance is ready
+	ConnectTimeoutSeconds float64 // the app's startup DB connect timeout
 
-	StartupProbe Probe
+	StartupProbe Probe // the service's startup probe (zero = Cloud Run default)
 }
 
 // Probe is a Cloud Run startup probe.
 type Probe struct {
-	InitialDelaySeconds int
-	PeriodSeconds       int
-	TimeoutSeconds      int
-	FailureThreshold    int
+	InitialDelaySeconds int // initial_delay_seconds (≤ 240)
+	PeriodSeconds       int // period_seconds (1–240)
+	TimeoutSeconds      int // timeout_seconds (< period)
+	FailureThreshold    int // failure_threshold (period × threshold ≤ 240 s)
 }
 
 // Targets are the success criteria a stack must meet. Zero values take the
@@ -164,8 +166,8 @@ type Assumptions struct {
 	// RetryInitialSeconds, RetryMaxSeconds and RetryMultiplier describe the
 	// application's exponential backoff after a refused attempt.
 	RetryInitialSeconds float64
-	RetryMaxSeconds     float64
-	RetryMultiplier     float64
+	RetryMaxSeconds     float64 // backoff cap
+	RetryMultiplier     float64 // backoff growth factor (≥ 1)
 	// ReservedConnections is max_connections minus what applications can
 	// use: superuser_reserved_connections (3) plus Cloud SQL's own sessions
 	// (≈2, measured, secondary: gcp-capacity.md §1.1). Default 5.

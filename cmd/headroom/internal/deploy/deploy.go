@@ -1,0 +1,351 @@
+// Package deploy is `headroom up` and `headroom drift`: the offline gate,
+// then the Pulumi engine through the Automation API with the policy pack,
+// with the engine's event stream turned into the same report the offline
+// plan renders.
+//
+// The engine is reached through the small Stack interface (the subset of
+// *auto.Stack these commands use), so the orchestration — ordering,
+// fail-closed policy loading, exit codes — is tested against a fake that
+// replays recorded engine events.
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+
+	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
+)
+
+// Exit codes (the CLI's contract, docs/cli.md).
+const (
+	ExitOK         = 0
+	ExitViolations = 1
+	ExitUsage      = 2
+	ExitDrift      = 3
+)
+
+// Stack is the part of *auto.Stack that up and drift use.
+type Stack interface {
+	Preview(ctx context.Context, opts ...optpreview.Option) (auto.PreviewResult, error)
+	PreviewRefresh(ctx context.Context, opts ...optrefresh.Option) (auto.PreviewResult, error)
+	Up(ctx context.Context, opts ...optup.Option) (auto.UpResult, error)
+}
+
+var _ Stack = (*auto.Stack)(nil)
+
+// Opener selects or creates a stack of the project in workDir.
+type Opener func(ctx context.Context, stack, workDir string) (Stack, error)
+
+// AutoOpener opens stacks with the Automation API's local workspace
+// (auto.UpsertStackLocalSource): the Pulumi CLI runs the project in workDir
+// (Pulumi.yaml, stacks/Pulumi.<stack>.yaml) against the logged-in backend.
+// pulumiBin, when set, is the CLI to use instead of the one on PATH.
+func AutoOpener(pulumiBin string) Opener {
+	return func(ctx context.Context, stack, workDir string) (Stack, error) {
+		var opts []auto.LocalWorkspaceOption
+		if pulumiBin != "" {
+			// The Automation API finds the CLI on PATH (or under
+			// Root/bin); put the chosen binary's directory first.
+			dir := filepath.Dir(pulumiBin)
+			if err := os.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH")); err != nil {
+				return nil, err
+			}
+			cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{SkipVersionCheck: true})
+			if err != nil {
+				return nil, fmt.Errorf("pulumi CLI %s: %w", pulumiBin, err)
+			}
+			opts = append(opts, auto.Pulumi(cmd))
+		}
+		s, err := auto.UpsertStackLocalSource(ctx, stack, workDir, opts...)
+		if err != nil {
+			hint := ""
+			if strings.Contains(err.Error(), "executable file not found") {
+				hint = " (install the Pulumi CLI, run `make pulumi`, or pass --pulumi PATH)"
+			}
+			return nil, fmt.Errorf("stack %q: %w%s", stack, err, hint)
+		}
+		return &s, nil
+	}
+}
+
+// Policy is the policy pack the engine must run.
+type Policy struct {
+	// Pack is the pack's path: a directory with PulumiPolicy.yaml or a
+	// prebuilt pack binary.
+	Pack string
+	// Name is the pack's name as the engine reports it in its summary
+	// (pack.Name); the operation fails closed when it did not run.
+	Name string
+	// Config is an optional --policy-pack-config file.
+	Config string
+}
+
+// UpOptions configure Up.
+type UpOptions struct {
+	Stack   string
+	WorkDir string
+	Policy  Policy
+	// Gate runs the offline plan; Up stops when it fails.
+	Gate func(ctx context.Context) (report.Report, error)
+	// Yes skips the confirmation.
+	Yes bool
+	// Confirm asks the operator; it is required unless Yes.
+	Confirm func(prompt string) (bool, error)
+	// Progress receives one line per phase (nil: discard).
+	Progress io.Writer
+}
+
+// Outcome is a command's report and exit code.
+type Outcome struct {
+	Report  report.Report
+	Code    int
+	Applied bool
+	// Reason explains a non-zero Code in one line.
+	Reason string
+}
+
+// ErrUsage marks errors in the operator's input (exit 2).
+var ErrUsage = errors.New("usage")
+
+func checkPolicy(p Policy) error {
+	if p.Pack == "" {
+		return fmt.Errorf("%w: --policy-pack is required: the engine must run the headroom policy pack", ErrUsage)
+	}
+	if _, err := os.Stat(p.Pack); err != nil {
+		return fmt.Errorf("%w: --policy-pack %s: %v (build it with `make policy-pack`)", ErrUsage, p.Pack, err)
+	}
+	if p.Config != "" {
+		if _, err := os.Stat(p.Config); err != nil {
+			return fmt.Errorf("%w: --policy-pack-config %s: %v", ErrUsage, p.Config, err)
+		}
+	}
+	return nil
+}
+
+func progress(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, "→ "+format+"\n", args...)
+	}
+}
+
+// packRan reports whether the engine ran the pack (its summary lists it).
+func packRan(rec Recorded, name string) bool {
+	if name == "" {
+		return len(rec.Changes.PolicyPacks) > 0
+	}
+	_, ok := rec.Changes.PolicyPacks[name]
+	return ok
+}
+
+// Up is `headroom up`: gate → preview with the policy pack → confirmation →
+// update with the policy pack. It changes nothing unless the gate passes,
+// the pack ran and reported no mandatory violation, and the operator (or
+// --yes) confirmed.
+func Up(ctx context.Context, open Opener, o UpOptions) (Outcome, error) {
+	if err := checkPolicy(o.Policy); err != nil {
+		return Outcome{Code: ExitUsage}, err
+	}
+	if !o.Yes && o.Confirm == nil {
+		return Outcome{Code: ExitUsage}, fmt.Errorf("%w: --yes is required when stdin is not a terminal", ErrUsage)
+	}
+	progress(o.Progress, "gate: offline plan of %s", o.Stack)
+	gate, err := o.Gate(ctx)
+	if err != nil {
+		return Outcome{Code: ExitUsage}, err
+	}
+	gate.Kind = report.KindUp
+	// Until the engine ran, the preview section is empty (the report
+	// stays valid against the schema whatever fails next).
+	gate.Preview = &report.Changes{Operation: "preview", Summary: map[string]int{}, Steps: []report.Step{}, PolicyPacks: map[string]string{}}
+	if gate.Failed() {
+		return Outcome{Report: gate, Code: ExitViolations, Reason: fmt.Sprintf("gate failed: %d mandatory violation(s); nothing was previewed or changed", gate.Mandatory)}, nil
+	}
+
+	st, err := open(ctx, o.Stack, o.WorkDir)
+	if err != nil {
+		return Outcome{Report: gate, Code: ExitViolations}, err
+	}
+	progress(o.Progress, "preview of %s with policy pack %s", o.Stack, o.Policy.Pack)
+	c := newCollector()
+	popts := []optpreview.Option{optpreview.PolicyPacks(o.Policy.Pack), optpreview.EventStreams(c.ch)}
+	if o.Policy.Config != "" {
+		popts = append(popts, optpreview.PolicyPackConfigs(o.Policy.Config))
+	}
+	_, perr := st.Preview(ctx, popts...)
+	rec := Convert("preview", c.events())
+	rep := merge(gate, rec)
+	out := Outcome{Report: rep}
+	switch {
+	case rep.Failed():
+		out.Code, out.Reason = ExitViolations, fmt.Sprintf("preview: %d mandatory policy violation(s); nothing was changed", rep.Mandatory)
+		return out, nil
+	case perr != nil:
+		out.Code = ExitViolations
+		return out, fmt.Errorf("preview of %s failed; nothing was changed: %w", o.Stack, perr)
+	case !packRan(rec, o.Policy.Name):
+		// Fail closed: a preview without the pack proves nothing.
+		out.Code = ExitViolations
+		return out, fmt.Errorf("policy pack %q did not run during the preview of %s (engine summary lists %v); refusing to deploy", o.Policy.Name, o.Stack, rec.Changes.PolicyPacks)
+	}
+
+	if !o.Yes {
+		ok, err := o.Confirm(fmt.Sprintf("Apply %s to stack %s?", summaryOrNone(rec.Changes), o.Stack))
+		if err != nil {
+			out.Code = ExitViolations
+			return out, err
+		}
+		if !ok {
+			out.Code, out.Reason = ExitViolations, "not confirmed; nothing was changed"
+			return out, nil
+		}
+	}
+
+	progress(o.Progress, "update of %s with policy pack %s", o.Stack, o.Policy.Pack)
+	uc := newCollector()
+	uopts := []optup.Option{optup.PolicyPacks(o.Policy.Pack), optup.EventStreams(uc.ch)}
+	if o.Policy.Config != "" {
+		uopts = append(uopts, optup.PolicyPackConfigs(o.Policy.Config))
+	}
+	_, uerr := st.Up(ctx, uopts...)
+	urec := Convert("update", uc.events())
+	// The update's policy results supersede the preview's: they judged
+	// the values the provider actually returned.
+	out.Report = merge(gate, urec)
+	out.Report.Preview = &urec.Changes
+	if uerr != nil {
+		out.Code = ExitViolations
+		return out, fmt.Errorf("update of %s failed: %w", o.Stack, uerr)
+	}
+	if out.Report.Failed() {
+		out.Code, out.Reason = ExitViolations, "update reported mandatory policy violations"
+		return out, nil
+	}
+	out.Applied = true
+	return out, nil
+}
+
+func summaryOrNone(c report.Changes) string {
+	n := 0
+	parts := map[string]int{}
+	for op, k := range c.Summary {
+		if op != "same" && k > 0 {
+			parts[op] = k
+			n += k
+		}
+	}
+	if n == 0 {
+		return "no changes"
+	}
+	s := ""
+	for _, op := range []string{"create", "update", "replace", "delete"} {
+		if parts[op] > 0 {
+			if s != "" {
+				s += ", "
+			}
+			s += fmt.Sprintf("%d to %s", parts[op], op)
+			delete(parts, op)
+		}
+	}
+	for op, k := range parts {
+		if s != "" {
+			s += ", "
+		}
+		s += fmt.Sprintf("%d %s", k, op)
+	}
+	return s
+}
+
+// merge keeps the gate's capacity view and takes the engine's policy
+// results: the same pack, judging real state instead of mocks.
+func merge(gate report.Report, rec Recorded) report.Report {
+	r := gate
+	r.Kind = report.KindUp
+	r.Violations = append([]report.Violation(nil), rec.Violations...)
+	ch := rec.Changes
+	r.Preview = &ch
+	r.Finalize()
+	return r
+}
+
+// DriftOptions configure Drift.
+type DriftOptions struct {
+	Stack       string
+	Environment string
+	WorkDir     string
+	Policy      Policy
+	Progress    io.Writer
+}
+
+// Drift is `headroom drift`: `refresh --preview-only` (what changed in the
+// cloud behind Pulumi's back), then `preview --refresh --expect-no-changes`
+// with the policy pack (what the program would change, judged on the
+// refreshed state). Nothing is written. Exit 3 when drift is found, else 1
+// on mandatory violations or failures, else 0.
+func Drift(ctx context.Context, open Opener, o DriftOptions) (Outcome, error) {
+	if err := checkPolicy(o.Policy); err != nil {
+		return Outcome{Code: ExitUsage}, err
+	}
+	st, err := open(ctx, o.Stack, o.WorkDir)
+	if err != nil {
+		return Outcome{Code: ExitViolations}, err
+	}
+	progress(o.Progress, "refresh --preview-only of %s", o.Stack)
+	rc := newCollector()
+	_, rerr := st.PreviewRefresh(ctx, optrefresh.EventStreams(rc.ch))
+	refresh := Convert("refresh", rc.events())
+
+	progress(o.Progress, "preview --refresh --expect-no-changes of %s with policy pack %s", o.Stack, o.Policy.Pack)
+	pc := newCollector()
+	popts := []optpreview.Option{
+		optpreview.Refresh(), optpreview.ExpectNoChanges(),
+		optpreview.PolicyPacks(o.Policy.Pack), optpreview.EventStreams(pc.ch),
+	}
+	if o.Policy.Config != "" {
+		popts = append(popts, optpreview.PolicyPackConfigs(o.Policy.Config))
+	}
+	_, perr := st.Preview(ctx, popts...)
+	preview := Convert("preview", pc.events())
+
+	r := report.Report{
+		Kind: report.KindDrift, Stack: o.Stack, Environment: o.Environment,
+		Violations: append([]report.Violation(nil), preview.Violations...),
+		Drift: &report.Drift{
+			Detected: len(refresh.Changes.Steps) > 0 || len(preview.Changes.Steps) > 0,
+			Refresh:  refresh.Changes,
+			Preview:  preview.Changes,
+		},
+	}
+	r.Finalize()
+	out := Outcome{Report: r}
+	switch {
+	case r.Drift.Detected:
+		// preview --expect-no-changes fails by design when there are
+		// changes; that error is the drift itself.
+		out.Code = ExitDrift
+		out.Reason = fmt.Sprintf("drift: %d resource(s) changed in the cloud, %d would be changed by the program", len(refresh.Changes.Steps), len(preview.Changes.Steps))
+		return out, nil
+	case rerr != nil:
+		out.Code = ExitViolations
+		return out, fmt.Errorf("refresh --preview-only of %s failed: %w", o.Stack, rerr)
+	case r.Failed():
+		out.Code, out.Reason = ExitViolations, fmt.Sprintf("%d mandatory policy violation(s) on the refreshed state", r.Mandatory)
+		return out, nil
+	case perr != nil:
+		out.Code = ExitViolations
+		return out, fmt.Errorf("preview of %s failed: %w", o.Stack, perr)
+	case !packRan(preview, o.Policy.Name):
+		out.Code = ExitViolations
+		return out, fmt.Errorf("policy pack %q did not run during the preview of %s; the drift check is incomplete", o.Policy.Name, o.Stack)
+	}
+	return out, nil
+}

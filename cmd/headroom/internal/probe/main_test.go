@@ -1,0 +1,13 @@
+package probe
+
+import (
+	"os"
+	"testing"
+
+	"github.com/headroom-dev/headroom/cmd/headroom/internal/probe/pgtest"
+)
+
+// TestMain starts one throwaway PostgreSQL cluster for the package
+// (scripts/pg-cluster.sh); tests that need their own (faults that stop the
+// server) use pgtest.Start.
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }

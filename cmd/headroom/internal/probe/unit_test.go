@@ -1,0 +1,221 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestPercentile(t *testing.T) {
+	xs := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	tests := []struct {
+		p    float64
+		want float64
+	}{
+		{0, 1}, {10, 1}, {11, 2}, {50, 5}, {95, 10}, {99, 10}, {100, 10}, {-5, 1}, {150, 10}, {math.NaN(), 1},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.p), func(t *testing.T) {
+			assert.Equal(t, tc.want, Percentile(xs, tc.p))
+		})
+	}
+	assert.Equal(t, 0.0, Percentile(nil, 50))
+	// 20 samples: p95 is the 19th (nearest rank), as the simulator computes it.
+	twenty := make([]float64, 20)
+	for i := range twenty {
+		twenty[i] = float64(i + 1)
+	}
+	assert.Equal(t, 19.0, Percentile(twenty, 95))
+}
+
+func FuzzPercentile(f *testing.F) {
+	f.Add(3, 50.0)
+	f.Add(1, 99.0)
+	f.Add(0, 95.0)
+	f.Add(100, 0.0001)
+	f.Fuzz(func(t *testing.T, n int, p float64) {
+		if n < 0 || n > 1000 {
+			return
+		}
+		xs := make([]float64, n)
+		for i := range xs {
+			xs[i] = float64(i * i)
+		}
+		got := Percentile(xs, p)
+		if n == 0 {
+			require.Equal(t, 0.0, got)
+			return
+		}
+		require.True(t, slices.Contains(xs, got), "a nearest-rank percentile is a sample value")
+	})
+}
+
+func TestSummarize(t *testing.T) {
+	s := Summarize([]time.Duration{3 * time.Second, time.Second, 2 * time.Second})
+	assert.Equal(t, Percentiles{Count: 3, Min: 1, Mean: 2, P50: 2, P95: 3, P99: 3, Max: 3}, s)
+	assert.Equal(t, Percentiles{}, Summarize(nil))
+}
+
+func TestBackoff(t *testing.T) {
+	b := Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2}
+	assert.Equal(t, []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond, time.Second, time.Second},
+		[]time.Duration{b.Delay(0), b.Delay(1), b.Delay(2), b.Delay(3), b.Delay(4), b.Delay(5000)})
+	b.Jitter = true
+	for n := range 8 {
+		w := b.wait(n)
+		assert.GreaterOrEqual(t, w, b.Delay(n)/2)
+		assert.LessOrEqual(t, w, b.Delay(n))
+	}
+}
+
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string   { return "i/o timeout" }
+func (timeoutErr) Timeout() bool   { return true }
+func (timeoutErr) Temporary() bool { return true }
+
+var _ net.Error = timeoutErr{}
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want Outcome
+	}{
+		{"nil", nil, OutcomeOK},
+		{"too many", &pgconn.PgError{Code: "53300"}, OutcomeTooManyClients},
+		{"wrapped too many", fmt.Errorf("connect: %w", &pgconn.PgError{Code: "53300"}), OutcomeTooManyClients},
+		{"bad password", &pgconn.PgError{Code: "28P01"}, OutcomeAuth},
+		{"hba reject", &pgconn.PgError{Code: "28000"}, OutcomeAuth},
+		{"shutting down", &pgconn.PgError{Code: "57P03"}, OutcomeRefused},
+		{"no such db", &pgconn.PgError{Code: "3D000"}, OutcomeOther},
+		{"refused", &net.OpError{Op: "dial", Err: &osSyscallErr{syscall.ECONNREFUSED}}, OutcomeRefused},
+		{"deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), OutcomeTimeout},
+		{"net timeout", &net.OpError{Op: "read", Err: timeoutErr{}}, OutcomeTimeout},
+		{"other", errors.New("boom"), OutcomeOther},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { assert.Equal(t, tc.want, Classify(tc.err)) })
+	}
+}
+
+type osSyscallErr struct{ errno syscall.Errno }
+
+func (e *osSyscallErr) Error() string { return e.errno.Error() }
+func (e *osSyscallErr) Unwrap() error { return e.errno }
+
+func TestCheckTarget(t *testing.T) {
+	tests := []struct {
+		dsn       string
+		confirmed bool
+		wantErr   bool
+	}{
+		{"postgres://u:p@127.0.0.1:5432/db", false, false},
+		{"postgres://u:p@[::1]:5432/db", false, false},
+		{"host=/tmp/pg port=5432 user=u", false, false},
+		{"postgres://u:p@10.0.0.5:5432/db", false, true},
+		{"postgres://u:p@10.0.0.5:5432/db", true, false},
+		{"postgres://u:p@127.0.0.1:5432,10.0.0.5:5432/db", false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.dsn, func(t *testing.T) {
+			err := CheckTarget(tc.dsn, tc.confirmed)
+			if tc.wantErr {
+				require.ErrorIs(t, err, ErrNotLoopback)
+			} else {
+				require.NoError(t, err)
+			}
+		})
+	}
+}
+
+func TestRedact(t *testing.T) {
+	assert.Equal(t, "postgres://u:xxxxx@h:5/db", Redact("postgres://u:hunter2@h:5/db"))
+	assert.Equal(t, "host=h password=xxxxx user=u", Redact("host=h password=hunter2 user=u"))
+	assert.Equal(t, "host=h password=xxxxx user=u", Redact("host=h password='hun ter2' user=u"))
+	assert.NotContains(t, redactURL("postgres://u:hunter2@h:5/db"), "hunter2")
+}
+
+func FuzzRedact(f *testing.F) {
+	f.Add("postgres://u:secret@h/db", "secret")
+	f.Add("password=secret host=h", "secret")
+	f.Add("postgresql://user:pa:ss@host:1/x?sslmode=disable", "pa:ss")
+	f.Fuzz(func(t *testing.T, s, secret string) {
+		out := Redact(s)
+		_ = out // must not panic; and a URL password never survives:
+		if len(secret) >= 3 && !containsAny(secret, "@/ \t\n'\\") {
+			dsn := "postgres://u:" + secret + "@h:5/db"
+			assert.NotContains(t, Redact(dsn), ":"+secret+"@")
+		}
+	})
+}
+
+func containsAny(s, chars string) bool {
+	for _, c := range chars {
+		for _, d := range s {
+			if c == d {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func TestConfigValidate(t *testing.T) {
+	ok := baseConfig("postgres://u:p@127.0.0.1:5432/db?sslmode=disable")
+	require.NoError(t, ok.Validate())
+	tests := []struct {
+		name string
+		mod  func(c *Config)
+		want string
+	}{
+		{"dsn", func(c *Config) { c.DSN = "" }, "--dsn"},
+		{"bad dsn", func(c *Config) { c.DSN = "postgres://u:secret@h:x/db" }, "--dsn"},
+		{"instances", func(c *Config) { c.Instances = MaxInstances + 1 }, "--instances"},
+		{"startup", func(c *Config) { c.StartupConnections = 0 }, "--startup-connections"},
+		{"sessions", func(c *Config) { c.Instances, c.StartupConnections = 5000, 3 }, "at most"},
+		{"ramp", func(c *Config) { c.Ramp = -1 }, "--ramp"},
+		{"timeout", func(c *Config) { c.ConnectTimeout = 0 }, "--connect-timeout"},
+		{"attempt", func(c *Config) { c.AttemptTimeout = -1 }, "--attempt-timeout"},
+		{"multiplier NaN", func(c *Config) { c.Backoff.Multiplier = math.NaN() }, "--retry-multiplier"},
+		{"multiplier inf", func(c *Config) { c.Backoff.Multiplier = math.Inf(1) }, "--retry-multiplier"},
+		{"deadline", func(c *Config) { c.Deadline = time.Hour }, "--deadline"},
+		{"monitor", func(c *Config) { c.MonitorDSN = "postgres://u:p@h:x/db" }, "--monitor-dsn"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := ok
+			tc.mod(&c)
+			err := c.Validate()
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.NotContains(t, err.Error(), "secret")
+		})
+	}
+}
+
+func TestEvaluate(t *testing.T) {
+	r := &Result{SuccessRate: 0.95, ConnectLatency: Percentiles{Count: 10, P99: 2}}
+	c := Evaluate(r, Targets{})
+	assert.True(t, Passed(c))
+	assert.Equal(t, 0.90, c[0].Target)
+	assert.Equal(t, 30.0, c[1].Target)
+
+	r.SuccessRate = 0.89
+	assert.False(t, Evaluate(r, Targets{})[0].Pass)
+	r.SuccessRate = 1
+	assert.False(t, Evaluate(r, Targets{ConnectP99Seconds: 1})[1].Pass)
+	r.Unfinished = 1
+	assert.False(t, Passed(Evaluate(r, Targets{})))
+	assert.False(t, Passed(Evaluate(&Result{SuccessRate: 1}, Targets{})), "no connection → connect p99 fails")
+}

@@ -1,0 +1,150 @@
+// Command headroom is the Headroom CLI: the offline plan and policy gate of a
+// stack (plan), gated deploys and drift checks through the Pulumi Automation
+// API (up, drift), and the connection-storm probe (probe, calibrate).
+//
+// Exit codes (docs/cli.md):
+//
+//	0  no mandatory violation / criteria met / no drift
+//	1  mandatory policy violations, failed criteria, or an operation that
+//	   failed (Pulumi engine, database) — nothing was deployed
+//	2  bad input or usage: a one-line error naming the flag, file or key
+//	3  drift found (headroom drift)
+//
+// An error that is not an *exitError is an operational failure (exit 1),
+// except cobra's own flag and argument errors, which are usage (exit 2).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes the CLI with args and returns the process exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	code := exitCode(err)
+	if err != nil {
+		fmt.Fprintf(stderr, "headroom: %s\n", oneLine(err.Error()))
+		if code == exitUsage && !errors.As(err, new(*exitError)) {
+			fmt.Fprintln(stderr, "Run 'headroom --help' for usage.")
+		}
+	}
+	return code
+}
+
+// exitCode maps an error to the documented exit code.
+func exitCode(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	var ue *cobraUsageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitViolations
+}
+
+// cobraUsageError wraps cobra's flag and argument errors (unknown flag,
+// missing value, unknown command, extra arguments).
+type cobraUsageError struct{ err error }
+
+func (e *cobraUsageError) Error() string { return e.err.Error() }
+func (e *cobraUsageError) Unwrap() error { return e.err }
+
+// oneLine keeps an error on one line: the first line, plus a hint when more
+// was cut.
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return strings.TrimSpace(s[:i]) + " (…)"
+	}
+	return s
+}
+
+const rootExamples = `  # The offline plan of the staging stack (no cloud, no credentials)
+  headroom plan --stack staging
+
+  # The same as a Markdown PR comment, and as JSON for tools
+  headroom plan --stack production --format markdown --out plan.md
+  headroom plan --config-file tests/testdata/incident/Pulumi.incident.yaml --format json
+
+  # Gated deploy: plan gate, preview with the policy pack, confirm, update
+  headroom up --stack staging --policy-pack policies/bin/headroom-policies
+
+  # Scheduled drift check (exit 3 when the cloud or the program drifted)
+  headroom drift --stack production --policy-pack policies/bin/headroom-policies`
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "headroom",
+		Short: "Plan, gate and deploy Cloud Run → VPC egress → Cloud SQL stacks that can carry their load",
+		Long: `headroom judges a stack before anyone runs pulumi up: it runs the Pulumi program
+in-process with mocks, evaluates the Headroom policy pack on the resource graph,
+and reports the connection budget per database, the egress headroom per region,
+the timeout budget per workload and a simulated cold-start storm.
+
+Exit codes: 0 no mandatory violation, 1 mandatory violations (or a failed
+operation), 2 bad input or usage, 3 drift found (drift).`,
+		Example:       rootExamples,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		// A bare `headroom` prints help; unknown subcommands are usage errors.
+		Args: wrapArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	root.PersistentFlags().Bool("no-color", false, "disable colors in terminal output (also NO_COLOR=1)")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cobraUsageError{err} })
+	for _, f := range subcommands {
+		c := f()
+		wrapCobraErrors(c)
+		root.AddCommand(c)
+	}
+	return root
+}
+
+// wrapCobraErrors makes a command's flag and argument errors usage errors
+// (exit 2), recursively.
+func wrapCobraErrors(c *cobra.Command) {
+	c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cobraUsageError{err} })
+	if c.Args != nil {
+		c.Args = wrapArgs(c.Args)
+	}
+	for _, sub := range c.Commands() {
+		wrapCobraErrors(sub)
+	}
+}
+
+func wrapArgs(a cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := a(cmd, args); err != nil {
+			var ue *cobraUsageError
+			if errors.As(err, &ue) {
+				return err
+			}
+			return &cobraUsageError{err}
+		}
+		return nil
+	}
+}

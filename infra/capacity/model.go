@@ -1,0 +1,232 @@
+package capacity
+
+import (
+	"math"
+	"sort"
+)
+
+// model is a Topology resolved against the catalog: effective
+// max_connections, defaults applied, workloads linked to their database and
+// egress. The analyses and the simulator share it so they agree.
+type model struct {
+	t   Topology
+	a   Assumptions
+	tg  Targets
+	dbs []dbInfo
+	eg  []egInfo
+	wl  []wlInfo
+	// dbIndex maps a database name to its index in dbs.
+	dbIndex map[string]int
+}
+
+type dbInfo struct {
+	Database
+	tier     Tier
+	tierErr  error
+	maxConn  int  // in force: explicit flag or default
+	explicit bool // MaxConnections was set
+	usable   int  // maxConn − reserved, ≥ 0
+	allowed  int  // floor(usable × utilization)
+	primary  int  // index of the primary for a replica, −1 otherwise
+}
+
+type egInfo struct {
+	Egress
+	machine   ConnectorMachine
+	machineOK bool
+	minI      int // effective connector min instances
+	maxI      int // effective connector max instances
+}
+
+// capacityMbps is the connector's throughput at n instances (per-instance
+// figure is an inference, gcp-capacity.md §3).
+func (e *egInfo) capacityMbps(n int) float64 { return float64(n) * e.machine.PerInstanceMbps }
+
+type wlInfo struct {
+	Workload
+	group   string
+	maxInst int // MaxInstances, or Cloud Run's default 100 when unset
+	perInst int // pool + overflow
+	db      int // index into dbs; −1 none (Database == ""); −2 unknown name
+	egress  int // index into eg; −1 none / not found
+	window  float64
+	// budget is the time an instance has to establish its startup
+	// connections: min(connect timeout, probe window).
+	budget float64
+}
+
+const (
+	noDatabase      = -1
+	unknownDatabase = -2
+)
+
+// eps absorbs float error in floor(x × 0.8)-style arithmetic.
+const eps = 1e-9
+
+func floorEps(x float64) int { return int(math.Floor(x + eps)) }
+
+func newModel(t Topology) *model {
+	m := &model{t: t, a: t.Assumptions.WithDefaults(), tg: t.Targets.WithDefaults(), dbIndex: map[string]int{}}
+	for _, d := range t.Databases {
+		info := dbInfo{Database: d, primary: -1}
+		info.tier, info.tierErr = ParseTier(d.Tier)
+		if _, dup := m.dbIndex[d.Name]; !dup {
+			m.dbIndex[d.Name] = len(m.dbs)
+		}
+		m.dbs = append(m.dbs, info)
+	}
+	for i := range m.dbs {
+		if p, ok := m.dbIndex[m.dbs[i].ReplicaOf]; ok && m.dbs[i].ReplicaOf != "" && p != i {
+			m.dbs[i].primary = p
+		}
+	}
+	for i := range m.dbs {
+		d := &m.dbs[i]
+		d.maxConn, d.explicit = d.MaxConnections, d.MaxConnections > 0
+		if !d.explicit {
+			d.maxConn = DefaultMaxConnectionsForMemory(m.chainMemoryGB(i))
+		}
+		d.usable = max(d.maxConn-m.a.ReservedConnections, 0)
+		d.allowed = floorEps(float64(d.usable) * m.tg.ConnectionUtilization)
+	}
+	for _, e := range t.Egress {
+		info := egInfo{Egress: e, minI: e.MinInstances, maxI: e.MaxInstances}
+		if e.Kind == EgressConnector {
+			mt := e.MachineType
+			if mt == "" {
+				mt = ConnectorDefaultMachineType
+			}
+			info.machine, info.machineOK = LookupConnectorMachine(mt)
+			if info.minI == 0 {
+				info.minI = ConnectorDefaultMinInstances
+			}
+			if info.maxI == 0 {
+				info.maxI = ConnectorDefaultMaxInstances
+			}
+			info.maxI = max(info.maxI, info.minI)
+		}
+		m.eg = append(m.eg, info)
+	}
+	for _, w := range t.Workloads {
+		info := wlInfo{Workload: w, group: w.Group, maxInst: w.MaxInstances, db: noDatabase, egress: -1}
+		if info.group == "" {
+			info.group = w.Name
+		}
+		if info.maxInst <= 0 {
+			info.maxInst = CloudRunDefaultMaxInstances
+		}
+		info.perInst = max(w.PoolSize, 0) + max(w.MaxOverflow, 0)
+		if w.Database != "" {
+			info.db = unknownDatabase
+			if i, ok := m.dbIndex[w.Database]; ok {
+				info.db = i
+			}
+		}
+		info.egress = m.findEgress(w)
+		info.window = ProbeWindowSeconds(w.StartupProbe)
+		info.budget = info.window
+		if w.ConnectTimeoutSeconds > 0 && w.ConnectTimeoutSeconds < info.budget {
+			info.budget = w.ConnectTimeoutSeconds
+		}
+		m.wl = append(m.wl, info)
+	}
+	return m
+}
+
+// chainMemoryGB is the largest memory in the primary chain of database i:
+// Cloud SQL derives a replica's default max_connections from it
+// (gcp-capacity.md §1.1). Cycles are cut.
+func (m *model) chainMemoryGB(i int) float64 {
+	best := 0.0
+	seen := map[int]bool{}
+	for i >= 0 && !seen[i] {
+		seen[i] = true
+		if m.dbs[i].tierErr == nil && m.dbs[i].tier.MemoryGB > best {
+			best = m.dbs[i].tier.MemoryGB
+		}
+		i = m.dbs[i].primary
+	}
+	return best
+}
+
+// findEgress links a workload to the egress of its region and kind,
+// preferring the one it names; −1 when there is none.
+func (m *model) findEgress(w Workload) int {
+	if w.Egress == EgressNone || w.Egress == "" {
+		return -1
+	}
+	fallback := -1
+	for i, e := range m.eg {
+		if e.Region != w.Region || e.Kind != w.Egress {
+			continue
+		}
+		if w.EgressName == "" || e.Name == w.EgressName {
+			return i
+		}
+		if fallback < 0 {
+			fallback = i
+		}
+	}
+	return fallback
+}
+
+// stormInstances is how many instances of workload i a cold-start storm
+// starts: all of them, up to max instances (the worst case).
+func (m *model) stormInstances(i int) int { return m.wl[i].maxInst }
+
+// egressUsers lists the workloads that use egress e.
+func (m *model) egressUsers(e int) []int {
+	var out []int
+	for i, w := range m.wl {
+		if w.egress == e {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// egressDemandMbps is Σ instances × egress per instance of egress e's users.
+func (m *model) egressDemandMbps(e int) float64 {
+	total := 0.0
+	for _, i := range m.egressUsers(e) {
+		total += float64(m.stormInstances(i)) * math.Max(m.wl[i].EgressMbpsPerInstance, 0)
+	}
+	return total
+}
+
+// connectorScaleOut returns, for connector egress e at the cold-start
+// demand, how many instances must be added, how many can be (bounded by
+// max), and whether the demand exceeds the connector's maximum.
+func (m *model) connectorScaleOut(e int) (needed, possible int, saturated bool) {
+	eg := &m.eg[e]
+	if eg.Kind != EgressConnector || !eg.machineOK || eg.machine.PerInstanceMbps <= 0 {
+		return 0, 0, false
+	}
+	demand := m.egressDemandMbps(e)
+	want := int(math.Ceil(demand/eg.machine.PerInstanceMbps - eps))
+	needed = max(want-eg.minI, 0)
+	possible = min(needed, eg.maxI-eg.minI)
+	return needed, possible, want > eg.maxI
+}
+
+// startupAttempts is Σ instances × startup connections of the workloads
+// that target database d.
+func (m *model) startupAttempts(d int) int {
+	n := 0
+	for i, w := range m.wl {
+		if w.db == d {
+			n += m.stormInstances(i) * max(w.StartupConnections, 0)
+		}
+	}
+	return n
+}
+
+// sortedKeys returns a map's keys in order (deterministic output).
+func sortedKeys[V any](mp map[string]V) []string {
+	out := make([]string, 0, len(mp))
+	for k := range mp {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,606 @@
+package capacity
+
+import (
+	"container/heap"
+	"fmt"
+	"math"
+	"sort"
+)
+
+// The cold-start storm simulator. It is a deterministic discrete-event
+// simulation: one goroutine, simulated time only, events ordered by time
+// and then by the order they were scheduled, and jitter drawn from a hash
+// of (seed, workload, instance, connection, retry) rather than from a shared
+// stream, so a change to one workload does not reshuffle the others' draws.
+//
+// The model (docs/capacity-model.md has the long form):
+//   - every workload starts all of its instances (max instances) within
+//     RampSeconds (0 = all at once);
+//   - each instance first spends its Admin API connect calls when it uses
+//     the built-in connection or a connector (2 per database, 1,000 per
+//     minute per region, gcp-capacity.md §2.7);
+//   - then it needs VPC egress: behind a Serverless VPC Access connector it
+//     waits (FIFO) until the connector carries its egress Mbps; while
+//     instances wait the connector adds one instance every
+//     ConnectorScaleOutSeconds up to its maximum and never scales in
+//     (gcp-capacity.md §3). Direct VPC egress adds DirectEgressStartupSeconds;
+//   - then it opens StartupConnections in parallel. Each database serves
+//     attempts FIFO at AcceptRatePerSecond; an attempt finds a free usable
+//     slot (max_connections − reserved) and is established HandshakeSeconds
+//     later, or is refused ("too many clients") and retried after
+//     exponential backoff with jitter;
+//   - an instance is ready when all its startup connections are
+//     established, and keeps them; it fails when min(connect timeout,
+//     startup probe window) passes first, and then releases its slots and
+//     its connector share (Cloud Run shuts it down).
+
+type evKind uint8
+
+const (
+	evStart evKind = iota
+	evAttempt
+	evServe
+	evEstablished
+	evRefused
+	evDeadline
+	evScaleOut
+)
+
+type event struct {
+	t    float64
+	seq  uint64
+	kind evKind
+	inst int32 // instance index, or egress index for evScaleOut
+	conn int32 // startup connection index; −1 = instance without connections
+	k    int32 // retry number of the attempt
+}
+
+// eventQueue is a min-heap of events by (time, scheduling order).
+type eventQueue []event
+
+// Len, Less, Swap, Push and Pop implement heap.Interface.
+func (q eventQueue) Len() int { return len(q) }
+func (q eventQueue) Less(i, j int) bool {
+	if q[i].t != q[j].t {
+		return q[i].t < q[j].t
+	}
+	return q[i].seq < q[j].seq
+}
+func (q eventQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *eventQueue) Push(x any)   { *q = append(*q, x.(event)) }
+func (q *eventQueue) Pop() any {
+	old := *q
+	e := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return e
+}
+
+type instState uint8
+
+const (
+	stPending instState = iota
+	stAdmin
+	stEgress
+	stConnecting
+	stReady
+	stFailed
+)
+
+type simInst struct {
+	wl         int32
+	idx        int32 // index within its workload
+	need       int32
+	est        int32
+	held       int32
+	state      instState
+	refused    bool
+	egressHeld bool
+	start      float64
+	deadline   float64
+	egressAt   float64 // when it joined the connector queue
+	readyAt    float64
+	connectAt  float64 // when its startup connections are first sent
+}
+
+type simConnector struct {
+	egress     int
+	instances  int
+	startInst  int
+	maxI       int
+	per        float64
+	carriedMb  float64
+	scaling    bool
+	queue      []int32
+	head       int
+	scaleOuts  int
+	delayed    int
+	maxWaitSec float64
+}
+
+type simDB struct {
+	usable, slots, peak, attempts, refused int
+	nextFree                               float64
+}
+
+type adminWindow struct{ window, calls int }
+
+type sim struct {
+	m        *model
+	q        eventQueue
+	seq      uint64
+	now      float64
+	svc      float64 // seconds per accepted attempt = 1 ÷ accept rate
+	insts    []simInst
+	dbs      []simDB
+	conns    []*simConnector // by egress index; nil when not a connector
+	admin    map[string]*adminWindow
+	slots    int
+	peak     int
+	ready    int
+	failed   int
+	attempts int
+	refused  int
+	ttr      []float64
+	lat      []float64
+	fails    FailureCauses
+}
+
+// push and pop go through container/heap's Fix rather than Push/Pop so
+// that events are never boxed in an interface (no allocation per event).
+func (s *sim) push(e event) {
+	e.seq = s.seq
+	s.seq++
+	s.q = append(s.q, e)
+	heap.Fix(&s.q, len(s.q)-1)
+}
+
+func (s *sim) pop() event {
+	e := s.q[0]
+	n := len(s.q) - 1
+	s.q[0] = s.q[n]
+	s.q = s.q[:n]
+	if n > 0 {
+		heap.Fix(&s.q, 0)
+	}
+	return e
+}
+
+// MaxSimulatedInstances bounds one simulation's memory (about 200 bytes per
+// instance plus its events); Cloud Run's regional quotas are far lower
+// (gcp-capacity.md §5).
+const MaxSimulatedInstances = 1_000_000
+
+// MaxSimulatedConnections bounds the startup connections of one simulation
+// (Σ instances × startup connections) for the same reason.
+const MaxSimulatedConnections = 10_000_000
+
+// DefaultSeriesStepSeconds is the default resolution of SimResult.Series.
+const DefaultSeriesStepSeconds = 1
+
+// maxSeriesPoints bounds Series; a finer step is coarsened to fit.
+const maxSeriesPoints = 10000
+
+func simulate(t Topology, opts SimOptions) SimResult { return simulateModel(newModel(t), opts) }
+
+func simulateModel(m *model, opts SimOptions) SimResult {
+	a := m.a
+	s := &sim{m: m, svc: 1 / a.AcceptRatePerSecond, admin: map[string]*adminWindow{}}
+	s.dbs = make([]simDB, len(m.dbs))
+	for i, d := range m.dbs {
+		s.dbs[i].usable = d.usable
+	}
+	s.conns = make([]*simConnector, len(m.eg))
+	for i, e := range m.eg {
+		if e.Kind == EgressConnector && e.machineOK {
+			s.conns[i] = &simConnector{egress: i, instances: e.minI, startInst: e.minI, maxI: e.maxI, per: e.machine.PerInstanceMbps}
+		}
+	}
+
+	// Instances, interleaved round-robin across workloads so that with
+	// RampSeconds = 0 no workload is systematically served first.
+	total, most, conns := 0, 0, 0
+	for i := range m.wl {
+		n := min(m.stormInstances(i), MaxSimulatedInstances+1) // saturate: no overflow
+		total += n
+		most = max(most, n)
+		conns += n * min(max(m.wl[i].StartupConnections, 0), MaxSimulatedConnections+1)
+		conns = min(conns, MaxSimulatedConnections+1)
+	}
+	if total == 0 {
+		return SimResult{Seed: a.Seed}
+	}
+	if total > MaxSimulatedInstances || conns > MaxSimulatedConnections {
+		return SimResult{Seed: a.Seed, Instances: total,
+			Skipped: fmt.Sprintf("%d instances with %d startup connections exceed the simulator's limits of %d and %d; set maxInstances and startupConnections explicitly",
+				total, conns, MaxSimulatedInstances, MaxSimulatedConnections)}
+	}
+	s.insts = make([]simInst, 0, total)
+	s.q = make(eventQueue, 0, 2*total+16)
+	maxDeadline := 0.0
+	for idx := 0; idx < most; idx++ {
+		for wi := range m.wl {
+			if idx >= m.stormInstances(wi) {
+				continue
+			}
+			w := &m.wl[wi]
+			start := 0.0
+			if a.RampSeconds > 0 {
+				start = unit(a.Seed, uint64(wi), uint64(idx), math.MaxUint32, 0) * a.RampSeconds
+			}
+			need := 0
+			if w.db != noDatabase {
+				need = max(w.StartupConnections, 0)
+			}
+			in := simInst{wl: int32(wi), idx: int32(idx), need: int32(need), start: start, deadline: start + w.budget}
+			maxDeadline = math.Max(maxDeadline, in.deadline)
+			id := int32(len(s.insts))
+			s.insts = append(s.insts, in)
+			s.push(event{t: start, kind: evStart, inst: id})
+			s.push(event{t: in.deadline, kind: evDeadline, inst: id})
+		}
+	}
+
+	horizon := opts.HorizonSeconds
+	if !(horizon > 0) || math.IsInf(horizon, 0) {
+		horizon = math.Ceil(maxDeadline + a.HandshakeSeconds + 1)
+	}
+	step := opts.TimeStepSeconds
+	if !(step > 0) || math.IsInf(step, 0) {
+		step = DefaultSeriesStepSeconds
+	}
+	if horizon/step > maxSeriesPoints {
+		step = horizon / maxSeriesPoints
+	}
+	var series []SeriesPoint
+	nextSample := 0
+	sample := func(upTo float64, inclusive bool) {
+		for {
+			ts := float64(nextSample) * step
+			if ts > horizon || ts > upTo || (!inclusive && ts == upTo) {
+				return
+			}
+			series = append(series, SeriesPoint{Seconds: ts, Ready: s.ready, Failed: s.failed, SlotsInUse: s.slots})
+			nextSample++
+		}
+	}
+
+	for s.q.Len() > 0 {
+		e := s.pop()
+		if e.t > horizon {
+			break
+		}
+		sample(e.t, false)
+		s.now = e.t
+		s.handle(e)
+	}
+	sample(horizon, true)
+
+	// Instances still unresolved at the horizon count as failed.
+	for i := range s.insts {
+		if st := s.insts[i].state; st != stReady && st != stFailed {
+			s.insts[i].state = stFailed
+			s.failed++
+			s.fails.Horizon++
+		}
+	}
+	return s.result(horizon, series)
+}
+
+func (s *sim) handle(e event) {
+	switch e.kind {
+	case evStart:
+		s.start(e.inst)
+	case evAttempt:
+		s.attempt(e)
+	case evServe:
+		s.serve(e)
+	case evEstablished:
+		s.established(e)
+	case evRefused:
+		s.retry(e)
+	case evDeadline:
+		s.deadline(e.inst)
+	case evScaleOut:
+		s.scaleOut(int(e.inst))
+	}
+}
+
+// start spends the Admin API connect calls, then asks for egress.
+func (s *sim) start(id int32) {
+	in := &s.insts[id]
+	if in.state == stFailed {
+		return
+	}
+	w := &s.m.wl[in.wl]
+	if (w.Method == MethodBuiltin || w.Method == MethodConnector) && w.db != noDatabase {
+		// Quota refills per 60-second interval (gcp-capacity.md §2.7).
+		win := int(s.now / AdminAPIQuotaIntervalSeconds)
+		aw := s.admin[w.Region]
+		if aw == nil {
+			aw = &adminWindow{window: win}
+			s.admin[w.Region] = aw
+		}
+		if aw.window != win {
+			aw.window, aw.calls = win, 0
+		}
+		if aw.calls+AdminAPICallsPerInstancePerDatabase > AdminAPIConnectQuotaPerMinute {
+			in.state = stAdmin
+			s.push(event{t: float64(win+1) * AdminAPIQuotaIntervalSeconds, kind: evStart, inst: id})
+			return
+		}
+		aw.calls += AdminAPICallsPerInstancePerDatabase
+	}
+	if w.egress >= 0 {
+		if c := s.conns[w.egress]; c != nil && w.EgressMbpsPerInstance > 0 {
+			in.state, in.egressAt = stEgress, s.now
+			c.queue = append(c.queue, id)
+			s.admit(c)
+			if in.state == stEgress && !c.scaling && c.instances < c.maxI {
+				c.scaling = true
+				s.push(event{t: s.now + s.m.a.ConnectorScaleOutSeconds, kind: evScaleOut, inst: int32(c.egress)})
+			}
+			return
+		}
+		if s.m.eg[w.egress].Kind == EgressDirect {
+			s.connect(id, s.now+s.m.a.DirectEgressStartupSeconds)
+			return
+		}
+	}
+	s.connect(id, s.now)
+}
+
+// admit lets waiting instances through the connector, first come first
+// served, while their egress fits its current capacity.
+func (s *sim) admit(c *simConnector) {
+	capacity := float64(c.instances) * c.per
+	for c.head < len(c.queue) {
+		id := c.queue[c.head]
+		in := &s.insts[id]
+		if in.state != stEgress { // failed while waiting
+			c.head++
+			continue
+		}
+		mbps := s.m.wl[in.wl].EgressMbpsPerInstance
+		if c.carriedMb+mbps > capacity+eps {
+			return
+		}
+		c.head++
+		c.carriedMb += mbps
+		in.egressHeld = true
+		if wait := s.now - in.egressAt; wait > 0 {
+			c.delayed++
+			c.maxWaitSec = math.Max(c.maxWaitSec, wait)
+		}
+		s.connect(id, s.now)
+	}
+}
+
+// scaleOut completes one connector scale-out and schedules the next one
+// while instances still wait (connectors never scale in, §3).
+func (s *sim) scaleOut(ei int) {
+	c := s.conns[ei]
+	c.scaling = false
+	c.instances++
+	c.scaleOuts++
+	s.admit(c)
+	if c.head < len(c.queue) && c.instances < c.maxI {
+		c.scaling = true
+		s.push(event{t: s.now + s.m.a.ConnectorScaleOutSeconds, kind: evScaleOut, inst: int32(ei)})
+	}
+}
+
+// connect schedules the instance's startup connections at time t.
+func (s *sim) connect(id int32, t float64) {
+	in := &s.insts[id]
+	in.state, in.connectAt = stConnecting, t
+	w := &s.m.wl[in.wl]
+	if w.db == unknownDatabase || (w.Method == MethodBuiltin && w.StartupConnections > BuiltinConnectionsPerInstance) {
+		return // can never be ready; fails at its deadline
+	}
+	if in.need == 0 {
+		s.push(event{t: t, kind: evEstablished, inst: id, conn: -1})
+		return
+	}
+	for c := int32(0); c < in.need; c++ {
+		e := event{t: t, kind: evAttempt, inst: id, conn: c}
+		if t <= s.now {
+			s.attempt(e) // due now: skip a round trip through the queue
+		} else {
+			s.push(e)
+		}
+	}
+}
+
+// attempt queues one connection attempt at the database's accept loop.
+func (s *sim) attempt(e event) {
+	in := &s.insts[e.inst]
+	if in.state != stConnecting {
+		return
+	}
+	d := &s.dbs[s.m.wl[in.wl].db]
+	d.attempts++
+	s.attempts++
+	at := math.Max(s.now, d.nextFree)
+	d.nextFree = at + s.svc
+	e.t, e.kind = at, evServe
+	s.push(e)
+}
+
+// serve is the database deciding an attempt: a free usable slot or
+// "sorry, too many clients already".
+func (s *sim) serve(e event) {
+	in := &s.insts[e.inst]
+	if in.state != stConnecting {
+		return
+	}
+	d := &s.dbs[s.m.wl[in.wl].db]
+	e.t = s.now + s.m.a.HandshakeSeconds
+	if d.slots < d.usable {
+		d.slots++
+		d.peak = max(d.peak, d.slots)
+		s.slots++
+		s.peak = max(s.peak, s.slots)
+		in.held++
+		e.kind = evEstablished
+	} else {
+		d.refused++
+		s.refused++
+		in.refused = true
+		e.kind = evRefused
+	}
+	s.push(e)
+}
+
+func (s *sim) established(e event) {
+	in := &s.insts[e.inst]
+	if in.state != stConnecting {
+		return
+	}
+	if e.conn >= 0 {
+		in.est++
+		s.lat = append(s.lat, s.now-in.start)
+	}
+	if in.est >= in.need {
+		in.state = stReady
+		in.readyAt = s.now
+		s.ready++
+		s.ttr = append(s.ttr, s.now-in.start)
+	}
+}
+
+// retry backs off after a refusal: initial × multiplier^k capped at max,
+// with "equal jitter" (half fixed, half random) so retries spread out.
+func (s *sim) retry(e event) {
+	in := &s.insts[e.inst]
+	if in.state != stConnecting {
+		return
+	}
+	a := &s.m.a
+	base := math.Min(a.RetryMaxSeconds, a.RetryInitialSeconds*math.Pow(a.RetryMultiplier, float64(e.k)))
+	u := unit(a.Seed, uint64(in.wl), uint64(in.idx), uint64(e.conn), uint64(e.k)+1)
+	next := s.now + base*(0.5+0.5*u)
+	if next >= in.deadline {
+		return // gives up; the deadline event fails the instance
+	}
+	e.t, e.kind, e.k = next, evAttempt, e.k+1
+	s.push(e)
+}
+
+// deadline fails an instance that is not ready: Cloud Run (probe) or the
+// app (connect timeout) gives up, and its slots and egress share free up.
+func (s *sim) deadline(id int32) {
+	in := &s.insts[id]
+	if in.state == stReady || in.state == stFailed {
+		return
+	}
+	w := &s.m.wl[in.wl]
+	switch {
+	case w.db == unknownDatabase:
+		s.fails.NoDatabase++
+	case w.Method == MethodBuiltin && w.StartupConnections > BuiltinConnectionsPerInstance:
+		s.fails.BuiltinCap++
+	case in.state == stAdmin:
+		s.fails.AdminQuota++
+	case in.state == stEgress || in.state == stPending || in.connectAt > s.now:
+		// Behind the connector, or Direct VPC egress not yet connected.
+		s.fails.EgressWait++
+	case in.refused:
+		s.fails.SlotExhaustion++
+	default:
+		s.fails.AcceptQueue++
+	}
+	in.state = stFailed
+	s.failed++
+	if in.held > 0 {
+		s.dbs[w.db].slots -= int(in.held)
+		s.slots -= int(in.held)
+		in.held = 0
+	}
+	if in.egressHeld {
+		c := s.conns[w.egress]
+		c.carriedMb -= w.EgressMbpsPerInstance
+		in.egressHeld = false
+		s.admit(c)
+	}
+}
+
+func (s *sim) result(horizon float64, series []SeriesPoint) SimResult {
+	m := s.m
+	r := SimResult{
+		Instances: len(s.insts), Attempts: s.attempts, PeakSlotsUsed: s.peak, Refused: s.refused,
+		Failures: s.fails, Seed: m.a.Seed, HorizonSeconds: horizon, Series: series,
+	}
+	if r.Instances > 0 {
+		r.SuccessRate = float64(s.ready) / float64(r.Instances)
+	}
+	sort.Float64s(s.ttr)
+	sort.Float64s(s.lat)
+	r.TimeToReadyP50Seconds, r.TimeToReadyP95Seconds, r.TimeToReadyP99Seconds = percentile(s.ttr, 0.50), percentile(s.ttr, 0.95), percentile(s.ttr, 0.99)
+	r.ConnectP50Seconds, r.ConnectP95Seconds, r.ConnectP99Seconds = percentile(s.lat, 0.50), percentile(s.lat, 0.95), percentile(s.lat, 0.99)
+
+	per := make([]WorkloadSim, len(m.wl))
+	ttrs := make([][]float64, len(m.wl))
+	for i, w := range m.wl {
+		per[i] = WorkloadSim{Workload: w.Name, Region: w.Region}
+	}
+	for _, in := range s.insts {
+		p := &per[in.wl]
+		p.Instances++
+		switch in.state {
+		case stReady:
+			p.Ready++
+			ttrs[in.wl] = append(ttrs[in.wl], in.readyAt-in.start)
+		case stFailed:
+			p.Failed++
+		}
+	}
+	for i := range per {
+		if per[i].Instances > 0 {
+			per[i].SuccessRate = float64(per[i].Ready) / float64(per[i].Instances)
+		}
+		sort.Float64s(ttrs[i])
+		per[i].TimeToReadyP95Seconds = percentile(ttrs[i], 0.95)
+	}
+	r.PerWorkload = per
+	for i, d := range s.dbs {
+		r.PerDatabase = append(r.PerDatabase, DatabaseSim{Database: m.dbs[i].Name, Usable: d.usable, PeakSlots: d.peak, Attempts: d.attempts, Refused: d.refused})
+	}
+	for _, c := range s.conns {
+		if c == nil {
+			continue
+		}
+		e := m.eg[c.egress]
+		r.PerRegion = append(r.PerRegion, RegionSim{Region: e.Region, Egress: e.Name, ConnectorInstancesStart: c.startInst,
+			ConnectorInstancesEnd: c.instances, ScaleOuts: c.scaleOuts, MaxEgressWaitSeconds: c.maxWaitSec, DelayedInstances: c.delayed})
+	}
+	return r
+}
+
+// percentile is the nearest-rank percentile of sorted xs (0 when empty).
+func percentile(xs []float64, p float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(p*float64(len(xs)))) - 1
+	return xs[min(max(i, 0), len(xs)-1)]
+}
+
+// unit is a uniform draw in [0, 1) from a hash (SplitMix64 finalizer) of the
+// seed and four coordinates: reproducible and independent of event order.
+func unit(seed int64, a, b, c, d uint64) float64 {
+	h := mix64(uint64(seed) + 0x9e3779b97f4a7c15)
+	h = mix64(h ^ a)
+	h = mix64(h ^ (b + 0x632be59bd9b4e019))
+	h = mix64(h ^ (c + 0x85157af5b3c2d3a1))
+	h = mix64(h ^ (d + 0x2545f4914f6cdd1d))
+	return float64(h>>11) / (1 << 53)
+}
+
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}

@@ -1,0 +1,244 @@
+package capacity
+
+import (
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// oneDB is a single database and one workload reaching it without VPC
+// egress delay, for hand-computed simulations.
+func oneDB(maxConn, instances, startup int, timeout float64) Topology {
+	return Topology{
+		Stack:     "hand",
+		Databases: []Database{{Name: "db", Region: "r", Tier: "db-custom-4-16384", MaxConnections: maxConn}},
+		Workloads: []Workload{{Name: "w", Region: "r", Method: MethodPrivateIP, Database: "db", Egress: EgressNone,
+			MaxInstances: instances, PoolSize: startup, StartupConnections: startup, ConnectTimeoutSeconds: timeout, StartupProbe: probe240}},
+	}
+}
+
+func TestSimulateHandComputed(t *testing.T) {
+	t.Run("slot exhaustion", func(t *testing.T) {
+		// max_connections 15 − 5 reserved = 10 usable slots; 4 instances × 5
+		// startup connections, all at t = 0, interleaved by instance. Accept
+		// rate 50/s → one attempt every 0.02 s; handshake 0.1 s.
+		// Instance 0's attempts are served at 0, 0.02 … 0.08 → ready at
+		// 0.08 + 0.1 = 0.18; instance 1's at 0.10 … 0.18 → ready at 0.28.
+		// Instances 2 and 3 find all 10 slots taken and retry until 30 s.
+		s := Simulate(oneDB(15, 4, 5, 30), SimOptions{})
+		assert.Equal(t, 4, s.Instances)
+		assert.Equal(t, 0.5, s.SuccessRate)
+		assert.InDelta(t, 0.18, s.TimeToReadyP50Seconds, 1e-9)
+		assert.InDelta(t, 0.28, s.TimeToReadyP99Seconds, 1e-9)
+		assert.Equal(t, 10, s.PeakSlotsUsed)
+		assert.Equal(t, 2, s.Failures.SlotExhaustion)
+		assert.Positive(t, s.Refused)
+		assert.Equal(t, s.Refused+10, s.Attempts) // every attempt is established or refused
+		require.Len(t, s.PerDatabase, 1)
+		assert.Equal(t, DatabaseSim{Database: "db", Usable: 10, PeakSlots: 10, Attempts: s.Attempts, Refused: s.Refused}, s.PerDatabase[0])
+		// Connection latency: 10 established at 0.1, 0.12 … 0.28 → p50 is the
+		// 5th = 0.18, p99 the 10th = 0.28.
+		assert.InDelta(t, 0.18, s.ConnectP50Seconds, 1e-9)
+		assert.InDelta(t, 0.28, s.ConnectP99Seconds, 1e-9)
+	})
+	t.Run("accept queue", func(t *testing.T) {
+		// 100 attempts at 1/s accept rate: the k-th is served at k s, so
+		// instances needing 1 connection each and 10 s to get it: served at
+		// 0 … 9 (ready 0.1 … 9.1) succeed, 10 served at 10.0 + 0.1 > 10 fails.
+		topo := oneDB(500, 100, 1, 10)
+		topo.Assumptions.AcceptRatePerSecond = 1
+		s := Simulate(topo, SimOptions{})
+		assert.Equal(t, 0.10, s.SuccessRate)
+		assert.Equal(t, 90, s.Failures.AcceptQueue)
+		assert.Zero(t, s.Refused)
+	})
+	t.Run("connector scale-out", func(t *testing.T) {
+		// e2-micro min 2 (200 Mbps), max 3; 3 instances × 100 Mbps. Two are
+		// admitted at t = 0; the third waits for the scale-out at 30 s, then
+		// connects: 30 + 0.1 s handshake. With a 45 s timeout all succeed.
+		topo := Topology{
+			Databases: []Database{{Name: "db", Region: "r", Tier: "db-custom-4-16384", MaxConnections: 500}},
+			Egress:    []Egress{{Region: "r", Kind: EgressConnector, Name: "c", MachineType: "e2-micro", MinInstances: 2, MaxInstances: 3, IPCIDRRange: "10.8.0.0/28"}},
+			Workloads: []Workload{{Name: "w", Region: "r", Method: MethodPrivateIP, Database: "db", Egress: EgressConnector, EgressName: "c",
+				MaxInstances: 3, EgressMbpsPerInstance: 100, PoolSize: 1, StartupConnections: 1, ConnectTimeoutSeconds: 45, StartupProbe: probe240}},
+		}
+		s := Simulate(topo, SimOptions{})
+		assert.Equal(t, 1.0, s.SuccessRate)
+		assert.InDelta(t, 30.1, s.TimeToReadyP99Seconds, 1e-9)
+		require.Len(t, s.PerRegion, 1)
+		assert.Equal(t, RegionSim{Region: "r", Egress: "c", ConnectorInstancesStart: 2, ConnectorInstancesEnd: 3, ScaleOuts: 1,
+			MaxEgressWaitSeconds: 30, DelayedInstances: 1}, s.PerRegion[0])
+		// A 25 s timeout expires before the scale-out: 2 of 3 succeed.
+		topo.Workloads[0].ConnectTimeoutSeconds = 25
+		s = Simulate(topo, SimOptions{})
+		assert.InDelta(t, 2.0/3, s.SuccessRate, 1e-9)
+		assert.Equal(t, 1, s.Failures.EgressWait)
+		// A calibrated 5 s scale-out fits again.
+		topo.Assumptions.ConnectorScaleOutSeconds = 5
+		s = Simulate(topo, SimOptions{})
+		assert.Equal(t, 1.0, s.SuccessRate)
+		assert.InDelta(t, 5.1, s.TimeToReadyP99Seconds, 1e-9)
+	})
+	t.Run("admin API quota", func(t *testing.T) {
+		// Built-in connection: 2 Admin API calls per instance; 1,000 per
+		// minute → 500 instances start in the first minute, the other 100
+		// wait until t = 60 s, past their 45 s budget.
+		topo := oneDB(4000, 600, 1, 45)
+		topo.Databases[0].Tier = "db-perf-optimized-N-16"
+		topo.Workloads[0].Method = MethodBuiltin
+		topo.Assumptions.AcceptRatePerSecond = 1000
+		s := Simulate(topo, SimOptions{})
+		assert.InDelta(t, 500.0/600, s.SuccessRate, 1e-9)
+		assert.Equal(t, 100, s.Failures.AdminQuota)
+		// With a 90 s budget they start at 60 s and succeed.
+		topo.Workloads[0].ConnectTimeoutSeconds = 90
+		s = Simulate(topo, SimOptions{})
+		assert.Equal(t, 1.0, s.SuccessRate)
+		assert.InDelta(t, 60.1, s.TimeToReadyP99Seconds, 0.2)
+	})
+	t.Run("direct egress delay", func(t *testing.T) {
+		topo := oneDB(500, 2, 1, 45)
+		topo.Egress = []Egress{{Region: "r", Kind: EgressDirect, Name: "s", SubnetCIDR: "10.0.0.0/24"}}
+		topo.Workloads[0].Egress = EgressDirect
+		s := Simulate(topo, SimOptions{})
+		assert.Equal(t, 1.0, s.SuccessRate) // default: no Direct VPC delay assumed
+		topo.Assumptions.DirectEgressStartupSeconds = 60
+		s = Simulate(topo, SimOptions{})
+		assert.Zero(t, s.SuccessRate) // connects at 60 s > 45 s budget
+		assert.Equal(t, 2, s.Failures.EgressWait)
+		topo.Assumptions.DirectEgressStartupSeconds = 20
+		s = Simulate(topo, SimOptions{})
+		assert.Equal(t, 1.0, s.SuccessRate)
+		assert.InDelta(t, 20.1, s.TimeToReadyP50Seconds, 1e-9)
+	})
+	t.Run("builtin cap and missing database", func(t *testing.T) {
+		topo := oneDB(4000, 2, 101, 30) // 101 > 100 per instance on the built-in connection
+		topo.Workloads[0].Method = MethodBuiltin
+		topo.Workloads = append(topo.Workloads, Workload{Name: "ghost", Region: "r", Database: "nope", MaxInstances: 3, StartupConnections: 1, ConnectTimeoutSeconds: 10})
+		topo.Workloads = append(topo.Workloads, Workload{Name: "nodb", Region: "r", MaxInstances: 5, ConnectTimeoutSeconds: 10})
+		s := Simulate(topo, SimOptions{})
+		assert.Equal(t, 10, s.Instances)
+		assert.Equal(t, 2, s.Failures.BuiltinCap)
+		assert.Equal(t, 3, s.Failures.NoDatabase)
+		assert.InDelta(t, 0.5, s.SuccessRate, 1e-9) // the 5 without a database are ready at start
+	})
+	t.Run("probe window shorter than timeout", func(t *testing.T) {
+		// budget = min(75 s timeout, 0 + 1 × 5 = 5 s window); accept rate 1/s → 5 of 20 get in.
+		topo := oneDB(500, 20, 1, 75)
+		topo.Workloads[0].StartupProbe = Probe{PeriodSeconds: 1, FailureThreshold: 5}
+		topo.Assumptions.AcceptRatePerSecond = 1
+		s := Simulate(topo, SimOptions{})
+		assert.Equal(t, 0.25, s.SuccessRate)
+	})
+}
+
+func TestSimulateSeriesAndHorizon(t *testing.T) {
+	s := Simulate(oneDB(15, 4, 5, 30), SimOptions{TimeStepSeconds: 0.5})
+	require.NotEmpty(t, s.Series)
+	// Horizon = ⌈30 + 0.1 + 1⌉ = 32 s → samples at 0, 0.5 … 32 = 65 points.
+	assert.Equal(t, 32.0, s.HorizonSeconds)
+	assert.Len(t, s.Series, 65)
+	for i := 1; i < len(s.Series); i++ {
+		assert.GreaterOrEqual(t, s.Series[i].Ready, s.Series[i-1].Ready)
+		assert.InDelta(t, 0.5*float64(i), s.Series[i].Seconds, 1e-9)
+	}
+	assert.Equal(t, SeriesPoint{Seconds: 0.5, Ready: 2, Failed: 0, SlotsInUse: 10}, s.Series[1])
+	last := s.Series[len(s.Series)-1]
+	assert.Equal(t, SeriesPoint{Seconds: 32, Ready: 2, Failed: 2, SlotsInUse: 10}, last)
+
+	// A horizon that ends before the deadlines: unresolved instances fail.
+	h := Simulate(oneDB(15, 4, 5, 30), SimOptions{HorizonSeconds: 10})
+	assert.Equal(t, 2, h.Failures.Horizon)
+	assert.Equal(t, 0.5, h.SuccessRate)
+
+	// A tiny step is coarsened to at most 10,000 points.
+	fine := Simulate(oneDB(15, 4, 5, 30), SimOptions{TimeStepSeconds: 1e-6})
+	assert.LessOrEqual(t, len(fine.Series), 10001)
+
+	assert.Equal(t, SimResult{Seed: DefaultSeed}, Simulate(Topology{}, SimOptions{}))
+}
+
+func TestSimulateRampAndPerWorkload(t *testing.T) {
+	// Spreading 20 starts over 60 s relieves a database with 10 usable
+	// slots only if instances finish; they keep their slots, so ramping
+	// does not create capacity: still 2 of 4.
+	topo := oneDB(15, 4, 5, 30)
+	topo.Assumptions.RampSeconds = 20
+	s := Simulate(topo, SimOptions{})
+	assert.Equal(t, 0.5, s.SuccessRate)
+	require.Len(t, s.PerWorkload, 1)
+	assert.Equal(t, 4, s.PerWorkload[0].Instances)
+	assert.Equal(t, 2, s.PerWorkload[0].Ready)
+	assert.Equal(t, 2, s.PerWorkload[0].Failed)
+	assert.Equal(t, 0.5, s.PerWorkload[0].SuccessRate)
+	assert.Positive(t, s.PerWorkload[0].TimeToReadyP95Seconds)
+
+	// With ramp, start times differ: the slowest ready instance started late.
+	wide := oneDB(500, 50, 1, 30)
+	wide.Assumptions.RampSeconds = 60
+	r := Simulate(wide, SimOptions{})
+	assert.Equal(t, 1.0, r.SuccessRate)
+	var last SeriesPoint
+	for _, p := range r.Series {
+		if p.Ready == 50 {
+			last = p
+			break
+		}
+	}
+	assert.Greater(t, last.Seconds, 30.0, "starts spread over 60 s")
+}
+
+func TestSimulateDeterministic(t *testing.T) {
+	for _, topo := range []Topology{incidentTopology(), stagingTopology(), productionTopology()} {
+		a := Simulate(topo, SimOptions{})
+		b := Simulate(topo, SimOptions{})
+		assert.Equal(t, a, b, topo.Stack)
+	}
+	// A different seed changes the jitter but not the shape of the result.
+	slots := incidentTopology()
+	slots.Egress[0].MachineType, slots.Egress[0].MinInstances = "e2-standard-4", 3
+	slots.Assumptions.Seed = 7
+	x := Simulate(slots, SimOptions{})
+	slots.Assumptions.Seed = 8
+	y := Simulate(slots, SimOptions{})
+	assert.Equal(t, x.Instances, y.Instances)
+	assert.Less(t, x.SuccessRate, 0.9)
+	assert.Less(t, y.SuccessRate, 0.9)
+}
+
+func TestPercentile(t *testing.T) {
+	xs := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	assert.Equal(t, 5.0, percentile(xs, 0.50))  // ⌈0.5 × 10⌉ = 5th
+	assert.Equal(t, 10.0, percentile(xs, 0.95)) // ⌈9.5⌉ = 10th
+	assert.Equal(t, 0.0, percentile(nil, 0.5))
+}
+
+func TestUnitRange(t *testing.T) {
+	for i := uint64(0); i < 1000; i++ {
+		u := unit(1, i, i*7, i*13, i%5)
+		require.GreaterOrEqual(t, u, 0.0)
+		require.Less(t, u, 1.0)
+	}
+	assert.NotEqual(t, unit(1, 0, 0, 0, 0), unit(2, 0, 0, 0, 0))
+}
+
+func TestSimulateLimitsAndBadInput(t *testing.T) {
+	big := oneDB(500, MaxSimulatedInstances+1, 1, 30)
+	s := Simulate(big, SimOptions{})
+	assert.Contains(t, s.Skipped, "exceed the simulator's limits")
+	r := Analyze(big)
+	assert.Contains(t, findings(r, CheckColdStartSuccess, "hand")[0].Message, "cold start not simulated")
+
+	conns := oneDB(500, 10, MaxSimulatedConnections, 30)
+	assert.NotEmpty(t, Simulate(conns, SimOptions{}).Skipped)
+
+	// Non-finite assumptions and options fall back to defaults instead of hanging.
+	nan := oneDB(15, 4, 5, 30)
+	nan.Assumptions = Assumptions{AcceptRatePerSecond: math.NaN(), HandshakeSeconds: math.Inf(1), RampSeconds: math.NaN()}
+	nan.Targets = Targets{StartupSuccessRate: math.NaN()}
+	got := Simulate(nan, SimOptions{HorizonSeconds: math.NaN(), TimeStepSeconds: math.Inf(1)})
+	assert.Equal(t, Simulate(oneDB(15, 4, 5, 30), SimOptions{}), got)
+	assert.Equal(t, DefaultTargets(), nan.Targets.WithDefaults())
+}

@@ -1,0 +1,101 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
+
+// checkErr is what every fuzz target asserts about an error: a *Error (or
+// a *FileError from the file loader), on one line.
+func checkErr(t *testing.T, err error, fileErr bool) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	msg := err.Error()
+	if strings.ContainsAny(msg, "\r\n") {
+		t.Fatalf("multi-line error: %q", msg)
+	}
+	if fileErr {
+		var fe *FileError
+		if !errors.As(err, &fe) {
+			t.Fatalf("error is %T, want *FileError: %v", err, err)
+		}
+		return
+	}
+	var ce *Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("error is %T, want *Error: %v", err, err)
+	}
+	if !strings.HasPrefix(msg, ce.Key+": ") {
+		t.Fatalf("message does not start with its key %q: %q", ce.Key, msg)
+	}
+}
+
+// FuzzDecode replaces one key of a valid stack's engine-form config with
+// an arbitrary string; the seed corpus is every key of every stack file.
+func FuzzDecode(f *testing.F) {
+	bases := map[string]map[string]string{}
+	for name, p := range stackFiles {
+		fl, err := LoadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		bases[name] = fl.Values
+		for k, v := range fl.Values {
+			f.Add(name, k, v)
+		}
+	}
+	f.Add("staging", "headroom:workloads", `[{"name":"a","db":{"poolSize":"ten"}}]`)
+	f.Add("production", "headroom:network", `{"regions":{"us-east1":{"egress":"direct","direct":{"subnet":"10.8.0.0/28"}}}}`)
+	f.Add("staging", "headroom:database", `{"replicas":[null,{"name":"x"}]}`)
+	f.Add("staging", "headroom:unknown", "1")
+	f.Fuzz(func(t *testing.T, stack, key, value string) {
+		base, ok := bases[stack]
+		if !ok {
+			base = bases["staging"]
+		}
+		vals := make(map[string]string, len(base)+1)
+		for k, v := range base {
+			vals[k] = v
+		}
+		vals[key] = value
+		s, err := Decode(stack, vals)
+		checkErr(t, err, false)
+		if err == nil {
+			// A valid result must survive a round trip unchanged.
+			again, err := s.Values()
+			if err != nil {
+				t.Fatalf("Values: %v", err)
+			}
+			s2, err := Decode(stack, again)
+			if err != nil {
+				t.Fatalf("round trip of a valid stack failed: %v", err)
+			}
+			if s2.Network.Name != s.Network.Name || len(s2.Workloads) != len(s.Workloads) {
+				t.Fatalf("round trip changed the stack")
+			}
+		}
+	})
+}
+
+// FuzzLoadFile feeds arbitrary bytes to the stack-file loader; the seed
+// corpus is the stack files themselves.
+func FuzzLoadFile(f *testing.F) {
+	for _, p := range stackFiles {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte("config:\n  headroom:network:\n    name:\n      secure: v1:x\n"))
+	f.Add([]byte("config:\n  a: &x [1, *x]\n"))
+	f.Add([]byte("config: {headroom:targets: {connectP99Seconds: .nan}}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := loadBytes("Pulumi.fuzz.yaml", data)
+		checkErr(t, err, true)
+	})
+}

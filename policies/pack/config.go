@@ -1,0 +1,398 @@
+package pack
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+
+	"github.com/headroom-dev/headroom/infra/capacity"
+)
+
+// Config is the pack's configuration: the shared settings of the capacity
+// model plus a per-policy enforcement level override.
+//
+// On the wire it is Pulumi's --policy-pack-config file: an object keyed by
+// policy name whose values are a level string or an object
+// {"enforcementLevel": …, props…} (or the version-2 form
+// {"version": 2, "policies": {…}}). The shared settings are the properties of
+// the capacity-model policy, because the Pulumi engine only forwards config
+// keyed by a policy the pack declares, and policyx gives stack policies no
+// config at all; this pack serves the Analyzer itself and routes them:
+//
+//	{
+//	  "capacity-model": {
+//	    "environment": "production",
+//	    "targets": {"startupSuccessRate": 0.999, "connectP99Seconds": 30, "connectionUtilization": 0.8},
+//	    "assumptions": {"connectorScaleOutSeconds": 30}
+//	  },
+//	  "sql-maintenance-window": "mandatory"
+//	}
+type Config struct {
+	// Environment selects strictness; empty means production, so a
+	// forgotten config can never weaken the gate.
+	Environment capacity.Environment
+	// Targets and Assumptions override the capacity model's defaults
+	// (zero fields take the model's defaults).
+	Targets     capacity.Targets
+	Assumptions capacity.Assumptions
+	// Levels overrides the default enforcement level per policy name:
+	// "advisory", "mandatory" or "disabled".
+	Levels map[string]string
+}
+
+// PolicyConfig is one policy's entry as the engine sends it in Configure.
+type PolicyConfig struct {
+	Level      string
+	Properties map[string]any
+}
+
+// DefaultConfig is the configuration used when none is given.
+func DefaultConfig() Config {
+	return Config{Environment: capacity.EnvProduction}
+}
+
+// Env returns the effective environment.
+func (c Config) Env() capacity.Environment {
+	if c.Environment == "" {
+		return capacity.EnvProduction
+	}
+	return c.Environment
+}
+
+// Level returns the effective enforcement level of a policy.
+func (c Config) Level(policy string) string {
+	if l, ok := c.Levels[policy]; ok && l != "" {
+		return l
+	}
+	if info, ok := Lookup(policy); ok {
+		return info.Level
+	}
+	return LevelAdvisory
+}
+
+// reserved top-level keys of a Pulumi policy-pack config file that are not
+// policies.
+var reservedKeys = map[string]bool{"environments": true, "exceptions": true}
+
+// ParseConfig parses a --policy-pack-config file. Errors name the key and
+// what was expected.
+func ParseConfig(data []byte) (Config, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return DefaultConfig(), nil
+	}
+	var top map[string]any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&top); err != nil {
+		return Config{}, fmt.Errorf("policy-pack config: want a JSON object: %w", err)
+	}
+	if v, ok := top["version"]; ok {
+		if n, isNum := v.(json.Number); isNum {
+			if n.String() != "2" {
+				return Config{}, fmt.Errorf("policy-pack config: version: want 2, got %s", n)
+			}
+			pol, ok := top["policies"].(map[string]any)
+			if !ok && top["policies"] != nil {
+				return Config{}, fmt.Errorf("policy-pack config: policies: want an object, got %s", jsonType(top["policies"]))
+			}
+			top = pol
+		}
+	}
+	entries := map[string]PolicyConfig{}
+	for k, v := range top {
+		if reservedKeys[k] {
+			continue
+		}
+		switch val := v.(type) {
+		case string:
+			entries[k] = PolicyConfig{Level: val}
+		case map[string]any:
+			pc := PolicyConfig{Properties: map[string]any{}}
+			for pk, pv := range val {
+				if pk == "enforcementLevel" {
+					s, ok := pv.(string)
+					if !ok {
+						return Config{}, fmt.Errorf("policy-pack config: %s.enforcementLevel: want a string, got %s", k, jsonType(pv))
+					}
+					pc.Level = s
+					continue
+				}
+				pc.Properties[pk] = pv
+			}
+			entries[k] = pc
+		default:
+			return Config{}, fmt.Errorf("policy-pack config: %s: want a level string or an object, got %s", k, jsonType(v))
+		}
+	}
+	return FromPolicyConfig(entries)
+}
+
+// FromPolicyConfig builds a Config from per-policy entries (the parsed file,
+// or the engine's Configure request). Unknown policy names are an error,
+// except "all", whose level applies to every policy.
+func FromPolicyConfig(entries map[string]PolicyConfig) (Config, error) {
+	cfg := DefaultConfig()
+	cfg.Levels = map[string]string{}
+	names := make([]string, 0, len(entries))
+	for k := range entries {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	if all, ok := entries["all"]; ok && all.Level != "" {
+		if err := checkLevel("all", all.Level); err != nil {
+			return Config{}, err
+		}
+		for _, p := range catalog {
+			cfg.Levels[p.Name] = all.Level
+		}
+	}
+	for _, name := range names {
+		if name == "all" {
+			continue
+		}
+		e := entries[name]
+		if _, ok := Lookup(name); !ok {
+			return Config{}, fmt.Errorf("policy-pack config: %s: unknown policy (want one of %s)", name, strings.Join(policyNames(), ", "))
+		}
+		if e.Level != "" {
+			if err := checkLevel(name, e.Level); err != nil {
+				return Config{}, err
+			}
+			cfg.Levels[name] = e.Level
+		}
+		if name == PolicyCapacityModel {
+			if err := applyModelProperties(&cfg, e.Properties); err != nil {
+				return Config{}, err
+			}
+		} else if len(e.Properties) > 0 {
+			keys := make([]string, 0, len(e.Properties))
+			for k := range e.Properties {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			return Config{}, fmt.Errorf("policy-pack config: %s.%s: unknown key (shared settings belong under %q)", name, keys[0], PolicyCapacityModel)
+		}
+	}
+	return cfg, nil
+}
+
+func checkLevel(key, level string) error {
+	switch level {
+	case LevelAdvisory, LevelMandatory, LevelDisabled:
+		return nil
+	case "remediate":
+		return fmt.Errorf("policy-pack config: %s: level %q is not supported by this pack (want advisory, mandatory or disabled)", key, level)
+	}
+	return fmt.Errorf("policy-pack config: %s: want advisory, mandatory or disabled, got %q", key, level)
+}
+
+func policyNames() []string {
+	out := make([]string, len(catalog))
+	for i, p := range catalog {
+		out[i] = p.Name
+	}
+	return out
+}
+
+// modelProperties is the capacity-model config object.
+type modelProperties struct {
+	Environment string            `json:"environment"`
+	Targets     *modelTargets     `json:"targets"`
+	Assumptions *modelAssumptions `json:"assumptions"`
+}
+
+type modelTargets struct {
+	StartupSuccessRate    *float64 `json:"startupSuccessRate"`
+	ConnectP99Seconds     *float64 `json:"connectP99Seconds"`
+	ConnectionUtilization *float64 `json:"connectionUtilization"`
+}
+
+type modelAssumptions struct {
+	ConnectorScaleOutSeconds   *float64 `json:"connectorScaleOutSeconds"`
+	DirectEgressStartupSeconds *float64 `json:"directEgressStartupSeconds"`
+	AcceptRatePerSecond        *float64 `json:"acceptRatePerSecond"`
+	HandshakeSeconds           *float64 `json:"handshakeSeconds"`
+	RetryInitialSeconds        *float64 `json:"retryInitialSeconds"`
+	RetryMaxSeconds            *float64 `json:"retryMaxSeconds"`
+	RetryMultiplier            *float64 `json:"retryMultiplier"`
+	ReservedConnections        *float64 `json:"reservedConnections"`
+	AdminSlackConnections      *float64 `json:"adminSlackConnections"`
+	RampSeconds                *float64 `json:"rampSeconds"`
+	Seed                       *float64 `json:"seed"`
+}
+
+func applyModelProperties(cfg *Config, props map[string]any) error {
+	if len(props) == 0 {
+		return nil
+	}
+	// Round-trip through JSON with DisallowUnknownFields so a typo such as
+	// "target" fails with the key named instead of being ignored.
+	raw, err := json.Marshal(props)
+	if err != nil {
+		return fmt.Errorf("policy-pack config: %s: %w", PolicyCapacityModel, err)
+	}
+	var mp modelProperties
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&mp); err != nil {
+		return fmt.Errorf("policy-pack config: %s: %s", PolicyCapacityModel, describeJSONError(err))
+	}
+	prefix := PolicyCapacityModel + "."
+	switch capacity.Environment(mp.Environment) {
+	case "":
+	case capacity.EnvStaging, capacity.EnvProduction:
+		cfg.Environment = capacity.Environment(mp.Environment)
+	default:
+		return fmt.Errorf("policy-pack config: %senvironment: want staging or production, got %q", prefix, mp.Environment)
+	}
+	if t := mp.Targets; t != nil {
+		if err := setFloat(&cfg.Targets.StartupSuccessRate, t.StartupSuccessRate, prefix+"targets.startupSuccessRate", 0, 1, false); err != nil {
+			return err
+		}
+		if err := setFloat(&cfg.Targets.ConnectP99Seconds, t.ConnectP99Seconds, prefix+"targets.connectP99Seconds", 0, 3600, false); err != nil {
+			return err
+		}
+		if err := setFloat(&cfg.Targets.ConnectionUtilization, t.ConnectionUtilization, prefix+"targets.connectionUtilization", 0, 1, false); err != nil {
+			return err
+		}
+	}
+	if a := mp.Assumptions; a != nil {
+		p := prefix + "assumptions."
+		floats := []struct {
+			dst     *float64
+			src     *float64
+			key     string
+			max     float64
+			zeroOK  bool
+			integer bool
+		}{
+			{&cfg.Assumptions.ConnectorScaleOutSeconds, a.ConnectorScaleOutSeconds, "connectorScaleOutSeconds", 3600, true, false},
+			{&cfg.Assumptions.DirectEgressStartupSeconds, a.DirectEgressStartupSeconds, "directEgressStartupSeconds", 3600, true, false},
+			{&cfg.Assumptions.AcceptRatePerSecond, a.AcceptRatePerSecond, "acceptRatePerSecond", 1e6, false, false},
+			{&cfg.Assumptions.HandshakeSeconds, a.HandshakeSeconds, "handshakeSeconds", 3600, false, false},
+			{&cfg.Assumptions.RetryInitialSeconds, a.RetryInitialSeconds, "retryInitialSeconds", 3600, false, false},
+			{&cfg.Assumptions.RetryMaxSeconds, a.RetryMaxSeconds, "retryMaxSeconds", 3600, false, false},
+			{&cfg.Assumptions.RetryMultiplier, a.RetryMultiplier, "retryMultiplier", 100, false, false},
+			{&cfg.Assumptions.RampSeconds, a.RampSeconds, "rampSeconds", 86400, true, false},
+		}
+		for _, f := range floats {
+			if err := setFloat(f.dst, f.src, p+f.key, 0, f.max, f.zeroOK); err != nil {
+				return err
+			}
+		}
+		ints := []struct {
+			dst *int
+			src *float64
+			key string
+		}{
+			{&cfg.Assumptions.ReservedConnections, a.ReservedConnections, "reservedConnections"},
+			{&cfg.Assumptions.AdminSlackConnections, a.AdminSlackConnections, "adminSlackConnections"},
+		}
+		for _, f := range ints {
+			if f.src == nil {
+				continue
+			}
+			v := *f.src
+			if v < 0 || v > 100000 || v != math.Trunc(v) {
+				return fmt.Errorf("policy-pack config: %s%s: want a whole number ≥ 0, got %v", p, f.key, v)
+			}
+			*f.dst = int(v)
+		}
+		if a.Seed != nil {
+			if *a.Seed != math.Trunc(*a.Seed) || math.Abs(*a.Seed) > 1<<53 {
+				return fmt.Errorf("policy-pack config: %sseed: want a whole number, got %v", p, *a.Seed)
+			}
+			cfg.Assumptions.Seed = int64(*a.Seed)
+		}
+	}
+	return nil
+}
+
+// setFloat validates src ∈ (min, max] (or [0, max] when zeroOK) and stores it.
+func setFloat(dst, src *float64, key string, min, max float64, zeroOK bool) error {
+	if src == nil {
+		return nil
+	}
+	v := *src
+	lowOK := v > min || (zeroOK && v == 0)
+	if math.IsNaN(v) || !lowOK || v > max {
+		lo := "("
+		if zeroOK {
+			lo = "["
+		}
+		return fmt.Errorf("policy-pack config: %s: want a number in %s%v, %v], got %v", key, lo, min, max, v)
+	}
+	*dst = v
+	return nil
+}
+
+func describeJSONError(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("%s: want %s, got %s", te.Field, te.Type.String(), te.Value)
+	}
+	msg := err.Error()
+	// "json: unknown field \"x\"" → "unknown key \"x\"".
+	msg = strings.Replace(msg, "json: unknown field", "unknown key", 1)
+	return msg
+}
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case json.Number, float64:
+		return "a number"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// modelConfigSchema is the JSON schema of the capacity-model config object,
+// published in GetAnalyzerInfo so the engine validates a config file before
+// the pack sees it.
+func modelConfigSchema() *policyx.ConfigSchema {
+	num := func(desc string) map[string]any {
+		return map[string]any{"type": "number", "description": desc}
+	}
+	obj := func(props map[string]any) map[string]any {
+		return map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	}
+	return &policyx.ConfigSchema{Properties: map[string]map[string]any{
+		"environment": {
+			"type": "string", "enum": []any{"staging", "production"},
+			"description": "Strictness; default production.",
+		},
+		"targets": obj(map[string]any{
+			"startupSuccessRate":    num("Minimum simulated cold-start success, 0–1 (default 0.90)."),
+			"connectP99Seconds":     num("Maximum p99 connection establishment, seconds (default 30)."),
+			"connectionUtilization": num("Share of usable slots demand may use, 0–1 (default 0.80)."),
+		}),
+		"assumptions": obj(map[string]any{
+			"connectorScaleOutSeconds":   num("Seconds to add one connector instance (default 30)."),
+			"directEgressStartupSeconds": num("Direct VPC egress connect delay of a new instance, seconds."),
+			"acceptRatePerSecond":        num("New connections per second one instance completes."),
+			"handshakeSeconds":           num("Latency of one connection establishment, seconds."),
+			"retryInitialSeconds":        num("First retry backoff, seconds."),
+			"retryMaxSeconds":            num("Maximum retry backoff, seconds."),
+			"retryMultiplier":            num("Backoff multiplier."),
+			"reservedConnections":        num("max_connections minus what apps can use (default 5)."),
+			"adminSlackConnections":      num("Connections kept free for operators (default 10)."),
+			"rampSeconds":                num("Spread of instance starts, seconds (0 = all at once)."),
+			"seed":                       num("Simulation seed."),
+		}),
+	}}
+}
