@@ -97,12 +97,21 @@ func Deploy(ctx *pulumi.Context, st config.Stack) (*Deployment, error) {
 		if !ok {
 			return nil, fmt.Errorf("headroom:workloads[%d].db.target: %q is neither \"primary\" nor a replica name", i, w.DB.Target)
 		}
+		region := st.Database.Region
+		if r, ok := st.Replica(target); ok {
+			region = r.Region
+		}
 		wargs.Workloads = append(wargs.Workloads, workloads.Workload{
 			Workload: w,
 			Target: workloads.Target{
-				Instance:       target,
-				PrivateIP:      inst.PrivateIpAddress,
-				ConnectionName: inst.ConnectionName,
+				Instance:  target,
+				PrivateIP: inst.PrivateIpAddress,
+				// Cloud SQL's connection name is "<project>:<region>:<instance>";
+				// built from config, not from the instance's output, so
+				// DB_INSTANCE names the target even in a preview of a new stack,
+				// where connectionName and privateIpAddress are still unknown
+				// (resource-conventions.md, env contract).
+				ConnectionName: pulumi.String(st.Project + ":" + region + ":" + target),
 			},
 		})
 		if u, ok := db.Users[w.Name]; ok {

@@ -7,6 +7,8 @@
 #   scripts/pg-cluster.sh halt  DIR          stops the server, keeps the data
 #   scripts/pg-cluster.sh resume DIR         starts a halted server again
 #   scripts/pg-cluster.sh stop  DIR          stops the server and removes DIR
+#   scripts/pg-cluster.sh check              exit 0 if the binaries are there, else
+#                                            say the probe tests will be skipped (exit 1)
 #
 # The env file (DIR/env, shell syntax) holds HEADROOM_PG_DSN (a password-
 # authenticated, non-superuser test role), HEADROOM_PG_ADMIN_DSN (a superuser,
@@ -33,8 +35,20 @@ PG_USER=headroom-pg
 
 die() { echo "pg-cluster.sh: $*" >&2; exit 2; }
 
-usage() { die "usage: pg-cluster.sh start|env|halt|resume|stop DIR [PORT]"; }
+usage() { die "usage: pg-cluster.sh start|env|halt|resume|stop DIR [PORT] | check"; }
 
+if [ "${1:-}" = check ]; then
+  if [ -x "$PG_BIN/initdb" ] && [ -x "$PG_BIN/pg_ctl" ] && [ -x "$PG_BIN/postgres" ]; then
+    echo "PostgreSQL binaries found in $PG_BIN: probe integration tests will run"
+    exit 0
+  fi
+  if [ "${HEADROOM_REQUIRE_POSTGRES:-}" = 1 ]; then
+    echo "PostgreSQL binaries not found in $PG_BIN and HEADROOM_REQUIRE_POSTGRES=1: probe integration tests will FAIL" >&2
+  else
+    echo "PostgreSQL binaries not found in $PG_BIN: probe integration tests will be SKIPPED" >&2
+  fi
+  exit 1
+fi
 [ $# -ge 2 ] || usage
 cmd="$1"
 dir="$2"

@@ -142,3 +142,33 @@ func BenchmarkRecord(b *testing.B) {
 		})
 	}
 }
+
+// TestPreviewOfNewStack runs the program as a first `pulumi preview` sees
+// it: nothing exists, so outputs are unknown. DB_INSTANCE must still name
+// the target (the policy pack resolves targets by it); DB_HOST and the
+// connector id are unknown.
+func TestPreviewOfNewStack(t *testing.T) {
+	f, err := config.LoadFile(config.StackFile("..", "production"))
+	require.NoError(t, err)
+	g, err := graph.Run(graph.RunOptions{Project: infra.ProjectName, Stack: "production", Config: f.Values,
+		DryRun: true, PreviewUnknowns: true}, infra.Program)
+	require.NoError(t, err)
+	assert.Equal(t, 32, len(g.Resources), "same resources as the full run")
+	for _, s := range g.ByType(graph.TypeRunService) {
+		env := map[string]any{}
+		for _, e := range list(list(in(s, "template", "containers"))[0]["envs"]) {
+			env[e["name"].(string)] = e["value"]
+		}
+		assert.Equal(t, "netra-production:us-central1:prod-postgres", env["DB_INSTANCE"], s.Name)
+		assert.Equal(t, graph.UnknownPlaceholder, env["DB_HOST"], s.Name)
+		assert.Equal(t, "45", env["DB_CONNECT_TIMEOUT_SECONDS"], s.Name)
+		assert.Equal(t, graph.UnknownPlaceholder, in(s, "template", "vpcAccess", "connector"), s.Name)
+		assert.Equal(t, "PRIVATE_RANGES_ONLY", in(s, "template", "vpcAccess", "egress"), s.Name)
+		assert.Empty(t, s.ID)
+	}
+	for _, i := range g.ByType(graph.TypeSQLInstance) {
+		assert.Equal(t, graph.UnknownPlaceholder, in(i, "settings", "ipConfiguration", "privateNetwork"))
+		assert.Equal(t, "ENCRYPTED_ONLY", in(i, "settings", "ipConfiguration", "sslMode"))
+	}
+	assert.Equal(t, 0, g.Outputs.Len(), "stack outputs are unknown in a first preview")
+}

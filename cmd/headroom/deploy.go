@@ -43,6 +43,9 @@ var stdinConfirm = func(cmd *cobra.Command) func(string) (bool, error) {
 	}
 }
 
+// defaultPolicyPack is the pack's directory in the repository.
+const defaultPolicyPack = "policies"
+
 type engineFlags struct {
 	stack            string
 	format           string
@@ -58,7 +61,7 @@ func (f *engineFlags) bind(cmd *cobra.Command) {
 	fl.StringVar(&f.stack, "stack", "", "stack name (required): stacks/Pulumi.<NAME>.yaml")
 	fl.StringVarP(&f.format, "format", "f", formatText, "report format: text, markdown or json")
 	fl.StringVarP(&f.out, "out", "o", "", "write the report to FILE instead of stdout")
-	fl.StringVar(&f.policyPack, "policy-pack", "policies", "the Headroom policy pack: its directory (PulumiPolicy.yaml) or a prebuilt binary (make policy-pack)")
+	fl.StringVar(&f.policyPack, "policy-pack", defaultPolicyPack, "the Headroom policy pack: its directory (PulumiPolicy.yaml) or a prebuilt binary (make policy-pack)")
 	fl.StringVar(&f.policyPackConfig, "policy-pack-config", "", "a --policy-pack-config JSON file; default: generated from the stack's environment, targets and assumptions")
 	fl.StringVar(&f.pulumi, "pulumi", os.Getenv("HEADROOM_PULUMI"), "the Pulumi CLI to run (default: $HEADROOM_PULUMI, else pulumi on PATH)")
 	fl.StringVar(&f.root, "root", "", "repository root (default: nearest directory with Pulumi.yaml)")
@@ -83,8 +86,18 @@ func (f *engineFlags) prepare() (ls *loadedStack, root, format string, pol deplo
 		return
 	}
 	pol = deploy.Policy{Pack: f.policyPack, Name: pack.Name, Config: f.policyPackConfig}
-	if !filepath.IsAbs(pol.Pack) {
+	// The default pack lives in the repository; a path the operator typed is
+	// relative to the working directory. The engine runs in root, so both
+	// become absolute.
+	if f.policyPack == defaultPolicyPack {
 		pol.Pack = filepath.Join(root, pol.Pack)
+	} else if pol.Pack, err = filepath.Abs(pol.Pack); err != nil {
+		return
+	}
+	if pol.Config != "" {
+		if pol.Config, err = filepath.Abs(pol.Config); err != nil {
+			return
+		}
 	}
 	if pol.Config == "" {
 		var path string
@@ -268,3 +281,51 @@ func policyPackConfigJSON(cfg pack.Config) ([]byte, error) {
 	top[pack.PolicyCapacityModel] = model
 	return json.MarshalIndent(top, "", "  ")
 }
+
+func newPolicyConfigCmd() *cobra.Command {
+	var stack, root, out string
+	cmd := &cobra.Command{
+		Use:   "policy-config --stack NAME",
+		Short: "Print the --policy-pack-config JSON a stack implies (environment, targets, assumptions)",
+		Long: `policy-config writes the policy-pack config that plan, up and drift use for a
+stack, for running the pack with the plain Pulumi CLI (CI, pulumi/actions):
+
+  pulumi up --policy-pack policies/bin/headroom-policies --policy-pack-config <file>`,
+		Example: `  headroom policy-config --stack production --out policy-config.production.json
+  pulumi preview --stack production --policy-pack policies/bin/headroom-policies \
+    --policy-pack-config policy-config.production.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if stack == "" {
+				return usageErrorf("--stack NAME is required")
+			}
+			r, err := projectRoot(root)
+			if err != nil {
+				return err
+			}
+			ls, err := loadStackAndPolicy(stack, "", r, "")
+			if err != nil {
+				return err
+			}
+			b, err := policyPackConfigJSON(ls.policy)
+			if err != nil {
+				return err
+			}
+			b = append(b, '\n')
+			if out == "" {
+				_, err = cmd.OutOrStdout().Write(b)
+				return err
+			}
+			if err := os.WriteFile(out, b, 0o644); err != nil {
+				return usageErrorf("--out %s: %v", out, unwrapPath(err))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&stack, "stack", "", "stack name (required)")
+	cmd.Flags().StringVarP(&out, "out", "o", "", "write to FILE instead of stdout")
+	cmd.Flags().StringVar(&root, "root", "", "repository root (default: nearest directory with Pulumi.yaml)")
+	return cmd
+}
+
+func init() { register(newPolicyConfigCmd) }

@@ -26,6 +26,7 @@ var stackFiles = map[string]string{
 	"staging":    StackFile(repoRoot, "staging"),
 	"production": StackFile(repoRoot, "production"),
 	"incident":   filepath.Join(repoRoot, "tests", "testdata", "incident", "Pulumi.incident.yaml"),
+	"direct":     filepath.Join("testdata", "Pulumi.direct.yaml"),
 }
 
 func load(t *testing.T, stack string) *File {
@@ -98,6 +99,33 @@ func TestStackFiles(t *testing.T) {
 		}
 		assert.Equal(t, 440, demand, "stacks-spec.md: 360 + 80")
 		assert.Equal(t, 0.999, s.Targets.StartupSuccessRate)
+	})
+	t.Run("direct", func(t *testing.T) {
+		s := load(t, "direct").Stack
+		assert.Equal(t, []string{"europe-west1", "us-central1"}, s.SortedRegions())
+		usc := s.Network.Regions["us-central1"]
+		assert.Nil(t, usc.Connector)
+		assert.Equal(t, &Direct{Subnet: "10.30.0.0/24"}, usc.Direct)
+		assert.Equal(t, &Connector{Name: "sandbox-euw1", IPCIDRRange: "10.8.0.0/28", MachineType: "e2-micro", MinInstances: 2, MaxInstances: 10},
+			s.Network.Regions["europe-west1"].Connector)
+		db := s.Database
+		assert.Equal(t, "ENTERPRISE_PLUS", db.Edition)
+		assert.Equal(t, 14, db.Backups.LogRetentionDays, "Enterprise Plus allows up to 35")
+		require.NotNil(t, db.DeletionProtection)
+		assert.False(t, *db.DeletionProtection)
+		assert.Equal(t, MaintenanceWindow{Day: 1, Hour: 0}, db.MaintenanceWindow, "hour 0 is kept, not defaulted")
+		assert.Equal(t, Replica{Name: "sandbox-postgres-euw1", Region: "europe-west1", Tier: "db-perf-optimized-N-2", MaxConnections: 400, Availability: "ZONAL"}, db.Replicas[0])
+		api, rep := s.Workloads[0], s.Workloads[1]
+		assert.True(t, api.IgnoreImageChanges)
+		assert.Equal(t, "2", api.CPU)
+		assert.Equal(t, "app", api.DB.Database)
+		assert.Equal(t, "/healthz", api.StartupProbe.Path)
+		assert.Equal(t, "sandbox-postgres-euw1", s.TargetInstance(rep))
+		assert.Equal(t, 80, rep.Concurrency)
+		assert.Equal(t, 1, rep.DB.StartupConnections)
+		assert.Equal(t, Targets{StartupSuccessRate: 0.95}, s.Targets)
+		assert.Equal(t, int64(42), s.Assumptions.Seed)
+		assert.Equal(t, 0.05, s.CapacityAssumptions().HandshakeSeconds)
 	})
 	t.Run("incident", func(t *testing.T) {
 		s := load(t, "incident").Stack

@@ -99,3 +99,18 @@ func FuzzLoadFile(f *testing.F) {
 		checkErr(t, err, true)
 	})
 }
+
+// BenchmarkLoadFile measures parsing + validating the production stack
+// file (no I/O).
+func BenchmarkLoadFile(b *testing.B) {
+	data, err := os.ReadFile(stackFiles["production"])
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := loadBytes("Pulumi.production.yaml", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -89,8 +89,16 @@ type RunOptions struct {
 	Config map[string]string
 	// ConfigSecretKeys lists the Config keys that are secrets.
 	ConfigSecretKeys []string
-	// DryRun makes ctx.DryRun() true (a preview). Mock outputs stay known.
+	// DryRun makes ctx.DryRun() true (a preview). Mock outputs stay known
+	// unless PreviewUnknowns is set too.
 	DryRun bool
+	// PreviewUnknowns (with DryRun) makes the mock behave like a preview of
+	// a stack that does not exist yet: it returns no physical IDs and no
+	// computed outputs, so every input derived from another resource's
+	// output (DB_HOST from privateIpAddress, vpcAccess.connector from the
+	// connector id, …) is unknown — what `pulumi preview` hands a policy
+	// pack on the first deploy. Stack outputs are then empty.
+	PreviewUnknowns bool
 }
 
 // Run executes program under Pulumi's mock monitor and returns the graph it

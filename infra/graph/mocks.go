@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -33,6 +34,8 @@ const (
 // RegisterResource and completes outputs deterministically.
 type recorder struct {
 	opts pulumi.RunInfo // only Project/Stack/Config used
+	// unknowns: return no IDs and no computed outputs (RunOptions.PreviewUnknowns).
+	unknowns bool
 
 	mu   sync.Mutex
 	list []Resource
@@ -43,7 +46,10 @@ type recorder struct {
 }
 
 func newRecorder(o RunOptions) *recorder {
-	return &recorder{opts: pulumi.RunInfo{Project: o.Project, Stack: o.Stack, Config: copyConfig(o.Config)}}
+	return &recorder{
+		opts:     pulumi.RunInfo{Project: o.Project, Stack: o.Stack, Config: copyConfig(o.Config)},
+		unknowns: o.DryRun && o.PreviewUnknowns,
+	}
 }
 
 func (r *recorder) stackURN() string {
@@ -98,14 +104,35 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	r.mu.Lock()
 	id, computed := r.complete(args)
 	r.mu.Unlock()
+	if r.unknowns {
+		// Nothing exists yet: the engine knows neither the ID nor any
+		// provider-computed output during this preview.
+		id, computed = "", nil
+	}
 
 	state := args.Inputs.Copy()
 	for k, v := range computed {
 		state[k] = v
 	}
-	res.Inputs = resource.FromResourcePropertyMap(args.Inputs)
-	res.Outputs = resource.FromResourcePropertyMap(state)
-	if args.Custom {
+	inputs := args.Inputs
+	if rpc != nil && rpc.GetObject() != nil {
+		// The mock monitor decodes inputs without KeepUnknowns, which drops
+		// every unknown value during a preview; decode the raw request again
+		// keeping them, so the record shows an unknown where the engine
+		// would.
+		if full, err := plugin.UnmarshalProperties(rpc.GetObject(), plugin.MarshalOptions{
+			KeepUnknowns: true, KeepSecrets: true, KeepResources: true,
+		}); err == nil {
+			inputs = full
+		}
+	}
+	res.Inputs = resource.FromResourcePropertyMap(inputs)
+	recorded := inputs.Copy()
+	for k, v := range computed {
+		recorded[k] = v
+	}
+	res.Outputs = resource.FromResourcePropertyMap(recorded)
+	if args.Custom && id != "" {
 		res.ID = id
 		res.Outputs = res.Outputs.Set("id", propertyString(id))
 	}

@@ -139,7 +139,7 @@ func TestResourcePolicies(t *testing.T) {
 		{name: "no private network", policy: pack.PolicySQLPrivateIPOnly, typ: inst, base: baseInstance,
 			edit: func(m map[string]any) { pt.Delete(m, "settings.ipConfiguration.privateNetwork") }, want: "privateNetwork"},
 		{name: "private network unknown (preview)", policy: pack.PolicySQLPrivateIPOnly, typ: inst, base: baseInstance,
-			edit: func(m map[string]any) { pt.Set(m, "settings.ipConfiguration.privateNetwork", pt.Computed) },
+			edit:     func(m map[string]any) { pt.Set(m, "settings.ipConfiguration.privateNetwork", pt.Computed) },
 			advisory: "settings.ipConfiguration.privateNetwork"},
 
 		{name: "ssl ok", policy: pack.PolicySQLSSLRequired, typ: inst, base: baseInstance, edit: none},
@@ -169,7 +169,10 @@ func TestResourcePolicies(t *testing.T) {
 				pt.Set(m, "settings.backupConfiguration.backupRetentionSettings.retainedBackups", 3)
 			}, want: "retainedBackups to ≥ 7"},
 		{name: "replica needs no backups", policy: pack.PolicySQLBackupsPITR, typ: inst, base: baseInstance,
-			edit: func(m map[string]any) { m["masterInstanceName"] = "primary"; pt.Delete(m, "settings.backupConfiguration") }},
+			edit: func(m map[string]any) {
+				m["masterInstanceName"] = "primary"
+				pt.Delete(m, "settings.backupConfiguration")
+			}},
 
 		{name: "deletion protection ok", policy: pack.PolicySQLDeletionProt, typ: inst, base: baseInstance, edit: none, cfg: prodCfg()},
 		{name: "api protection off in prod", policy: pack.PolicySQLDeletionProt, typ: inst, base: baseInstance, cfg: prodCfg(),
@@ -189,7 +192,10 @@ func TestResourcePolicies(t *testing.T) {
 		{name: "max_connections not integer", policy: pack.PolicySQLMaxConnections, typ: inst, base: baseInstance,
 			edit: func(m map[string]any) { pt.SetFlag(m, "max_connections", "lots") }, want: "not an integer"},
 		{name: "max_connections secret", policy: pack.PolicySQLMaxConnections, typ: inst, base: baseInstance,
-			edit: func(m map[string]any) { pt.SetFlag(m, "max_connections", "x"); setFlagValue(m, "max_connections", pt.Secret("500")) }},
+			edit: func(m map[string]any) {
+				pt.SetFlag(m, "max_connections", "x")
+				setFlagValue(m, "max_connections", pt.Secret("500"))
+			}},
 		{name: "max_connections redacted secret", policy: pack.PolicySQLMaxConnections, typ: inst, base: baseInstance,
 			edit: func(m map[string]any) { setFlagValue(m, "max_connections", "[secret]") }, advisory: "cannot verify until known"},
 

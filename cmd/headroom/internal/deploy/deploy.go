@@ -183,7 +183,11 @@ func Up(ctx context.Context, open Opener, o UpOptions) (Outcome, error) {
 	}
 	_, perr := st.Preview(ctx, popts...)
 	rec := Convert("preview", c.events())
-	rep := merge(gate, rec)
+	ran := packRan(rec, o.Policy.Name)
+	if !ran {
+		rec.Changes.Errors = append(rec.Changes.Errors, notRun(o.Policy.Name))
+	}
+	rep := merge(gate, rec, ran)
 	out := Outcome{Report: rep}
 	switch {
 	case rep.Failed():
@@ -191,8 +195,8 @@ func Up(ctx context.Context, open Opener, o UpOptions) (Outcome, error) {
 		return out, nil
 	case perr != nil:
 		out.Code = ExitViolations
-		return out, fmt.Errorf("preview of %s failed; nothing was changed: %w", o.Stack, perr)
-	case !packRan(rec, o.Policy.Name):
+		return out, fmt.Errorf("preview of %s failed; nothing was changed: %w", o.Stack, engineError(perr))
+	case !ran:
 		// Fail closed: a preview without the pack proves nothing.
 		out.Code = ExitViolations
 		return out, fmt.Errorf("policy pack %q did not run during the preview of %s (engine summary lists %v); refusing to deploy", o.Policy.Name, o.Stack, rec.Changes.PolicyPacks)
@@ -220,11 +224,15 @@ func Up(ctx context.Context, open Opener, o UpOptions) (Outcome, error) {
 	urec := Convert("update", uc.events())
 	// The update's policy results supersede the preview's: they judged
 	// the values the provider actually returned.
-	out.Report = merge(gate, urec)
+	uran := packRan(urec, o.Policy.Name)
+	if !uran {
+		urec.Changes.Errors = append(urec.Changes.Errors, notRun(o.Policy.Name))
+	}
+	out.Report = merge(gate, urec, uran)
 	out.Report.Preview = &urec.Changes
 	if uerr != nil {
 		out.Code = ExitViolations
-		return out, fmt.Errorf("update of %s failed: %w", o.Stack, uerr)
+		return out, fmt.Errorf("update of %s failed: %w", o.Stack, engineError(uerr))
 	}
 	if out.Report.Failed() {
 		out.Code, out.Reason = ExitViolations, "update reported mandatory policy violations"
@@ -265,12 +273,19 @@ func summaryOrNone(c report.Changes) string {
 	return s
 }
 
-// merge keeps the gate's capacity view and takes the engine's policy
-// results: the same pack, judging real state instead of mocks.
-func merge(gate report.Report, rec Recorded) report.Report {
+func notRun(name string) string {
+	return fmt.Sprintf("policy pack %q did not run: the policy results below are the offline gate's", name)
+}
+
+// merge keeps the gate's capacity view and, when the engine ran the pack,
+// takes the engine's policy results: the same pack, judging the engine's
+// view instead of mocks. Otherwise the gate's results stay.
+func merge(gate report.Report, rec Recorded, packRan bool) report.Report {
 	r := gate
 	r.Kind = report.KindUp
-	r.Violations = append([]report.Violation(nil), rec.Violations...)
+	if packRan {
+		r.Violations = append([]report.Violation(nil), rec.Violations...)
+	}
 	ch := rec.Changes
 	r.Preview = &ch
 	r.Finalize()
@@ -315,6 +330,10 @@ func Drift(ctx context.Context, open Opener, o DriftOptions) (Outcome, error) {
 	}
 	_, perr := st.Preview(ctx, popts...)
 	preview := Convert("preview", pc.events())
+	ran := packRan(preview, o.Policy.Name)
+	if !ran {
+		preview.Changes.Errors = append(preview.Changes.Errors, fmt.Sprintf("policy pack %q did not run: no policy results", o.Policy.Name))
+	}
 
 	r := report.Report{
 		Kind: report.KindDrift, Stack: o.Stack, Environment: o.Environment,
@@ -336,16 +355,41 @@ func Drift(ctx context.Context, open Opener, o DriftOptions) (Outcome, error) {
 		return out, nil
 	case rerr != nil:
 		out.Code = ExitViolations
-		return out, fmt.Errorf("refresh --preview-only of %s failed: %w", o.Stack, rerr)
+		return out, fmt.Errorf("refresh --preview-only of %s failed: %w", o.Stack, engineError(rerr))
 	case r.Failed():
 		out.Code, out.Reason = ExitViolations, fmt.Sprintf("%d mandatory policy violation(s) on the refreshed state", r.Mandatory)
 		return out, nil
 	case perr != nil:
 		out.Code = ExitViolations
-		return out, fmt.Errorf("preview of %s failed: %w", o.Stack, perr)
-	case !packRan(preview, o.Policy.Name):
+		return out, fmt.Errorf("preview of %s failed: %w", o.Stack, engineError(perr))
+	case !ran:
 		out.Code = ExitViolations
 		return out, fmt.Errorf("policy pack %q did not run during the preview of %s; the drift check is incomplete", o.Policy.Name, o.Stack)
 	}
 	return out, nil
 }
+
+// engineError keeps the Automation API's error wrappable but puts the
+// Pulumi CLI's own "error: …" line first: the API's message is
+// "failed to run preview: exit status 1" followed by the CLI's whole
+// stdout and stderr, and the CLI prints one line per failure.
+func engineError(err error) error {
+	if err == nil {
+		return nil
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		line = strings.TrimSpace(line)
+		if i := strings.Index(line, "error: "); i >= 0 && !strings.HasPrefix(line, "stdout:") {
+			return &summarized{line: strings.TrimSpace(line[i+len("error: "):]), err: err}
+		}
+	}
+	return err
+}
+
+type summarized struct {
+	line string
+	err  error
+}
+
+func (s *summarized) Error() string { return s.line }
+func (s *summarized) Unwrap() error { return s.err }

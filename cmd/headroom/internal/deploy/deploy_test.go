@@ -230,6 +230,10 @@ func TestUp(t *testing.T) {
 				}
 				assert.Equal(t, tt.wantPolicy, got)
 			}
+			if strings.HasPrefix(tt.name, "pack did not run") {
+				require.NotNil(t, out.Report.Preview)
+				assert.Contains(t, strings.Join(out.Report.Preview.Errors, "\n"), `policy pack "headroom" did not run`, "the report says the pack's results are missing")
+			}
 			for _, o := range st.previewOpts {
 				assert.Equal(t, []string{pol.Pack}, o.PolicyPacks, "preview runs the pack")
 				assert.Equal(t, []string{pol.Config}, o.PolicyPackConfigs)
@@ -387,4 +391,14 @@ func FuzzConvertEventLog(f *testing.F) {
 			t.Fatalf("report from events violates the schema: %v\n%s", err, js.Bytes())
 		}
 	})
+}
+
+func TestEngineError(t *testing.T) {
+	inner := errors.New("failed to run preview: exit status 1\ncode: 1\nstdout: Previewing update (staging):\n\nstderr: error: failed to load language plugin go: no language plugin 'pulumi-language-go' found\n")
+	err := engineError(inner)
+	assert.Equal(t, "failed to load language plugin go: no language plugin 'pulumi-language-go' found", err.Error())
+	assert.ErrorIs(t, err, inner)
+	plain := errors.New("boom")
+	assert.Equal(t, plain, engineError(plain))
+	assert.NoError(t, engineError(nil))
 }

@@ -60,6 +60,12 @@ func Check(t testing.TB, md []byte, want Expect) {
 					body.Write(seg.Value(md))
 				}
 				src := body.String()
+				// Leading %%{init: …}%% directives configure the chart.
+				for strings.HasPrefix(src, "%%{") {
+					end := strings.Index(src, "}%%\n")
+					require.GreaterOrEqual(t, end, 0, "unterminated mermaid directive: %q", src)
+					src = src[end+len("}%%\n"):]
+				}
 				assert.True(t, strings.HasPrefix(src, "xychart-beta\n"), "mermaid block is an xychart-beta: %q", src)
 				assert.Contains(t, src, "x-axis ")
 				assert.Contains(t, src, "y-axis ")

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/probe/pgtest"
+	"github.com/headroom-dev/headroom/infra/config"
 )
 
 func TestCalibrate(t *testing.T) {
@@ -28,8 +29,8 @@ func TestCalibrate(t *testing.T) {
 
 	out, err := cal.AssumptionsYAML()
 	require.NoError(t, err)
-	// The file must decode strictly into the assumptions type.
-	var a assumptionsKeys
+	// The file must decode strictly into the stack config's assumptions.
+	var a config.Assumptions
 	dec := yaml.NewDecoder(bytes.NewReader(out))
 	dec.KnownFields(true)
 	require.NoError(t, dec.Decode(&a), "%s", out)
@@ -44,12 +45,4 @@ func TestCalibrateWrongPassword(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, OutcomeAuth, Classify(err))
 	assert.NotContains(t, err.Error(), "wrong@")
-}
-
-// assumptionsKeys mirrors the measured keys of config.Assumptions
-// (headroom:assumptions); TestAssumptionsKeysMatchConfig keeps it honest.
-type assumptionsKeys struct {
-	AcceptRatePerSecond float64 `yaml:"acceptRatePerSecond"`
-	HandshakeSeconds    float64 `yaml:"handshakeSeconds"`
-	ReservedConnections int     `yaml:"reservedConnections"`
 }

@@ -219,3 +219,21 @@ func TestEvaluate(t *testing.T) {
 	assert.False(t, Passed(Evaluate(r, Targets{})))
 	assert.False(t, Passed(Evaluate(&Result{SuccessRate: 1}, Targets{})), "no connection → connect p99 fails")
 }
+
+func FuzzConfigValidate(f *testing.F) {
+	f.Add("postgres://u:p@127.0.0.1:5432/db", 10, 2, int64(time.Second), int64(0), 2.0, int64(time.Minute))
+	f.Add("host=/tmp user=u", 0, 0, int64(0), int64(-1), math.NaN(), int64(0))
+	f.Add("postgres://[::1", 5000, 3, int64(-5), int64(1<<62), math.Inf(1), int64(1<<62))
+	f.Fuzz(func(t *testing.T, dsn string, n, p int, timeout, ramp int64, mult float64, deadline int64) {
+		c := Config{DSN: dsn, Instances: n, StartupConnections: p, ConnectTimeout: time.Duration(timeout),
+			Ramp: time.Duration(ramp), Backoff: Backoff{Initial: time.Millisecond, Max: time.Second, Multiplier: mult},
+			Deadline: time.Duration(deadline)}
+		if err := c.Validate(); err == nil {
+			// What validates is a bounded storm.
+			require.LessOrEqual(t, c.Instances*c.StartupConnections, MaxSessions)
+			require.LessOrEqual(t, c.Deadline, MaxDeadline)
+			require.GreaterOrEqual(t, c.Backoff.Multiplier, 1.0)
+		}
+		_ = CheckTarget(dsn, false) // must not panic
+	})
+}

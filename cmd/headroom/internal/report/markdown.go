@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -12,7 +13,7 @@ type MarkdownOptions struct {
 	// HeadingLevel of the report's title (2 → "##"); zero takes 2, so
 	// several stacks concatenate into one PR comment under a "#" title.
 	HeadingLevel int
-	// MaxChartPoints bounds the Mermaid x axis; zero takes 30.
+	// MaxChartPoints bounds the points of the Mermaid chart; zero takes 40.
 	MaxChartPoints int
 }
 
@@ -28,7 +29,7 @@ func Markdown(w io.Writer, r Report, opts MarkdownOptions) error {
 		opts.HeadingLevel = 2
 	}
 	if opts.MaxChartPoints <= 1 {
-		opts.MaxChartPoints = 30
+		opts.MaxChartPoints = 40
 	}
 	m := &mdWriter{b: &strings.Builder{}, h: opts.HeadingLevel}
 	m.printf("%s\n", Marker)
@@ -162,7 +163,12 @@ func (m *mdWriter) simulation(stack string, s *Simulation, tg *Targets, maxPoint
 		[][]string{{pct(s.SuccessRate) + target, secs(s.TimeToReadyP50Seconds), secs(s.TimeToReadyP95Seconds),
 			secs(s.TimeToReadyP99Seconds), secs(s.ConnectP99Seconds) + ctarget, fmt.Sprint(s.Instances), fmt.Sprint(s.PeakSlotsUsed)}})
 	if len(s.Series) > 0 {
-		m.printf("%s\n", Mermaid(stack, s, tg, maxPoints))
+		legend := "Blue: ready instances over time."
+		if tg != nil && tg.StartupSuccessRate > 0 {
+			legend += fmt.Sprintf(" Grey: the %s target (%d of %d).", pct(tg.StartupSuccessRate),
+				int(math.Ceil(tg.StartupSuccessRate*float64(s.Instances))), s.Instances)
+		}
+		m.printf("%s\n\n%s\n", Mermaid(stack, s, tg, maxPoints), legend)
 	}
 	if len(s.Workloads) > 0 {
 		rows := [][]string{}
@@ -174,15 +180,16 @@ func (m *mdWriter) simulation(stack string, s *Simulation, tg *Targets, maxPoint
 }
 
 // Mermaid returns a fenced Mermaid xychart-beta block: the ready-instances
-// curve sampled to at most maxPoints x-axis categories, and, when targets
-// are known, a flat line at the instance count the success target requires.
+// curve (cropped to where it settles, sampled to at most maxPoints points on
+// a numeric seconds axis) and, when targets are known, a flat line at the
+// instance count the success target requires. The init directive fixes the
+// colors so the curve (blue) and the target (grey) are told apart: xychart
+// has no legend.
 func Mermaid(stack string, s *Simulation, tg *Targets, maxPoints int) string {
 	pts := sample(Crop(s.Series), maxPoints)
-	xs := make([]string, len(pts))
 	ys := make([]string, len(pts))
 	top := s.Instances
 	for i, p := range pts {
-		xs[i] = fmt.Sprintf("%q", strings.TrimSuffix(secs(p.Seconds), " s")+"s")
 		ys[i] = fmt.Sprint(p.Ready)
 		if p.Ready > top {
 			top = p.Ready
@@ -191,14 +198,16 @@ func Mermaid(stack string, s *Simulation, tg *Targets, maxPoints int) string {
 	if top == 0 {
 		top = 1
 	}
-	var b strings.Builder
-	b.WriteString("```mermaid\nxychart-beta\n")
-	title := fmt.Sprintf("Ready instances after a cold start of %d (%s)", s.Instances, stack)
-	if tg != nil {
-		title += fmt.Sprintf(", flat line = %s target", pct(tg.StartupSuccessRate))
+	last := 0.0
+	if len(pts) > 0 {
+		last = pts[len(pts)-1].Seconds
 	}
-	fmt.Fprintf(&b, "    title %q\n", title)
-	fmt.Fprintf(&b, "    x-axis \"seconds since storm start\" [%s]\n", strings.Join(xs, ", "))
+	var b strings.Builder
+	b.WriteString("```mermaid\n")
+	b.WriteString(`%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "#0969da, #8c959f"}}}}%%` + "\n")
+	b.WriteString("xychart-beta\n")
+	fmt.Fprintf(&b, "    title %q\n", fmt.Sprintf("Ready instances, %d starting at once (%s)", s.Instances, stack))
+	fmt.Fprintf(&b, "    x-axis \"seconds since the storm started\" 0 --> %s\n", strconv.FormatFloat(math.Ceil(last), 'f', 0, 64))
 	fmt.Fprintf(&b, "    y-axis \"ready instances\" 0 --> %d\n", top)
 	fmt.Fprintf(&b, "    line [%s]\n", strings.Join(ys, ", "))
 	if tg != nil && tg.StartupSuccessRate > 0 {
