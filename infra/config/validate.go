@@ -149,22 +149,11 @@ var (
 	memoryLimit = regexp.MustCompile(`^[1-9][0-9]*(Mi|Gi|M|G)$`)
 )
 
-// connectorMachines are the Serverless VPC Access machine types
-// (gcp-capacity.md §3), used only while capacity.LookupConnectorMachine is
-// the issue-#3 stub (see connectorMachineKnown).
-var connectorMachines = []string{"f1-micro", "e2-micro", "e2-standard-4"}
-
-// connectorMachineKnown asks the capacity model's catalog. While the
-// catalog is the temporary stub (it does not even know GCP's default
-// e2-micro), it falls back to the §3 list so stacks stay loadable.
+// connectorMachineKnown asks the capacity model's catalog of Serverless
+// VPC Access machine types (gcp-capacity.md §3).
 func connectorMachineKnown(name string) bool {
-	if _, ok := capacity.LookupConnectorMachine(name); ok {
-		return true
-	}
-	if _, ok := capacity.LookupConnectorMachine(connectorDefaultMachine); !ok {
-		return slices.Contains(connectorMachines, name)
-	}
-	return false
+	_, ok := capacity.LookupConnectorMachine(name)
+	return ok
 }
 
 func errf(p path, format string, args ...any) error {
@@ -761,6 +750,8 @@ func (d *decoder) probe(p path, pr *StartupProbe) error {
 	} else if pr.TimeoutSeconds < 1 || pr.TimeoutSeconds > probeTimeoutMax {
 		return bad(tp, pr.TimeoutSeconds)
 	}
+	// timeout < period ([tf-doc], §5); a 1 s period cannot satisfy it with
+	// the 1 s minimum timeout, so it is exempt rather than unusable.
 	if pr.TimeoutSeconds >= pr.PeriodSeconds && pr.PeriodSeconds > 1 {
 		return errf(tp, "must be < periodSeconds (%d), got %d (gcp-capacity.md §5)", pr.PeriodSeconds, pr.TimeoutSeconds)
 	}
