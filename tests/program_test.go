@@ -287,7 +287,7 @@ func checkServices(t *testing.T, g *graph.Graph, w stackWant) {
 		}
 		assert.Equal(t, map[string]string{
 			"DB_HOST":                    out(primary, "privateIpAddress").(string),
-			"DB_NAME":                    "postgres",
+			"DB_NAME":                    "netra",
 			"DB_USER":                    strings.TrimSuffix(email, ".gserviceaccount.com"),
 			"DB_POOL_SIZE":               ww.pool,
 			"DB_MAX_OVERFLOW":            ww.overflow,

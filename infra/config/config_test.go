@@ -70,7 +70,7 @@ func TestStackFiles(t *testing.T) {
 		for _, w := range s.Workloads {
 			assert.Equal(t, []string{"us-central1"}, w.Regions)
 			assert.Equal(t, PrimaryTarget, w.DB.Target)
-			assert.Equal(t, "postgres", w.DB.Database, "default applied")
+			assert.Equal(t, "netra", w.DB.Database, "set in the stack file")
 			assert.Equal(t, 75.0, w.DB.ConnectTimeoutSeconds)
 			assert.Equal(t, StartupProbe{PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 24}, w.StartupProbe)
 			demand += w.MaxInstances * (w.DB.PoolSize + w.DB.MaxOverflow) * len(w.Regions)
