@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 echo "== lint"
 make --no-print-directory lint
 
+echo "== workflows (actionlint)"
+bash scripts/lint-workflows.sh
+
 echo "== pulumi CLI"
 HEADROOM_PULUMI="$(bash scripts/install-pulumi.sh)"
 export HEADROOM_PULUMI

@@ -145,6 +145,11 @@ error (nothing applied unless the update itself failed), 2 bad input.`,
 				Stack: ls.name, WorkDir: root, Policy: pol, Yes: yes,
 				Confirm:  stdinConfirm(cmd),
 				Progress: progress,
+				// The operator reads the preview on the terminal (stderr)
+				// before answering; stdout keeps the final report.
+				Review: func(r report.Report) {
+					_ = report.Text(cmd.ErrOrStderr(), r, report.TextOptions{Color: colorEnabled(cmd, cmd.ErrOrStderr())})
+				},
 				Gate: func(ctx context.Context) (report.Report, error) {
 					return planLoaded(ctx, ls, progress)
 				},

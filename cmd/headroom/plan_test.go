@@ -21,7 +21,9 @@ import (
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/deploy"
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/mdcheck"
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
+	"github.com/headroom-dev/headroom/infra"
 	"github.com/headroom-dev/headroom/infra/config"
+	"github.com/headroom-dev/headroom/infra/graph"
 	"github.com/headroom-dev/headroom/policies/pack"
 )
 
@@ -330,5 +332,31 @@ func BenchmarkPlanStaging(b *testing.B) {
 		if err := report.Markdown(&buf, r, report.MarkdownOptions{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestPlanViewsAgree: the plan judges the preview view (inputs, what
+// `pulumi preview --policy-pack` sees); the state view (`pulumi policy
+// analyze`, what drift judges) must reach the same verdicts on our stacks.
+func TestPlanViewsAgree(t *testing.T) {
+	for _, s := range []struct{ stack, file string }{{"staging", ""}, {"production", ""}, {"", incidentFile}} {
+		ls, err := loadStackAndPolicy(s.stack, s.file, "../..", "")
+		require.NoError(t, err)
+		t.Run(ls.name, func(t *testing.T) {
+			g, err := graph.Run(graph.RunOptions{Project: projectName, Stack: ls.name, Config: ls.file.Values, DryRun: true}, infra.Program)
+			require.NoError(t, err)
+			state, err := pack.Evaluate(g.AnalyzerResources(), ls.policy)
+			require.NoError(t, err)
+			preview, err := pack.Evaluate(g.PreviewResources(), ls.policy)
+			require.NoError(t, err)
+			key := func(vs []pack.Violation) []string {
+				var out []string
+				for _, v := range vs {
+					out = append(out, v.Level+" "+v.Policy+" "+v.Resource)
+				}
+				return out
+			}
+			assert.Equal(t, key(state.Violations), key(preview.Violations))
+		})
 	}
 }

@@ -92,3 +92,30 @@ func TestPRPreviewPlanStep(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, c, string(summary), "forks see the same report in the job summary")
 }
+
+// TestPRCommentDoc keeps docs/pr-comment.md's real example equal to the
+// incident golden (headings shifted two levels); -update rewrites it.
+func TestPRCommentDoc(t *testing.T) {
+	const doc = "../../docs/pr-comment.md"
+	const sep = "\n---\n\n"
+	raw, err := os.ReadFile(doc)
+	require.NoError(t, err)
+	golden, err := os.ReadFile("testdata/plan-incident.md")
+	require.NoError(t, err)
+	var shifted strings.Builder
+	for _, line := range strings.SplitAfter(string(golden), "\n") {
+		if strings.HasPrefix(line, "#") {
+			line = "##" + line
+		}
+		shifted.WriteString(line)
+	}
+	text := string(raw)
+	i := strings.Index(text, sep)
+	require.GreaterOrEqual(t, i, 0, "%s: the example follows a --- line", doc)
+	want := text[:i+len(sep)] + shifted.String()
+	if *updateGoldens {
+		require.NoError(t, os.WriteFile(doc, []byte(want), 0o644))
+		return
+	}
+	assert.Equal(t, want, text, "%s is stale: go test ./cmd/headroom -run TestPRCommentDoc -update", doc)
+}

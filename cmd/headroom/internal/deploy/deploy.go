@@ -101,6 +101,9 @@ type UpOptions struct {
 	Yes bool
 	// Confirm asks the operator; it is required unless Yes.
 	Confirm func(prompt string) (bool, error)
+	// Review, when set, is shown the preview's report just before Confirm,
+	// so the operator confirms what they have read.
+	Review func(report.Report)
 	// Progress receives one line per phase (nil: discard).
 	Progress io.Writer
 }
@@ -203,6 +206,9 @@ func Up(ctx context.Context, open Opener, o UpOptions) (Outcome, error) {
 	}
 
 	if !o.Yes {
+		if o.Review != nil {
+			o.Review(out.Report)
+		}
 		ok, err := o.Confirm(fmt.Sprintf("Apply %s to stack %s?", summaryOrNone(rec.Changes), o.Stack))
 		if err != nil {
 			out.Code = ExitViolations

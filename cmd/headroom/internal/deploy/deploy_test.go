@@ -182,9 +182,9 @@ func TestUp(t *testing.T) {
 		{name: "preview fails before streaming (pack cannot load): fail closed", previews: []string{"preview-clean.jsonl"}, silent: true, previewEr: errBoom, yes: true,
 			wantCalls: []string{"gate", "open:staging", "preview"}, wantCode: ExitViolations, wantErr: "boom"},
 		{name: "declined", previews: []string{"preview-clean.jsonl"}, confirm: ptr(false),
-			wantCalls: []string{"gate", "open:staging", "preview", "confirm"}, wantCode: ExitViolations},
+			wantCalls: []string{"gate", "open:staging", "preview", "review", "confirm"}, wantCode: ExitViolations},
 		{name: "confirmed", previews: []string{"preview-clean.jsonl"}, confirm: ptr(true),
-			wantCalls: []string{"gate", "open:staging", "preview", "confirm", "up"}, wantCode: ExitOK, wantApplied: true},
+			wantCalls: []string{"gate", "open:staging", "preview", "review", "confirm", "up"}, wantCode: ExitOK, wantApplied: true},
 		{name: "no --yes and no terminal", previews: []string{"preview-clean.jsonl"},
 			wantCalls: nil, wantCode: ExitUsage, wantErr: "--yes is required"},
 		{name: "pack missing", badPack: true, yes: true,
@@ -207,6 +207,11 @@ func TestUp(t *testing.T) {
 					return gateReport(tt.gateFails), nil
 				}}
 			if tt.confirm != nil {
+				o.Review = func(r report.Report) {
+					calls = append(calls, "review")
+					require.NotNil(t, r.Preview)
+					assert.Len(t, r.Preview.Steps, 1, "the operator sees the previewed steps")
+				}
 				o.Confirm = func(prompt string) (bool, error) {
 					calls = append(calls, "confirm")
 					assert.Equal(t, "Apply 1 to update to stack staging?", prompt)
