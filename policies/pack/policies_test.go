@@ -2,6 +2,7 @@ package pack_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -72,6 +73,16 @@ func levels(m *pt.Manager, level string) []string {
 }
 
 // Base resources shaped like the program's, from the staging fixture.
+// baseCeiling is the catalog ceiling of baseInstance's tier (db-custom-4-16384:
+// 16 GB → default 500 → 4 × 500 = 2000 with the current multiple).
+func baseCeiling() int {
+	tier, err := capacity.ParseTier("db-custom-4-16384")
+	if err != nil {
+		panic(err)
+	}
+	return capacity.MaxConnectionsCeiling(tier)
+}
+
 func baseInstance() map[string]any {
 	return pt.SQLInstance(pt.Instance{
 		Project: "p", Name: "db", Region: "us-central1", Tier: "db-custom-4-16384", Edition: "ENTERPRISE",
@@ -189,6 +200,14 @@ func TestResourcePolicies(t *testing.T) {
 			edit: func(m map[string]any) { pt.SetFlag(m, "max_connections", "10") }, want: "≥ 14"},
 		{name: "max_connections too high for memory", policy: pack.PolicySQLMaxConnections, typ: inst, base: baseInstance,
 			edit: func(m map[string]any) { pt.SetFlag(m, "max_connections", "5000") }, want: "lower max_connections from 5000"},
+		// Boundary of the catalog's ceiling (capacity.MaxConnectionsCeiling):
+		// the base tier's default × MaxConnectionsCeilingMultiple passes, one
+		// more fails, so the pack and the model share one number.
+		{name: "max_connections at the ceiling", policy: pack.PolicySQLMaxConnections, typ: inst, base: baseInstance,
+			edit: func(m map[string]any) { pt.SetFlag(m, "max_connections", strconv.Itoa(baseCeiling())) }},
+		{name: "max_connections one above the ceiling", policy: pack.PolicySQLMaxConnections, typ: inst, base: baseInstance,
+			edit: func(m map[string]any) { pt.SetFlag(m, "max_connections", strconv.Itoa(baseCeiling()+1)) },
+			want: "lower max_connections from " + strconv.Itoa(baseCeiling()+1)},
 		{name: "max_connections not integer", policy: pack.PolicySQLMaxConnections, typ: inst, base: baseInstance,
 			edit: func(m map[string]any) { pt.SetFlag(m, "max_connections", "lots") }, want: "not an integer"},
 		{name: "max_connections secret", policy: pack.PolicySQLMaxConnections, typ: inst, base: baseInstance,

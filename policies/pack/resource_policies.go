@@ -297,16 +297,6 @@ func checkSQLDeletionProtection(r *policyx.AnalyzerResource, cfg Config, f *find
 	}
 }
 
-// Minimum max_connections (gcp-capacity.md §1.1: "max_connections integer 14 …").
-const minMaxConnections = 14
-
-// maxConnectionsHeadroomFactor bounds an explicit max_connections against
-// the tier's memory-derived default. INFERENCE: Google publishes no maximum
-// ("varies", gcp-capacity.md §1.1) and rejects values too high for the
-// memory with invalidFlagValue; 2 × the memory-derived default keeps the
-// per-backend memory at half of what Google's own default budgets.
-const maxConnectionsHeadroomFactor = 2
-
 func checkSQLMaxConnections(r *policyx.AnalyzerResource, _ Config, f *findings) {
 	p := r.Properties
 	name := resourceName(r)
@@ -338,12 +328,14 @@ func checkSQLMaxConnections(r *policyx.AnalyzerResource, _ Config, f *findings) 
 		f.fail("instance %s: max_connections flag is not an integer", name)
 		return
 	}
-	if n < minMaxConnections {
-		f.fail("instance %s: raise max_connections from %d to ≥ %d (Cloud SQL minimum)", name, n, minMaxConnections)
+	// Bounds come from the capacity catalog, the one place that holds them:
+	// the Cloud SQL minimum (14) and our inferred ceiling for the tier.
+	if n < capacity.MaxConnectionsFlagMin {
+		f.fail("instance %s: raise max_connections from %d to ≥ %d (Cloud SQL minimum)", name, n, capacity.MaxConnectionsFlagMin)
 	}
-	if def > 0 && n > maxConnectionsHeadroomFactor*def {
-		f.fail("instance %s: lower max_connections from %d to ≤ %d or choose a tier with more memory (%s: %.2f GB, default %d)",
-			name, n, maxConnectionsHeadroomFactor*def, tierName, tier.MemoryGB, def)
+	if c := capacity.MaxConnectionsCeiling(tier); tierOK && n > c {
+		f.fail("instance %s: lower max_connections from %d to ≤ %d or choose a tier with more memory (%s: %.2f GB, default %d; ceiling %d× the default, an inference)",
+			name, n, c, tierName, tier.MemoryGB, def, capacity.MaxConnectionsCeilingMultiple)
 	}
 	if tst == stUnknown {
 		f.unknown(r, "settings.tier")
