@@ -53,6 +53,7 @@ fi
 cmd="$1"
 dir="$2"
 port="${3:-}"
+explicit_port="$port"
 case "$dir" in
   /*) ;;
   *) dir="$(pwd)/$dir" ;;
@@ -158,7 +159,7 @@ log_connections = off
 EOF
     if [ "$(id -u)" = 0 ]; then chown "$PG_USER" "$dir/data/postgresql.auto.conf" "$dir/data/pg_hba.conf"; fi
     if start_server 2>/dev/null; then break; fi
-    if [ "$tries" -ge 5 ] || [ -n "${3:-}" ]; then
+    if [ "$tries" -ge 5 ] || [ -n "$explicit_port" ]; then
       cat "$dir/server.log" >&2 || true
       die "server did not start"
     fi
@@ -193,7 +194,7 @@ cmd_stop() {
     as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -m immediate -w -t 30 stop >/dev/null 2>&1 || {
       # pg_ctl failed (e.g. binaries gone): kill the postmaster by its pid.
       pid="$(head -1 "$dir/data/postmaster.pid" 2>/dev/null || true)"
-      [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
+      if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
     }
   fi
   # Only remove what this script created.

@@ -40,6 +40,7 @@ if [ -z "${HEADROOM_PG_DSN:-}" ]; then
   # Not under $work: that is 0700 root, and the server runs unprivileged.
   cluster="$(mktemp -u /tmp/headroom-pgbench-pg.XXXXXX)"
   envfile="$(bash scripts/pg-cluster.sh start "$cluster")" || die "could not start a cluster"
+  # shellcheck disable=SC2001
   eval "$(sed "s/^/export /" <<<"$envfile")"
 fi
 dsn="$HEADROOM_PG_DSN"

@@ -260,12 +260,12 @@ func cut(path string) (string, string, bool) {
 	return path, "", false
 }
 
-// TestDocsListEveryPolicy keeps docs/policies.md in step with the catalog.
+// TestDocsListEveryPolicy keeps the README's policy list in step with the catalog.
 func TestDocsListEveryPolicy(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "..", "docs", "policies.md"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	require.NoError(t, err)
 	doc := string(data)
 	for _, p := range pack.Catalog() {
-		assert.Contains(t, doc, "| `"+p.Name+"` | "+string(p.Kind)+" | "+p.Level, "docs/policies.md must list %s with its level", p.Name)
+		assert.Contains(t, doc, "| `"+p.Name+"` | "+string(p.Kind)+" | "+p.Level, "README.md must list %s with its level", p.Name)
 	}
 }
