@@ -14,7 +14,17 @@ have_version() {
   [ -x "$p" ] && "$p" version 2>/dev/null | grep -qx "$want"
 }
 
+# Built binaries are kept outside the clone too, so a fresh clone on the same
+# machine (CI) links the one already built instead of compiling it again.
+cache="${HEADROOM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/headroom}/pulumi-${want}"
+
 if have_version "$bin/pulumi"; then
+  echo "$bin/pulumi"
+  exit 0
+fi
+if have_version "$cache/pulumi"; then
+  mkdir -p "$bin"
+  ln -sf "$cache/pulumi" "$bin/pulumi"
   echo "$bin/pulumi"
   exit 0
 fi
@@ -54,4 +64,7 @@ echo "building pulumi ${want} into $bin (first time: several minutes)" >&2
     -o "$bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi >&2
 )
 have_version "$bin/pulumi" || { echo "install-pulumi: built binary does not report $want" >&2; exit 1; }
+if mkdir -p "$cache" 2>/dev/null && cp "$bin/pulumi" "$cache/pulumi.tmp" 2>/dev/null; then
+  mv "$cache/pulumi.tmp" "$cache/pulumi"
+fi
 echo "$bin/pulumi"
