@@ -37,7 +37,8 @@ func newCalibrateCmd() *cobra.Command {
 of other sessions, measures the handshake latency (serial connections) and the
 accept rate (a concurrent connect+close burst below the free slots), and writes
 the headroom:assumptions keys acceptRatePerSecond, handshakeSeconds and
-reservedConnections to --out (YAML) for plan --assumptions and the policy pack.
+reservedConnections to --out (YAML): the keys of the stack's headroom:assumptions
+and of the policy-pack config's assumptions object.
 
 The burst is light (at most 8 concurrent connections) but it is still load: a
 non-loopback target needs --i-know-this-is-not-production.`,

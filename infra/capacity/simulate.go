@@ -24,15 +24,23 @@ import (
 //     instances wait the connector adds one instance every
 //     ConnectorScaleOutSeconds up to its maximum and never scales in
 //     (gcp-capacity.md §3). Direct VPC egress adds DirectEgressStartupSeconds;
-//   - then it opens StartupConnections in parallel. Each database serves
-//     attempts FIFO at AcceptRatePerSecond; an attempt finds a free usable
-//     slot (max_connections − reserved) and is established HandshakeSeconds
-//     later, or is refused ("too many clients") and retried after
-//     exponential backoff with jitter;
+//   - then it opens StartupConnections in parallel; they reach the server
+//     interleaved with those of every instance connecting at the same
+//     moment (all first connections, then all second ones). Each database
+//     serves attempts FIFO at AcceptRatePerSecond; an attempt finds a free
+//     usable slot (max_connections − reserved) and is established
+//     HandshakeSeconds later, or is refused ("too many clients") and
+//     retried after exponential backoff with jitter;
 //   - an instance is ready when all its startup connections are
 //     established, and keeps them; it fails when min(connect timeout,
-//     startup probe window) passes first, and then releases its slots and
-//     its connector share (Cloud Run shuts it down).
+//     startup probe window) passes first, or as soon as a refused
+//     connection's next retry would start after that deadline (the app
+//     gives up), and then releases its slots and its connector share
+//     (Cloud Run shuts it down). Pools left half-connected when the slots
+//     run out therefore wait for each other's give-ups: the partial-pool
+//     deadlock a real server shows (docs/model-validation.md), in which
+//     success is not monotone in slots, instances or timeout
+//     (docs/capacity-model.md "Known limits").
 
 type evKind uint8
 
@@ -164,6 +172,11 @@ func (s *sim) pop() event {
 	}
 	return e
 }
+
+// arrivalSpacing separates an instance's concurrent connection attempts at
+// the server: small enough not to show in any latency, large enough to order
+// them after every other instance's earlier connections.
+const arrivalSpacing = 1e-6
 
 // MaxSimulatedInstances bounds one simulation's memory (about 200 bytes per
 // instance plus its events); Cloud Run's regional quotas are far lower
@@ -402,8 +415,14 @@ func (s *sim) connect(id int32, t float64) {
 		return
 	}
 	for c := int32(0); c < in.need; c++ {
-		e := event{t: t, kind: evAttempt, inst: id, conn: c}
-		if t <= s.now {
+		// A pool opens its startup connections concurrently, so at the
+		// server they arrive interleaved with every other starting
+		// instance's: all first connections, then all second ones. Offsetting
+		// connection c by c × arrivalSpacing gives that order (validated
+		// against a real PostgreSQL, docs/model-validation.md); without it
+		// one instance's connections would be served back to back.
+		e := event{t: t + float64(c)*arrivalSpacing, kind: evAttempt, inst: id, conn: c}
+		if e.t <= s.now {
 			s.attempt(e) // due now: skip a round trip through the queue
 		} else {
 			s.push(e)
@@ -480,7 +499,11 @@ func (s *sim) retry(e event) {
 	u := unit(a.Seed, uint64(in.wl), uint64(in.idx), uint64(e.conn), uint64(e.k)+1)
 	next := s.now + base*(0.5+0.5*u)
 	if next >= in.deadline {
-		return // gives up; the deadline event fails the instance
+		// The app will not get another try inside its timeout, so it gives
+		// up now and exits, and the slots it holds free up now rather than
+		// at the deadline (what the probe measures on a real server).
+		s.deadline(e.inst)
+		return
 	}
 	e.t, e.kind, e.k = next, evAttempt, e.k+1
 	s.push(e)

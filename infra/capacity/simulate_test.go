@@ -20,28 +20,99 @@ func oneDB(maxConn, instances, startup int, timeout float64) Topology {
 }
 
 func TestSimulateHandComputed(t *testing.T) {
-	t.Run("slot exhaustion", func(t *testing.T) {
-		// max_connections 15 − 5 reserved = 10 usable slots; 4 instances × 5
-		// startup connections, all at t = 0, interleaved by instance. Accept
-		// rate 50/s → one attempt every 0.02 s; handshake 0.1 s.
-		// Instance 0's attempts are served at 0, 0.02 … 0.08 → ready at
-		// 0.08 + 0.1 = 0.18; instance 1's at 0.10 … 0.18 → ready at 0.28.
-		// Instances 2 and 3 find all 10 slots taken and retry until 30 s.
-		s := Simulate(oneDB(15, 4, 5, 30), SimOptions{})
-		assert.Equal(t, 4, s.Instances)
-		assert.Equal(t, 0.5, s.SuccessRate)
-		assert.InDelta(t, 0.18, s.TimeToReadyP50Seconds, 1e-9)
+	// The three slot-exhaustion cases share one timeline. A pool opens its
+	// startup connections concurrently, so at the server they arrive
+	// interleaved across instances: every instance's first connection, then
+	// every second one (simulate.go, arrivalSpacing). Accept rate 50/s → one
+	// attempt served every 0.02 s; handshake 0.1 s; a refusal reaches the
+	// client 0.1 s after it is served.
+	//
+	// 3 instances × 4 startup connections, max_connections 15 − 5 reserved
+	// = 10 usable slots (demand 12 > 10):
+	//   round c0: i0 0.00, i1 0.02, i2 0.04  → slots 1–3
+	//   round c1: i0 0.06, i1 0.08, i2 0.10  → slots 4–6
+	//   round c2: i0 0.12, i1 0.14, i2 0.16  → slots 7–9
+	//   round c3: i0 0.18 → slot 10, established 0.28: i0 ready at 0.28;
+	//             i1 0.20 and i2 0.22 refused (clients told at 0.30, 0.32).
+	// i1 and i2 are half-connected: 3 slots each, 1 missing, no slot free.
+	// (Served back to back per instance, as the model did before, i0 and i1
+	// would both have been ready by 0.26 and only i2 refused: 2 of 3.)
+	t.Run("slot exhaustion, no retry fits the timeout", func(t *testing.T) {
+		// A 60 s initial backoff: the first retry would come ≥ 0.30 + 30 s,
+		// past the 30 s timeout, so i1 gives up at 0.30 and i2 at 0.32 and
+		// free their 3 slots each; no attempt is left to use them.
+		topo := oneDB(15, 3, 4, 30)
+		topo.Assumptions.RetryInitialSeconds = 60
+		s := Simulate(topo, SimOptions{})
+		assert.Equal(t, 3, s.Instances)
+		assert.InDelta(t, 1.0/3, s.SuccessRate, 1e-9)
+		assert.InDelta(t, 0.28, s.TimeToReadyP50Seconds, 1e-9)
 		assert.InDelta(t, 0.28, s.TimeToReadyP99Seconds, 1e-9)
 		assert.Equal(t, 10, s.PeakSlotsUsed)
 		assert.Equal(t, 2, s.Failures.SlotExhaustion)
-		assert.Positive(t, s.Refused)
-		assert.Equal(t, s.Refused+10, s.Attempts) // every attempt is established or refused
+		assert.Equal(t, 12, s.Attempts) // no retries: 3 × 4
+		assert.Equal(t, 2, s.Refused)
 		require.Len(t, s.PerDatabase, 1)
-		assert.Equal(t, DatabaseSim{Database: "db", Usable: 10, PeakSlots: 10, Attempts: s.Attempts, Refused: s.Refused}, s.PerDatabase[0])
-		// Connection latency: 10 established at 0.1, 0.12 … 0.28 → p50 is the
-		// 5th = 0.18, p99 the 10th = 0.28.
+		assert.Equal(t, DatabaseSim{Database: "db", Usable: 10, PeakSlots: 10, Attempts: 12, Refused: 2}, s.PerDatabase[0])
+		// Connection latency: established at 0.10, 0.12 … 0.28 (10 of them,
+		// the served times + 0.1) → p50 is the 5th = 0.18, p99 the 10th = 0.28.
 		assert.InDelta(t, 0.18, s.ConnectP50Seconds, 1e-9)
 		assert.InDelta(t, 0.28, s.ConnectP99Seconds, 1e-9)
+		// The end state: i0 keeps its 4 slots, the other 6 are free again.
+		last := s.Series[len(s.Series)-1]
+		assert.Equal(t, SeriesPoint{Seconds: 32, Ready: 1, Failed: 2, SlotsInUse: 4}, last)
+	})
+	t.Run("slot exhaustion, half-connected pools wait for a give-up", func(t *testing.T) {
+		// Default backoff (0.5 s × 2 up to 8 s, × (0.5 + 0.5u)). i1 and i2
+		// retry their missing connection and are refused while all 10 slots
+		// are held. An instance gives up only when its next retry would
+		// start at or after its 30 s deadline, and a backoff is < 8 s, so
+		// nobody gives up before 30 − 8 = 22 s: until then 1 ready, 10 slots.
+		// The first to give up (at G > 22 s) frees 3 slots; the other one's
+		// pending retry x comes after G and before 30 s (it has not given
+		// up), finds free slots and is established at x + 0.1: 2 of 3 ready,
+		// the second between 22.1 and 30 s. (Only if x fell in the last
+		// 0.1 s before 30 s, or a refusal raced G, would it fail as well.)
+		s := Simulate(oneDB(15, 3, 4, 30), SimOptions{})
+		assert.InDelta(t, 2.0/3, s.SuccessRate, 1e-9)
+		assert.InDelta(t, 0.28, s.TimeToReadyP50Seconds, 1e-9) // 1st of 2
+		assert.Greater(t, s.TimeToReadyP99Seconds, 22.1)
+		assert.LessOrEqual(t, s.TimeToReadyP99Seconds, 30.0)
+		assert.Equal(t, 10, s.PeakSlotsUsed)
+		assert.Equal(t, 1, s.Failures.SlotExhaustion)
+		assert.Equal(t, s.Refused+11, s.Attempts) // 10 + 1 established, the rest refused
+		// Connection latency: the 10 of the first pass plus the late one;
+		// p50 is the 6th of 11 = 0.20, p99 the 11th = the late one.
+		assert.InDelta(t, 0.20, s.ConnectP50Seconds, 1e-9)
+		assert.InDelta(t, s.TimeToReadyP99Seconds, s.ConnectP99Seconds, 1e-9)
+	})
+	t.Run("slot exhaustion, every pool partial", func(t *testing.T) {
+		// 4 instances × 5 connections on 10 slots: rounds c0 and c1 take 8
+		// slots (0 … 0.14), round c2 gives i0 and i1 the last two (0.16,
+		// 0.18): i0 and i1 hold 3, i2 and i3 hold 2, none is ready, all
+		// retry. Nobody gives up before 22 s (as above), so no instance is
+		// ready before then; at most 10 ÷ 5 = 2 can ever be ready at once,
+		// and ready instances keep their slots, so success ≤ 50 %; whoever
+		// completes does so before the 30 s deadline. (Back to back, the old
+		// order, i0 and i1 were ready at 0.18 and 0.28.)
+		s := Simulate(oneDB(15, 4, 5, 30), SimOptions{TimeStepSeconds: 0.5})
+		assert.Equal(t, 4, s.Instances)
+		assert.LessOrEqual(t, s.SuccessRate, 0.5)
+		ready := int(math.Round(s.SuccessRate * 4))
+		if ready > 0 {
+			assert.Greater(t, s.TimeToReadyP50Seconds, 22.0)
+			assert.LessOrEqual(t, s.TimeToReadyP99Seconds, 30.0)
+		}
+		assert.Equal(t, 10, s.PeakSlotsUsed)
+		assert.Equal(t, 4-ready, s.Failures.SlotExhaustion)
+		for _, p := range s.Series {
+			// The first pass ends with the last round's attempts (0.32 …
+			// 0.38 s); from then until 22 s the slots stay deadlocked.
+			if p.Seconds >= 0.5 && p.Seconds <= 22 {
+				require.Equal(t, SeriesPoint{Seconds: p.Seconds, Ready: 0, Failed: 0, SlotsInUse: 10}, p, "before any give-up")
+			}
+		}
+		assert.Equal(t, SeriesPoint{Seconds: 32, Ready: ready, Failed: 4 - ready, SlotsInUse: 5 * ready}, s.Series[len(s.Series)-1])
 	})
 	t.Run("accept queue", func(t *testing.T) {
 		// 100 attempts at 1/s accept rate: the k-th is served at k s, so
@@ -135,7 +206,10 @@ func TestSimulateHandComputed(t *testing.T) {
 }
 
 func TestSimulateSeriesAndHorizon(t *testing.T) {
-	s := Simulate(oneDB(15, 4, 5, 30), SimOptions{TimeStepSeconds: 0.5})
+	// The 3 × 4 storm on 10 slots of "slot exhaustion, half-connected pools
+	// wait for a give-up": i0 ready at 0.28 s holding 4 slots, i1 and i2
+	// holding 3 each until one gives up after 22 s and the other completes.
+	s := Simulate(oneDB(15, 3, 4, 30), SimOptions{TimeStepSeconds: 0.5})
 	require.NotEmpty(t, s.Series)
 	// Horizon = ⌈30 + 0.1 + 1⌉ = 32 s → samples at 0, 0.5 … 32 = 65 points.
 	assert.Equal(t, 32.0, s.HorizonSeconds)
@@ -144,14 +218,19 @@ func TestSimulateSeriesAndHorizon(t *testing.T) {
 		assert.GreaterOrEqual(t, s.Series[i].Ready, s.Series[i-1].Ready)
 		assert.InDelta(t, 0.5*float64(i), s.Series[i].Seconds, 1e-9)
 	}
-	assert.Equal(t, SeriesPoint{Seconds: 0.5, Ready: 2, Failed: 0, SlotsInUse: 10}, s.Series[1])
+	// A sample shows the state after every event at its time: i0c0 is
+	// served at 0 s, so one slot is already taken at 0.
+	assert.Equal(t, SeriesPoint{Seconds: 0, Ready: 0, Failed: 0, SlotsInUse: 1}, s.Series[0])
+	assert.Equal(t, SeriesPoint{Seconds: 0.5, Ready: 1, Failed: 0, SlotsInUse: 10}, s.Series[1])
+	assert.Equal(t, SeriesPoint{Seconds: 22, Ready: 1, Failed: 0, SlotsInUse: 10}, s.Series[44]) // no give-up yet
 	last := s.Series[len(s.Series)-1]
-	assert.Equal(t, SeriesPoint{Seconds: 32, Ready: 2, Failed: 2, SlotsInUse: 10}, last)
+	assert.Equal(t, SeriesPoint{Seconds: 32, Ready: 2, Failed: 1, SlotsInUse: 8}, last)
 
-	// A horizon that ends before the deadlines: unresolved instances fail.
-	h := Simulate(oneDB(15, 4, 5, 30), SimOptions{HorizonSeconds: 10})
+	// A horizon that ends before any give-up (22 s): i1 and i2 are still
+	// unresolved at 10 s and count as failed.
+	h := Simulate(oneDB(15, 3, 4, 30), SimOptions{HorizonSeconds: 10})
 	assert.Equal(t, 2, h.Failures.Horizon)
-	assert.Equal(t, 0.5, h.SuccessRate)
+	assert.InDelta(t, 1.0/3, h.SuccessRate, 1e-9)
 
 	// A tiny step is coarsened to at most 10,000 points.
 	fine := Simulate(oneDB(15, 4, 5, 30), SimOptions{TimeStepSeconds: 1e-6})
@@ -161,9 +240,12 @@ func TestSimulateSeriesAndHorizon(t *testing.T) {
 }
 
 func TestSimulateRampAndPerWorkload(t *testing.T) {
-	// Spreading 20 starts over 60 s relieves a database with 10 usable
+	// Spreading the 4 starts over 20 s relieves a database with 10 usable
 	// slots only if instances finish; they keep their slots, so ramping
-	// does not create capacity: still 2 of 4.
+	// does not create capacity: still 2 of 4. (With starts apart, each
+	// instance's 5 connections are served together, 0.1 s in all — this
+	// seed starts them at 0.8, 2.2, 6.5 and 18.2 s — so the first two to
+	// start complete and the last two are refused.)
 	topo := oneDB(15, 4, 5, 30)
 	topo.Assumptions.RampSeconds = 20
 	s := Simulate(topo, SimOptions{})

@@ -250,8 +250,8 @@ func Churn(ctx context.Context, dsn string, workers int, d, attemptTimeout time.
 }
 
 // AssumptionsYAML renders the calibration as a headroom:assumptions
-// document: the keys are config.Assumptions' YAML keys, so `headroom plan
-// --assumptions FILE` and the policy pack's config take it as is. Only
+// document: the keys are config.Assumptions' YAML keys (a stack's
+// headroom:assumptions; the policy-pack config uses the same names). Only
 // measured keys are written (absent = model default); the raw measurements
 // are comments.
 func (c *Calibration) AssumptionsYAML() ([]byte, error) {

@@ -19,10 +19,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -121,6 +123,9 @@ func StartCluster(ctx context.Context) (*Cluster, error) {
 		return nil, fmt.Errorf("pg-cluster.sh start: %s", msg)
 	}
 	c := &Cluster{Dir: dir, script: script}
+	// The owner file lets a later run sweep this cluster if this process
+	// dies without stopping it (killed test binary, fuzz worker).
+	_ = os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644)
 	env := parseEnv(string(out))
 	c.DSN = env["HEADROOM_PG_DSN"]
 	c.AdminDSN = env["HEADROOM_PG_ADMIN_DSN"]
@@ -205,6 +210,33 @@ var (
 	sharedSkip string
 )
 
+// ownerFile holds the pid of the process that started a cluster.
+const ownerFile = "owner.pid"
+
+// sweepStale stops clusters left behind by test processes that died
+// without stopping them. Only directories this package created (prefix
+// headroom-pg-, an owner file) whose owner is gone are touched.
+func sweepStale(script string) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "headroom-pg-*"))
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, ownerFile))
+		if err != nil {
+			continue // starting right now, or not ours
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 0 || processAlive(pid) {
+			continue
+		}
+		_ = exec.Command("bash", script, "stop", d).Run()
+		_ = os.RemoveAll(d)
+	}
+}
+
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
 // Main runs a test package with one shared cluster: started before the
 // tests, stopped after. Without PostgreSQL it runs the tests anyway (those
 // that need the cluster skip) unless RequireEnv is set, in which case it
@@ -219,6 +251,9 @@ func Main(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, sharedSkip)
 		return m.Run()
 	}
+	if script, err := Script(); err == nil {
+		sweepStale(script)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	c, err := StartCluster(ctx)
 	cancel()
@@ -228,6 +263,16 @@ func Main(m *testing.M) int {
 	}
 	shared = c
 	defer c.Stop()
+	// Ctrl-C or a SIGTERM while the tests run: stop the server first.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	go func() {
+		if _, ok := <-sig; ok {
+			c.Stop()
+			os.Exit(1)
+		}
+	}()
 	return m.Run()
 }
 
