@@ -237,7 +237,7 @@ func (an *analysis) budgets() {
 func budgetMessage(b ConnectionBudget, d dbInfo, util float64) string {
 	var parts []string
 	for _, c := range b.Contributors {
-		parts = append(parts, fmt.Sprintf("%s/%s %d×%d=%d", c.Workload, c.Region, c.MaxInstances, c.PerInstance, c.Connections))
+		parts = append(parts, fmt.Sprintf("%s %d×%d=%d", c.Name(), c.MaxInstances, c.PerInstance, c.Connections))
 	}
 	parts = append(parts, fmt.Sprintf("admin slack %d", b.AdminSlack))
 	source := "explicit"

@@ -88,7 +88,7 @@ func TestConnectionBudgetRemedies(t *testing.T) {
 	require.Len(t, fs, 1)
 	assert.Equal(t, SeverityFail, fs[0].Severity)
 	assert.Contains(t, fs[0].Message, "raise max_connections to ≥ 480 or lower netra-backend maxInstances to ≤ 15")
-	assert.Contains(t, fs[0].Message, "netra-backend/us-central1 20×15=300")
+	assert.Contains(t, fs[0].Message, "netra-backend (us-central1) 20×15=300")
 
 	// Production shape, max_connections 500: allowed floor(495 × 0.8) = 396;
 	// demand 450. netra-backend runs in 2 regions: (396 − 90) ÷ (12 × 2) = 12.75 → 12 per region.
@@ -500,4 +500,14 @@ func TestFixedStacks(t *testing.T) {
 	assert.GreaterOrEqual(t, pr.Simulation.SuccessRate, 0.999)
 	assert.Empty(t, pr.Findings, "production has no findings")
 	assert.Less(t, pr.Simulation.ConnectP99Seconds, 30.0)
+}
+
+func TestBudgetContributorName(t *testing.T) {
+	for _, tc := range []struct{ workload, region, want string }{
+		{"netra-backend-us-central1", "us-central1", "netra-backend-us-central1"}, // Headroom's naming: region already in the name
+		{"api", "us-east1", "api (us-east1)"},                                     // a hand-written stack's service
+		{"api", "", "api"},
+	} {
+		assert.Equal(t, tc.want, BudgetContributor{Workload: tc.workload, Region: tc.region}.Name())
+	}
 }

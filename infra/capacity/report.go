@@ -1,5 +1,7 @@
 package capacity
 
+import "strings"
+
 // This file is the contract between the model and its consumers (policy
 // pack, offline plan, probe). Fields may be added; do not rename or remove.
 
@@ -118,6 +120,16 @@ type BudgetContributor struct {
 	MaxInstances int // max instances (100 when unset)
 	PerInstance  int // pool + overflow
 	Connections  int // MaxInstances × PerInstance
+}
+
+// Name is the contributor as reports print it: the service name, with the
+// region added only when the name does not already end in it (Headroom's
+// services are named "<workload>-<region>").
+func (c BudgetContributor) Name() string {
+	if c.Region == "" || strings.HasSuffix(c.Workload, c.Region) {
+		return c.Workload
+	}
+	return c.Workload + " (" + c.Region + ")"
 }
 
 // FailoverBudget asks whether a replica, once promoted, can carry what its

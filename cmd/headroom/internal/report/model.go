@@ -166,6 +166,11 @@ type Contributor struct {
 	Connections  int    `json:"connections"`
 }
 
+// Name is how reports print the contributor (capacity.BudgetContributor.Name).
+func (k Contributor) Name() string {
+	return capacity.BudgetContributor{Workload: k.Workload, Region: k.Region}.Name()
+}
+
 // Failover asks whether a promoted replica carries its primary's demand.
 type Failover struct {
 	Primary        string `json:"primary"`

@@ -178,7 +178,7 @@ func (t *textWriter) capacity(c *Capacity) {
 		}
 		parts := []string{}
 		for _, k := range d.Contributors {
-			parts = append(parts, fmt.Sprintf("%s/%s %d×%d=%d", k.Workload, k.Region, k.MaxInstances, k.PerInstance, k.Connections))
+			parts = append(parts, fmt.Sprintf("%s %d×%d=%d", k.Name(), k.MaxInstances, k.PerInstance, k.Connections))
 		}
 		t.printf("  %s demand: %s + admin slack %d\n", d.Database, strings.Join(parts, " + "), d.AdminSlack)
 	}
