@@ -63,19 +63,16 @@ func groupByLevel(vs []Violation) []LevelGroup {
 
 // summaryLine renders an op → count map deterministically.
 func summaryLine(m map[string]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
-	}
-	return strings.Join(parts, ", ")
+	return joinSorted(m, func(k string, n int) string { return fmt.Sprintf("%d %s", n, k) })
 }
 
+// packsLine renders a pack → version map deterministically.
 func packsLine(m map[string]string) string {
+	return joinSorted(m, func(k, v string) string { return k + "@" + v })
+}
+
+// joinSorted formats each entry of m in key order, comma-separated.
+func joinSorted[V any](m map[string]V, format func(string, V) string) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -83,7 +80,7 @@ func packsLine(m map[string]string) string {
 	sort.Strings(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, k+"@"+m[k])
+		parts = append(parts, format(k, m[k]))
 	}
 	return strings.Join(parts, ", ")
 }
