@@ -275,7 +275,7 @@ func (m *mdWriter) capacity(c *Capacity) {
 		rows = append(rows, []string{r.Region, r.Kind + " `" + r.Name + "`", mbps(r.DemandMbps), mbps(r.ColdStartMbps),
 			mbps(r.CapacityMinMbps) + " – " + mbps(r.CapacityMaxMbps), scale, strings.Join(extra, "; "), sevIcon(r.Severity)})
 	}
-	m.table([]string{"Region", "Egress", "Demand", "At cold start", "Capacity (min – max)", "Scale-outs", "Budgets", "Verdict"}, rows)
+	m.table([]string{"Region", "Egress", "Demand", "At cold start", "Capacity (min – max)", "Scale-outs needed", "Budgets", "Verdict"}, rows)
 
 	m.heading(1, "Timeout budget per workload")
 	rows = nil

@@ -210,7 +210,7 @@ func (t *textWriter) capacity(c *Capacity) {
 			mbps(r.CapacityMinMbps) + "–" + mbps(r.CapacityMaxMbps), scale, strings.Join(extra, "; "), r.Severity})
 		sev = append(sev, r.Severity)
 	}
-	t.table([]string{"REGION", "EGRESS", "DEMAND", "AT COLD START", "CAPACITY", "SCALE-OUTS", "BUDGETS", "VERDICT"}, rows, sev)
+	t.table([]string{"REGION", "EGRESS", "DEMAND", "AT COLD START", "CAPACITY", "SCALE-OUTS NEEDED", "BUDGETS", "VERDICT"}, rows, sev)
 
 	t.section("Timeout budget per workload (worst case connect path)")
 	rows, sev = nil, nil
