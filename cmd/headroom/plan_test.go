@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/deploy"
+	"github.com/headroom-dev/headroom/cmd/headroom/internal/golden"
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/mdcheck"
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
 	"github.com/headroom-dev/headroom/infra"
@@ -26,19 +26,6 @@ import (
 	"github.com/headroom-dev/headroom/infra/graph"
 	"github.com/headroom-dev/headroom/policies/pack"
 )
-
-// updateGoldens is -update; looked up first in case another test file of
-// this package defines it.
-var updateGoldens = func() *bool {
-	if f := flag.Lookup("update"); f != nil {
-		if g, ok := f.Value.(flag.Getter); ok {
-			if b, ok := g.Get().(bool); ok {
-				return &b
-			}
-		}
-	}
-	return flag.Bool("update", false, "rewrite cmd/headroom/testdata goldens")
-}()
 
 const incidentFile = "../../tests/testdata/incident/Pulumi.incident.yaml"
 
@@ -52,13 +39,7 @@ func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
 
 func goldenFile(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *updateGoldens {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "golden %s missing: go test ./cmd/headroom -run TestPlanGoldens -update", path)
-	assert.Equal(t, string(want), string(got), "golden %s differs (regenerate with -update and review the diff)", path)
+	golden.Assert(t, filepath.Join("testdata", name), got)
 }
 
 func TestPlanGoldens(t *testing.T) {

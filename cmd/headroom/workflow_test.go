@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
+	"github.com/headroom-dev/headroom/cmd/headroom/internal/golden"
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/mdcheck"
 )
 
@@ -100,10 +101,10 @@ func TestPRCommentDoc(t *testing.T) {
 	const sep = "\n---\n\n"
 	raw, err := os.ReadFile(doc)
 	require.NoError(t, err)
-	golden, err := os.ReadFile("testdata/plan-incident.md")
+	incident, err := os.ReadFile("testdata/plan-incident.md")
 	require.NoError(t, err)
 	var shifted strings.Builder
-	for _, line := range strings.SplitAfter(string(golden), "\n") {
+	for _, line := range strings.SplitAfter(string(incident), "\n") {
 		if strings.HasPrefix(line, "#") {
 			line = "##" + line
 		}
@@ -113,7 +114,7 @@ func TestPRCommentDoc(t *testing.T) {
 	i := strings.Index(text, sep)
 	require.GreaterOrEqual(t, i, 0, "%s: the example follows a --- line", doc)
 	want := text[:i+len(sep)] + shifted.String()
-	if *updateGoldens {
+	if golden.Update() {
 		require.NoError(t, os.WriteFile(doc, []byte(want), 0o644))
 		return
 	}

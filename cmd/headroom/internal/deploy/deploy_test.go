@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,12 +20,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/headroom-dev/headroom/cmd/headroom/internal/golden"
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/mdcheck"
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
 	"github.com/headroom-dev/headroom/infra/capacity"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func init() { drainTimeout = 50 * time.Millisecond }
 
@@ -348,13 +346,7 @@ func TestReportGoldens(t *testing.T) {
 			require.NoError(t, report.Validate(js.Bytes()))
 			mdcheck.Check(t, md.Bytes(), mdcheck.Expect{Tables: 2})
 			for ext, b := range map[string][]byte{"txt": txt.Bytes(), "md": md.Bytes(), "json": js.Bytes()} {
-				path := filepath.Join("testdata", name+"."+ext)
-				if *update {
-					require.NoError(t, os.WriteFile(path, b, 0o644))
-				}
-				want, err := os.ReadFile(path)
-				require.NoError(t, err, "run go test -update")
-				assert.Equal(t, string(want), string(b), path)
+				golden.Assert(t, filepath.Join("testdata", name+"."+ext), b)
 			}
 		})
 	}

@@ -3,8 +3,6 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,11 +10,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/headroom-dev/headroom/cmd/headroom/internal/golden"
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/mdcheck"
 	"github.com/headroom-dev/headroom/infra/capacity"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // fixture is a hand-built incident-like stack: one primary that the backend
 // over-subscribes, a connector whose scale-out sits on the startup path, and
@@ -93,15 +90,9 @@ func fixture() PlanInput {
 	}
 }
 
-func golden(t *testing.T, name string, got []byte) {
+func goldenFile(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "golden %s missing: run go test -update", path)
-	assert.Equal(t, string(want), string(got), "golden %s differs: run go test -update and review the diff", path)
+	golden.Assert(t, filepath.Join("testdata", name), got)
 }
 
 func TestFromPlanVerdictAndOrder(t *testing.T) {
@@ -167,9 +158,9 @@ func renderAll(t *testing.T, r Report) (text, color, md, js []byte) {
 func TestRenderGoldens(t *testing.T) {
 	r := FromPlan(fixture())
 	text, color, md, js := renderAll(t, r)
-	golden(t, "fixture.txt", text)
-	golden(t, "fixture.md", md)
-	golden(t, "fixture.json", js)
+	goldenFile(t, "fixture.txt", text)
+	goldenFile(t, "fixture.md", md)
+	goldenFile(t, "fixture.json", js)
 
 	assert.NotContains(t, string(text), "\x1b[", "no escape sequences without Color")
 	assert.Contains(t, string(color), "\x1b[", "escape sequences with Color")
