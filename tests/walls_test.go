@@ -1,0 +1,50 @@
+package tests
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const module = "github.com/headroom-dev/headroom"
+
+// deps lists the transitive imports of the packages matching pattern.
+func deps(t *testing.T, pattern string) []string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", pattern).Output()
+	require.NoError(t, err, "go list -deps %s", pattern)
+	return strings.Fields(string(out))
+}
+
+// TestArchitectureWalls keeps the data flow one-way (README "Architecture"):
+// the capacity model is pure, the policy pack judges the resource graph
+// without reading stack config or importing components, and components know
+// nothing of the pack or the CLI.
+func TestArchitectureWalls(t *testing.T) {
+	walls := []struct {
+		pattern   string
+		forbidden []string
+		why       string
+	}{
+		{"../infra/capacity", []string{"github.com/pulumi/", module + "/infra/config", module + "/infra/graph", module + "/policies", module + "/cmd"},
+			"infra/capacity imports nothing of Pulumi and nothing of ours"},
+		{"../policies/...", []string{module + "/infra/config", module + "/infra/network", module + "/infra/database", module + "/infra/workloads", module + "/infra/graph", module + "/cmd"},
+			"policies/ never reads stack config or imports the components"},
+		{"../infra/...", []string{module + "/policies", module + "/cmd"},
+			"components never import policies/ or cmd/"},
+	}
+	for _, w := range walls {
+		var broken []string
+		for _, d := range deps(t, w.pattern) {
+			for _, f := range w.forbidden {
+				if d == f || strings.HasPrefix(d, strings.TrimSuffix(f, "/")+"/") || (strings.HasSuffix(f, "/") && strings.HasPrefix(d, f)) {
+					broken = append(broken, d)
+				}
+			}
+		}
+		assert.Empty(t, broken, "%s: %s", w.pattern, w.why)
+	}
+}
