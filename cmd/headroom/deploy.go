@@ -114,18 +114,25 @@ func (f *engineFlags) prepare() (ls *loadedStack, root, format string, pol deplo
 func newUpCmd() *cobra.Command {
 	f := &engineFlags{}
 	var yes bool
+	var planFile string
 	cmd := &cobra.Command{
-		Use:   "up --stack NAME [--yes]",
+		Use:   "up --stack NAME [--yes] [--plan-file PATH]",
 		Short: "Gated deploy: plan gate, preview with the policy pack, confirm, update",
 		Long: `up deploys a stack only when it can carry its load:
 
   1. the offline plan (headroom plan) must have no mandatory violation;
-  2. pulumi preview runs with the policy pack (--policy-pack), and the
-     engine's event stream — including the policy events that
-     pulumi preview --json drops — becomes the same report as plan;
-     if the pack did not run, up fails closed;
+  2. pulumi preview runs with the policy pack (--policy-pack) and saves an
+     update plan (--save-plan); the engine's event stream — including the
+     policy events that pulumi preview --json drops — becomes the same
+     report as plan; if the pack did not run or no plan was saved, up
+     fails closed;
   3. you confirm (or pass --yes; required when stdin is not a terminal);
-  4. pulumi up runs with the same policy pack and config.
+  4. pulumi up runs with the same policy pack and config, constrained to
+     the saved plan (--plan): the engine refuses any step the gated
+     preview did not propose.
+
+The plan is written to a temporary directory that is removed afterwards;
+--plan-file PATH keeps a copy (it holds the stack config; mode 0600).
 
 It needs the Pulumi CLI, a logged-in backend and cloud credentials.
 Exit codes: 0 applied, 1 gate failed / violations / not confirmed / engine
@@ -142,7 +149,7 @@ error (nothing applied unless the update itself failed), 2 bad input.`,
 			}
 			progress := progressWriter(cmd)
 			out, err := deploy.Up(cmd.Context(), openStack(f.pulumi), deploy.UpOptions{
-				Stack: ls.name, WorkDir: root, Policy: pol, Yes: yes,
+				Stack: ls.name, WorkDir: root, Policy: pol, Yes: yes, PlanFile: planFile,
 				Confirm:  stdinConfirm(cmd),
 				Progress: progress,
 				// The operator reads the preview on the terminal (stderr)
@@ -154,11 +161,15 @@ error (nothing applied unless the update itself failed), 2 bad input.`,
 					return planLoaded(ctx, ls, progress)
 				},
 			})
+			if out.PlanFile != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "headroom: update plan kept at %s\n", out.PlanFile)
+			}
 			return finish(cmd, out, err, format, f.out)
 		},
 	}
 	f.bind(cmd)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "apply without asking for confirmation")
+	cmd.Flags().StringVar(&planFile, "plan-file", "", "also keep the update plan the preview saved and the update was constrained to at PATH (default: a temporary file, removed)")
 	return cmd
 }
 

@@ -221,7 +221,19 @@ func (f *cliFakeStack) Preview(_ context.Context, opts ...optpreview.Option) (au
 	for _, op := range opts {
 		op.ApplyOption(&o)
 	}
-	return auto.PreviewResult{}, f.replay("preview", o.EventStreams)
+	if err := f.replay("preview", o.EventStreams); err != nil {
+		return auto.PreviewResult{}, err
+	}
+	// up saves an update plan (pulumi preview --save-plan); the CLI
+	// writes it when the preview succeeds.
+	if o.Plan != "" && f.logs["no-plan"] == "" {
+		b, err := os.ReadFile(filepath.Join("internal", "deploy", "testdata", "update-plan.json"))
+		if err != nil {
+			return auto.PreviewResult{}, err
+		}
+		return auto.PreviewResult{}, os.WriteFile(o.Plan, b, 0o600)
+	}
+	return auto.PreviewResult{}, nil
 }
 
 func (f *cliFakeStack) PreviewRefresh(_ context.Context, opts ...optrefresh.Option) (auto.PreviewResult, error) {
@@ -260,6 +272,7 @@ func TestUpAndDriftCommands(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(incidentRoot, dst), b, 0o644))
 	}
+	keptPlan := filepath.Join(t.TempDir(), "staging.plan.json")
 	tests := []struct {
 		name  string
 		args  []string
@@ -270,6 +283,10 @@ func TestUpAndDriftCommands(t *testing.T) {
 	}{
 		{"up applies", []string{"up", "--stack", "staging", "--yes", "--policy-pack", pol, "-f", "json"},
 			map[string]string{"preview": "preview-clean.jsonl", "up": "update-ok.jsonl"}, exitOK, []string{"preview", "up"}, "updated"},
+		{"up keeps the update plan", []string{"up", "--stack", "staging", "--yes", "--policy-pack", pol, "-f", "json", "--plan-file", keptPlan},
+			map[string]string{"preview": "preview-clean.jsonl", "up": "update-ok.jsonl"}, exitOK, []string{"preview", "up"}, "update plan kept at " + keptPlan},
+		{"up refuses without a saved update plan", []string{"up", "--stack", "staging", "--yes", "--policy-pack", pol, "-f", "json"},
+			map[string]string{"preview": "preview-clean.jsonl", "up": "update-ok.jsonl", "no-plan": "true"}, exitViolations, []string{"preview"}, "no usable update plan"},
 		{"up refuses on a mandatory violation", []string{"up", "--stack", "staging", "--yes", "--policy-pack", pol, "-f", "json"},
 			map[string]string{"preview": "preview-mandatory.jsonl"}, exitViolations, []string{"preview"}, "mandatory policy violation"},
 		{"up fails closed without the pack", []string{"up", "--stack", "staging", "--yes", "--policy-pack", pol, "-f", "json"},

@@ -11,9 +11,11 @@ package deploy
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +24,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
 )
@@ -106,6 +109,10 @@ type UpOptions struct {
 	Review func(report.Report)
 	// Progress receives one line per phase (nil: discard).
 	Progress io.Writer
+	// PlanFile, when set, is where a copy of the update plan is kept (the
+	// plan the preview saved and the update is constrained to). Without
+	// it the plan lives in a temporary directory that Up removes.
+	PlanFile string
 }
 
 // Outcome is a command's report and exit code.
@@ -115,6 +122,9 @@ type Outcome struct {
 	Applied bool
 	// Reason explains a non-zero Code in one line.
 	Reason string
+	// PlanFile is where the update plan was kept (UpOptions.PlanFile),
+	// empty when it was not.
+	PlanFile string
 }
 
 // ErrUsage marks errors in the operator's input (exit 2).
@@ -150,12 +160,17 @@ func packRan(rec Recorded, name string) bool {
 	return ok
 }
 
-// Up is `headroom up`: gate → preview with the policy pack → confirmation →
-// update with the policy pack. It changes nothing unless the gate passes,
-// the pack ran and reported no mandatory violation, and the operator (or
-// --yes) confirmed.
+// Up is `headroom up`: gate → preview with the policy pack, saving an
+// update plan → confirmation → update with the policy pack, constrained to
+// that plan. It changes nothing unless the gate passes, the pack ran and
+// reported no mandatory violation, the preview saved a plan, and the
+// operator (or --yes) confirmed. The plan is removed when Up returns
+// unless UpOptions.PlanFile keeps a copy.
 func Up(ctx context.Context, open Opener, o UpOptions) (Outcome, error) {
 	if err := checkPolicy(o.Policy); err != nil {
+		return Outcome{Code: ExitUsage}, err
+	}
+	if err := checkPlanFile(o.PlanFile); err != nil {
 		return Outcome{Code: ExitUsage}, err
 	}
 	if !o.Yes && o.Confirm == nil {
@@ -178,9 +193,21 @@ func Up(ctx context.Context, open Opener, o UpOptions) (Outcome, error) {
 	if err != nil {
 		return Outcome{Report: gate, Code: ExitViolations}, err
 	}
-	progress(o.Progress, "preview of %s with policy pack %s", o.Stack, o.Policy.Pack)
+	// The preview saves an update plan (pulumi preview --save-plan) and the
+	// update is constrained to it (pulumi up --plan): the engine refuses
+	// any step the gated preview did not propose, so what was judged is
+	// what is applied. A fresh private directory per run means a plan
+	// file found after the preview was written by this preview.
+	planDir, err := os.MkdirTemp("", "headroom-plan-*")
+	if err != nil {
+		return Outcome{Report: gate, Code: ExitViolations}, fmt.Errorf("update plan directory: %w", err)
+	}
+	defer os.RemoveAll(planDir)
+	plan := filepath.Join(planDir, "update-plan.json")
+
+	progress(o.Progress, "preview of %s with policy pack %s (saving the update plan)", o.Stack, o.Policy.Pack)
 	c := newCollector()
-	popts := []optpreview.Option{optpreview.PolicyPacks(o.Policy.Pack), optpreview.EventStreams(c.ch)}
+	popts := []optpreview.Option{optpreview.PolicyPacks(o.Policy.Pack), optpreview.EventStreams(c.ch), optpreview.Plan(plan)}
 	if o.Policy.Config != "" {
 		popts = append(popts, optpreview.PolicyPackConfigs(o.Policy.Config))
 	}
@@ -204,6 +231,21 @@ func Up(ctx context.Context, open Opener, o UpOptions) (Outcome, error) {
 		out.Code = ExitViolations
 		return out, fmt.Errorf("policy pack %q did not run during the preview of %s (engine summary lists %v); refusing to deploy", o.Policy.Name, o.Stack, rec.Changes.PolicyPacks)
 	}
+	// Fail closed: without the plan the update would not be pinned to
+	// the preview that was just judged.
+	if err := checkPlan(plan); err != nil {
+		out.Code = ExitViolations
+		return out, fmt.Errorf("preview of %s saved no usable update plan (%v); refusing to deploy an update that is not pinned to the gated preview; nothing was changed", o.Stack, err)
+	}
+	if o.PlanFile != "" {
+		// Kept before the confirmation, so a declined run leaves the
+		// plan to inspect too.
+		if err := copyPlan(plan, o.PlanFile); err != nil {
+			out.Code = ExitViolations
+			return out, fmt.Errorf("--plan-file %s: %w; nothing was changed", o.PlanFile, err)
+		}
+		out.PlanFile = o.PlanFile
+	}
 
 	if !o.Yes {
 		if o.Review != nil {
@@ -220,9 +262,9 @@ func Up(ctx context.Context, open Opener, o UpOptions) (Outcome, error) {
 		}
 	}
 
-	progress(o.Progress, "update of %s with policy pack %s", o.Stack, o.Policy.Pack)
+	progress(o.Progress, "update of %s with policy pack %s, constrained to the previewed plan", o.Stack, o.Policy.Pack)
 	uc := newCollector()
-	uopts := []optup.Option{optup.PolicyPacks(o.Policy.Pack), optup.EventStreams(uc.ch)}
+	uopts := []optup.Option{optup.PolicyPacks(o.Policy.Pack), optup.EventStreams(uc.ch), optup.Plan(plan)}
 	if o.Policy.Config != "" {
 		uopts = append(uopts, optup.PolicyPackConfigs(o.Policy.Config))
 	}
@@ -238,6 +280,9 @@ func Up(ctx context.Context, open Opener, o UpOptions) (Outcome, error) {
 	out.Report.Preview = &urec.Changes
 	if uerr != nil {
 		out.Code = ExitViolations
+		if isPlanViolation(uerr) {
+			return out, fmt.Errorf("update of %s stopped: it deviated from the previewed plan (resources already updated stay updated; re-run headroom up to preview and gate the current state): %w", o.Stack, engineError(uerr))
+		}
 		return out, fmt.Errorf("update of %s failed: %w", o.Stack, engineError(uerr))
 	}
 	if out.Report.Failed() {
@@ -246,6 +291,79 @@ func Up(ctx context.Context, open Opener, o UpOptions) (Outcome, error) {
 	}
 	out.Applied = true
 	return out, nil
+}
+
+// checkPlanFile validates --plan-file before anything runs: its directory
+// must exist and the path must not be a directory.
+func checkPlanFile(path string) error {
+	if path == "" {
+		return nil
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%w: --plan-file %s: is a directory, expected a file path", ErrUsage, path)
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("%w: --plan-file %s: directory %s: %v", ErrUsage, path, dir, unwrapPathError(err))
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%w: --plan-file %s: %s is not a directory", ErrUsage, path, dir)
+	}
+	return nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// checkPlan verifies that the preview wrote an update plan: a JSON
+// apitype.DeploymentPlanV1 (what pulumi preview --save-plan writes, see
+// pkg/cmd/pulumi/plan.Write) whose manifest carries the engine's timestamp.
+// An empty or truncated file fails here rather than in the update.
+func checkPlan(path string) error {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return errors.New("the engine wrote no plan file")
+	}
+	if err != nil {
+		return unwrapPathError(err)
+	}
+	var p apitype.DeploymentPlanV1
+	if err := json.Unmarshal(b, &p); err != nil {
+		return fmt.Errorf("update plan %s: %w", path, err)
+	}
+	if p.Manifest.Time.IsZero() {
+		return fmt.Errorf("update plan %s: no manifest time: not a plan the engine wrote", path)
+	}
+	return nil
+}
+
+// copyPlan keeps the plan at dst. The plan holds the stack's config and
+// the planned inputs (secrets stay encrypted unless the CLI was told to
+// show them), so it is written owner-only, replacing any earlier plan.
+func copyPlan(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(dst, b, 0o600); err != nil {
+		return unwrapPathError(err)
+	}
+	// WriteFile keeps the mode of an existing file; tighten it too.
+	return os.Chmod(dst, 0o600)
+}
+
+// isPlanViolation recognises the engine's refusal of a step outside the
+// plan (pkg/resource/deploy step_generator.go: "resource URN violates
+// plan: …", "… is not allowed by the plan: …").
+func isPlanViolation(err error) bool {
+	m := err.Error()
+	return strings.Contains(m, "violates plan") || strings.Contains(m, "is not allowed by the plan")
 }
 
 func summaryOrNone(c report.Changes) string {

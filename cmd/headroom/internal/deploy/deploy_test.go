@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,9 +61,31 @@ type fakeStack struct {
 	previewErr, refreshErr, upErr error
 	silent                        bool // fail before streaming: no events, channels left open
 
+	// Update plans, as the CLI handles them: a successful preview with
+	// optpreview.Plan(P) writes the plan to P (pulumi preview
+	// --save-plan=P); a failed one writes nothing.
+	noPlan    bool   // the preview succeeds but writes no plan
+	planBytes []byte // written instead of testdata/update-plan.json when set
+
 	previewOpts []optpreview.Options
 	refreshOpts []optrefresh.Options
 	upOpts      []optup.Options
+	// upPlans is the content of the plan file at Up's optup.Plan path when
+	// Up was called (nil: no such file), as pulumi up --plan reads it.
+	upPlans [][]byte
+}
+
+func (f *fakeStack) savePlan(path string) {
+	if path == "" || f.previewErr != nil || f.noPlan {
+		return
+	}
+	b := f.planBytes
+	if b == nil {
+		var err error
+		b, err = os.ReadFile(filepath.Join("testdata", "update-plan.json"))
+		require.NoError(f.t, err)
+	}
+	require.NoError(f.t, os.WriteFile(path, b, 0o644))
 }
 
 func (f *fakeStack) replay(name string, chans []chan<- events.EngineEvent) {
@@ -90,6 +113,7 @@ func (f *fakeStack) Preview(_ context.Context, opts ...optpreview.Option) (auto.
 	name := f.previews[0]
 	f.previews = f.previews[1:]
 	f.replay(name, o.EventStreams)
+	f.savePlan(o.Plan)
 	return auto.PreviewResult{}, f.previewErr
 }
 
@@ -111,6 +135,11 @@ func (f *fakeStack) Up(_ context.Context, opts ...optup.Option) (auto.UpResult, 
 		op.ApplyOption(&o)
 	}
 	f.upOpts = append(f.upOpts, o)
+	b, err := os.ReadFile(o.Plan)
+	if err != nil {
+		b = nil
+	}
+	f.upPlans = append(f.upPlans, b)
 	f.replay(f.up, o.EventStreams)
 	return auto.UpResult{}, f.upErr
 }
@@ -162,6 +191,9 @@ func TestUp(t *testing.T) {
 		confirm   *bool // nil: no Confirm func
 		upErr     error
 		badPack   bool
+		noPlan    bool   // the preview succeeds without writing a plan
+		planBytes []byte // what the preview writes as its plan instead of the fixture
+		planFile  string // "keep": --plan-file in a temp dir; "nodir": in a missing directory
 
 		wantCalls   []string
 		wantCode    int
@@ -189,17 +221,43 @@ func TestUp(t *testing.T) {
 			wantCalls: nil, wantCode: ExitUsage, wantErr: "--policy-pack"},
 		{name: "update fails", previews: []string{"preview-clean.jsonl"}, yes: true, upErr: errBoom,
 			wantCalls: []string{"gate", "open:staging", "preview", "up"}, wantCode: ExitViolations, wantErr: "update of staging failed"},
+		{name: "preview succeeded but saved no plan: fail closed", previews: []string{"preview-clean.jsonl"}, yes: true, noPlan: true,
+			wantCalls: []string{"gate", "open:staging", "preview"}, wantCode: ExitViolations, wantErr: "nothing was changed"},
+		{name: "preview saved an empty plan: fail closed", previews: []string{"preview-clean.jsonl"}, yes: true, planBytes: []byte{},
+			wantCalls: []string{"gate", "open:staging", "preview"}, wantCode: ExitViolations, wantErr: "no usable update plan"},
+		{name: "preview saved something that is not a plan: fail closed", previews: []string{"preview-clean.jsonl"}, yes: true, planBytes: []byte(`{"resourcePlans":{}}`),
+			wantCalls: []string{"gate", "open:staging", "preview"}, wantCode: ExitViolations, wantErr: "no manifest time"},
+		{name: "update deviates from the plan", previews: []string{"preview-clean.jsonl"}, yes: true,
+			upErr:     errors.New("failed to run update: exit status 255\ncode: 255\nstdout: \nstderr: error: resource urn:pulumi:staging::headroom::headroom:workloads:Service$gcp:cloudrunv2/service:Service::netra-backend-us-central1 violates plan: properties changed: ~~template[{scaling:{maxInstanceCount:17}}!={scaling:{maxInstanceCount:40}}]\n"),
+			wantCalls: []string{"gate", "open:staging", "preview", "up"}, wantCode: ExitViolations, wantErr: "deviated from the previewed plan"},
+		{name: "--plan-file keeps the plan", previews: []string{"preview-clean.jsonl"}, yes: true, planFile: "keep",
+			wantCalls: []string{"gate", "open:staging", "preview", "up"}, wantCode: ExitOK, wantApplied: true},
+		{name: "--plan-file keeps the plan of a declined run", previews: []string{"preview-clean.jsonl"}, confirm: ptr(false), planFile: "keep",
+			wantCalls: []string{"gate", "open:staging", "preview", "review", "confirm"}, wantCode: ExitViolations},
+		{name: "--plan-file in a missing directory", previews: []string{"preview-clean.jsonl"}, yes: true, planFile: "nodir",
+			wantCalls: nil, wantCode: ExitUsage, wantErr: "--plan-file"},
 	}
+	fixture, err := os.ReadFile(filepath.Join("testdata", "update-plan.json"))
+	require.NoError(t, err)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var calls []string
 			st := &fakeStack{t: t, calls: &calls, previews: tt.previews, up: "update-ok.jsonl",
-				previewErr: tt.previewEr, silent: tt.silent, upErr: tt.upErr}
+				previewErr: tt.previewEr, silent: tt.silent, upErr: tt.upErr, noPlan: tt.noPlan, planBytes: tt.planBytes}
 			pol := packFiles(t)
 			if tt.badPack {
 				pol.Pack = filepath.Join(t.TempDir(), "missing")
 			}
-			o := UpOptions{Stack: "staging", Policy: pol, Yes: tt.yes,
+			var planFile string
+			switch tt.planFile {
+			case "keep":
+				planFile = filepath.Join(t.TempDir(), "staging.plan.json")
+				// A stale plan from an earlier run is replaced.
+				require.NoError(t, os.WriteFile(planFile, []byte("stale"), 0o644))
+			case "nodir":
+				planFile = filepath.Join(t.TempDir(), "missing", "staging.plan.json")
+			}
+			o := UpOptions{Stack: "staging", Policy: pol, Yes: tt.yes, PlanFile: planFile,
 				Gate: func(context.Context) (report.Report, error) {
 					calls = append(calls, "gate")
 					return gateReport(tt.gateFails), nil
@@ -245,7 +303,61 @@ func TestUp(t *testing.T) {
 				assert.Equal(t, []string{pol.Pack}, o.PolicyPacks, "up runs the pack")
 				assert.Equal(t, []string{pol.Config}, o.PolicyPackConfigs)
 			}
+
+			// Update plans: the preview saves one to P, up is
+			// constrained to P, and P is gone afterwards.
+			require.LessOrEqual(t, len(st.previewOpts), 1)
+			if len(st.previewOpts) == 0 {
+				assert.Empty(t, st.upOpts)
+				return
+			}
+			plan := st.previewOpts[0].Plan
+			require.NotEmpty(t, plan, "the preview saves an update plan (--save-plan)")
+			assert.True(t, filepath.IsAbs(plan), plan)
+			require.Len(t, st.upOpts, len(st.upPlans))
+			for i, uo := range st.upOpts {
+				assert.Equal(t, plan, uo.Plan, "up is constrained to the plan the preview saved (--plan)")
+				assert.Equal(t, fixture, st.upPlans[i], "the previewed plan is in place when up reads it")
+			}
+			_, err = os.Stat(plan)
+			assert.ErrorIs(t, err, fs.ErrNotExist, "the plan file is removed after up")
+			_, err = os.Stat(filepath.Dir(plan))
+			assert.ErrorIs(t, err, fs.ErrNotExist, "so is its temporary directory")
+			if tt.planFile == "keep" {
+				kept, err := os.ReadFile(planFile)
+				require.NoError(t, err)
+				assert.Equal(t, fixture, kept, "--plan-file keeps the plan up used")
+				fi, err := os.Stat(planFile)
+				require.NoError(t, err)
+				assert.Equal(t, fs.FileMode(0o600), fi.Mode().Perm(), "the plan holds the stack config: owner-only")
+				assert.Equal(t, planFile, out.PlanFile)
+			} else {
+				assert.Empty(t, out.PlanFile)
+			}
 		})
+	}
+}
+
+// TestPlanFixture keeps testdata/update-plan.json true to the plan format
+// pulumi preview --save-plan writes (apitype.DeploymentPlanV1).
+func TestPlanFixture(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "update-plan.json"))
+	require.NoError(t, err)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var p apitype.DeploymentPlanV1
+	require.NoError(t, dec.Decode(&p))
+	assert.False(t, p.Manifest.Time.IsZero())
+	require.NoError(t, checkPlan(filepath.Join("testdata", "update-plan.json")))
+}
+
+func TestIsPlanViolation(t *testing.T) {
+	for msg, want := range map[string]bool{
+		"resource urn:pulumi:s::p::t::n violates plan: properties changed":        true,
+		"update is not allowed by the plan: this resource is constrained to same": true,
+		"googleapi: Error 409: already exists":                                    false,
+	} {
+		assert.Equal(t, want, isPlanViolation(errors.New(msg)), msg)
 	}
 }
 
