@@ -151,6 +151,18 @@ func progress(w io.Writer, format string, args ...any) {
 	}
 }
 
+// convertWithPack converts one operation's engine events and reports
+// whether the policy pack ran; when it did not, missing is added to the
+// operation's errors so the report says so.
+func convertWithPack(op string, c *collector, pack, missing string) (Recorded, bool) {
+	rec := Convert(op, c.events())
+	ran := packRan(rec, pack)
+	if !ran {
+		rec.Changes.Errors = append(rec.Changes.Errors, missing)
+	}
+	return rec, ran
+}
+
 // packRan reports whether the engine ran the pack (its summary lists it).
 func packRan(rec Recorded, name string) bool {
 	if name == "" {
@@ -212,11 +224,7 @@ func Up(ctx context.Context, open Opener, o UpOptions) (Outcome, error) {
 		popts = append(popts, optpreview.PolicyPackConfigs(o.Policy.Config))
 	}
 	_, perr := st.Preview(ctx, popts...)
-	rec := Convert("preview", c.events())
-	ran := packRan(rec, o.Policy.Name)
-	if !ran {
-		rec.Changes.Errors = append(rec.Changes.Errors, notRun(o.Policy.Name))
-	}
+	rec, ran := convertWithPack("preview", c, o.Policy.Name, notRun(o.Policy.Name))
 	rep := merge(gate, rec, ran)
 	out := Outcome{Report: rep}
 	switch {
@@ -269,13 +277,9 @@ func Up(ctx context.Context, open Opener, o UpOptions) (Outcome, error) {
 		uopts = append(uopts, optup.PolicyPackConfigs(o.Policy.Config))
 	}
 	_, uerr := st.Up(ctx, uopts...)
-	urec := Convert("update", uc.events())
 	// The update's policy results supersede the preview's: they judged
 	// the values the provider actually returned.
-	uran := packRan(urec, o.Policy.Name)
-	if !uran {
-		urec.Changes.Errors = append(urec.Changes.Errors, notRun(o.Policy.Name))
-	}
+	urec, uran := convertWithPack("update", uc, o.Policy.Name, notRun(o.Policy.Name))
 	out.Report = merge(gate, urec, uran)
 	out.Report.Preview = &urec.Changes
 	if uerr != nil {
@@ -453,11 +457,8 @@ func Drift(ctx context.Context, open Opener, o DriftOptions) (Outcome, error) {
 		popts = append(popts, optpreview.PolicyPackConfigs(o.Policy.Config))
 	}
 	_, perr := st.Preview(ctx, popts...)
-	preview := Convert("preview", pc.events())
-	ran := packRan(preview, o.Policy.Name)
-	if !ran {
-		preview.Changes.Errors = append(preview.Changes.Errors, fmt.Sprintf("policy pack %q did not run: no policy results", o.Policy.Name))
-	}
+	preview, ran := convertWithPack("preview", pc, o.Policy.Name,
+		fmt.Sprintf("policy pack %q did not run: no policy results", o.Policy.Name))
 
 	r := report.Report{
 		Kind: report.KindDrift, Stack: o.Stack, Environment: o.Environment,
