@@ -76,10 +76,7 @@ func (m *mdWriter) summary(r Report) {
 	parts = append(parts, fmt.Sprintf("**%d mandatory**, %d advisory policy violations", r.Mandatory, r.Advisory))
 	if r.Simulation != nil {
 		s := fmt.Sprintf("simulated cold-start success **%s**", pct(r.Simulation.SuccessRate))
-		if r.Targets != nil {
-			s += fmt.Sprintf(" (target ≥ %s)", pct(r.Targets.StartupSuccessRate))
-		}
-		parts = append(parts, s)
+		parts = append(parts, s+successTarget(r.Targets))
 	}
 	if r.Drift != nil {
 		if r.Drift.Detected {
@@ -108,6 +105,41 @@ func cell(s string) string {
 	s = strings.ReplaceAll(s, "|", `\|`)
 	s = strings.ReplaceAll(s, "\n", "<br>")
 	return s
+}
+
+// mdCell prints a cell as Markdown: names in code spans, the key figure in
+// bold, operators spaced, an empty optional span as a dash, verdicts with
+// their icon.
+func mdCell(c tableCell) string {
+	return renderCell(c, func(s span) string {
+		switch s.Kind {
+		case kindName:
+			return "`" + s.Text + "`"
+		case kindStrong:
+			return "**" + s.Text + "**"
+		case kindOp:
+			return " " + s.Text + " "
+		case kindOptional:
+			if s.Text == "" {
+				return "—"
+			}
+		case kindVerdict:
+			return sevIcon(s.Text)
+		}
+		return s.Text
+	})
+}
+
+// mdRows prints rows as Markdown cells.
+func mdRows(rows []tableRow) [][]string {
+	out := make([][]string, len(rows))
+	for i, r := range rows {
+		out[i] = make([]string, len(r.Cells))
+		for j, c := range r.Cells {
+			out[i][j] = mdCell(c)
+		}
+	}
+	return out
 }
 
 func (m *mdWriter) table(header []string, rows [][]string) {
@@ -154,14 +186,9 @@ func (m *mdWriter) violations(vs []Violation) {
 
 func (m *mdWriter) simulation(stack string, s *Simulation, tg *Targets, maxPoints int) {
 	m.heading(1, "Cold start storm (simulated)")
-	target, ctarget := "", ""
-	if tg != nil {
-		target = " (target ≥ " + pct(tg.StartupSuccessRate) + ")"
-		ctarget = " (target ≤ " + secs(tg.ConnectP99Seconds) + ")"
-	}
 	m.table([]string{"Startup success", "Ready p50", "Ready p95", "Ready p99", "Connect p99", "Instances", "Peak slots"},
-		[][]string{{pct(s.SuccessRate) + target, secs(s.TimeToReadyP50Seconds), secs(s.TimeToReadyP95Seconds),
-			secs(s.TimeToReadyP99Seconds), secs(s.ConnectP99Seconds) + ctarget, fmt.Sprint(s.Instances), fmt.Sprint(s.PeakSlotsUsed)}})
+		[][]string{{pct(s.SuccessRate) + successTarget(tg), secs(s.TimeToReadyP50Seconds), secs(s.TimeToReadyP95Seconds),
+			secs(s.TimeToReadyP99Seconds), secs(s.ConnectP99Seconds) + connectTarget(tg), fmt.Sprint(s.Instances), fmt.Sprint(s.PeakSlotsUsed)}})
 	if len(s.Series) > 0 {
 		legend := "Blue: ready instances over time."
 		if tg != nil && tg.StartupSuccessRate > 0 {
@@ -171,11 +198,7 @@ func (m *mdWriter) simulation(stack string, s *Simulation, tg *Targets, maxPoint
 		m.printf("%s\n\n%s\n", Mermaid(stack, s, tg, maxPoints), legend)
 	}
 	if len(s.Workloads) > 0 {
-		rows := [][]string{}
-		for _, w := range s.Workloads {
-			rows = append(rows, []string{"`" + w.Workload + "`", w.Region, fmt.Sprintf("%d / %d", w.Ready, w.Instances), pct(w.SuccessRate)})
-		}
-		m.table([]string{"Workload", "Region", "Ready", "Success"}, rows)
+		m.table([]string{"Workload", "Region", "Ready", "Success"}, mdRows(workloadSimRows(s, tg)))
 	}
 }
 
@@ -222,108 +245,48 @@ func Mermaid(stack string, s *Simulation, tg *Targets, maxPoints int) string {
 	return b.String()
 }
 
+// mdRegionWording is the Markdown wording of the egress headroom table.
+var mdRegionWording = regionWording{
+	onCriticalPath: " (on the startup path)",
+	directIPs: func(b *IPBudget) string {
+		return fmt.Sprintf("IPs %d of %d (/%d)", b.NeededIPs, b.UsableIPs, b.PrefixLength)
+	},
+	adminAPI: func(a *AdminAPI) string { return fmt.Sprintf("Admin API %d of %d/min", a.Calls, a.QuotaPerMin) },
+}
+
 func (m *mdWriter) capacity(c *Capacity) {
 	m.heading(1, "Connection budget per database instance")
-	rows := [][]string{}
-	for _, d := range c.Databases {
-		mc := fmt.Sprint(d.MaxConnections)
-		if !d.MaxConnectionsExplicit {
-			mc += " (tier default)"
-		}
-		rows = append(rows, []string{"`" + d.Database + "`", d.Region, mc, fmt.Sprint(d.Reserved), fmt.Sprint(d.Usable),
-			fmt.Sprint(d.Allowed), fmt.Sprint(d.Demand), pct(d.Utilization), sevIcon(d.Severity)})
-	}
-	m.table([]string{"Database", "Region", "max_connections", "Reserved", "Usable", "Allowed", "Demand", "Utilization", "Verdict"}, rows)
+	m.table([]string{"Database", "Region", "max_connections", "Reserved", "Usable", "Allowed", "Demand", "Utilization", "Verdict"}, mdRows(databaseBudgetRows(c)))
 	for _, d := range c.Databases {
 		if len(d.Contributors) == 0 {
 			continue
 		}
-		parts := []string{}
-		for _, k := range d.Contributors {
-			parts = append(parts, fmt.Sprintf("`%s` %d × %d = %d", k.Name(), k.MaxInstances, k.PerInstance, k.Connections))
-		}
-		m.printf("- `%s` demand = %s + admin slack %d\n", d.Database, strings.Join(parts, " + "), d.AdminSlack)
+		m.printf("- `%s` demand = %s\n", d.Database, mdCell(demandTerms(d)))
 	}
+	m.printf("\n")
 	if len(c.Failover) > 0 {
-		m.printf("\n")
-		rows = nil
-		for _, f := range c.Failover {
-			rows = append(rows, []string{"`" + f.Primary + "`", "`" + f.Replica + "`", fmt.Sprint(f.PrimaryDemand), fmt.Sprint(f.ReplicaAllowed), sevIcon(f.Severity)})
-		}
-		m.table([]string{"Primary", "Replica (promoted)", "Primary demand", "Replica allowed", "Verdict"}, rows)
-	} else {
-		m.printf("\n")
+		m.table([]string{"Primary", "Replica (promoted)", "Primary demand", "Replica allowed", "Verdict"}, mdRows(failoverRows(c)))
 	}
 
 	m.heading(1, "Egress headroom per region")
-	rows = nil
-	for _, r := range c.Regions {
-		scale := fmt.Sprint(r.ScaleOutsNeeded)
-		if r.ScaleOutOnCriticalPath {
-			scale += " (on the startup path)"
-		}
-		extra := []string{}
-		if r.DirectIPs != nil {
-			extra = append(extra, fmt.Sprintf("IPs %d of %d (/%d)", r.DirectIPs.NeededIPs, r.DirectIPs.UsableIPs, r.DirectIPs.PrefixLength))
-		}
-		if r.AdminAPI != nil {
-			extra = append(extra, fmt.Sprintf("Admin API %d of %d/min", r.AdminAPI.Calls, r.AdminAPI.QuotaPerMin))
-		}
-		if len(extra) == 0 {
-			extra = []string{"—"}
-		}
-		rows = append(rows, []string{r.Region, r.Kind + " `" + r.Name + "`", mbps(r.DemandMbps), mbps(r.ColdStartMbps),
-			mbps(r.CapacityMinMbps) + " – " + mbps(r.CapacityMaxMbps), scale, strings.Join(extra, "; "), sevIcon(r.Severity)})
-	}
-	m.table([]string{"Region", "Egress", "Demand", "At cold start", "Capacity (min – max)", "Scale-outs needed", "Budgets", "Verdict"}, rows)
+	m.table([]string{"Region", "Egress", "Demand", "At cold start", "Capacity (min – max)", "Scale-outs needed", "Budgets", "Verdict"}, mdRows(regionRows(c, mdRegionWording)))
 
 	m.heading(1, "Timeout budget per workload")
-	rows = nil
-	for _, w := range c.Timeouts {
-		rows = append(rows, []string{"`" + w.Workload + "`", w.Region, secs(w.EgressDelaySeconds), secs(w.QueueSeconds),
-			secs(w.HandshakeSeconds), "**" + secs(w.WorstCaseSeconds) + "**", secs(w.ConnectTimeoutSeconds), secs(w.ProbeWindowSeconds), sevIcon(w.Severity)})
-	}
-	m.table([]string{"Workload", "Region", "Egress delay", "Queue", "Handshake", "Worst case", "Connect timeout", "Probe window", "Verdict"}, rows)
+	m.table([]string{"Workload", "Region", "Egress delay", "Queue", "Handshake", "Worst case", "Connect timeout", "Probe window", "Verdict"}, mdRows(timeoutRows(c)))
 }
 
 func (m *mdWriter) resources(res *Resources) {
 	m.heading(1, fmt.Sprintf("Resources declared (%d)", res.Total))
 	m.printf("<details><summary>Counts by type and sizing</summary>\n\n")
-	rows := [][]string{}
-	for _, c := range res.ByType {
-		rows = append(rows, []string{"`" + c.Type + "`", fmt.Sprint(c.Count)})
-	}
-	m.table([]string{"Type", "Count"}, rows)
+	m.table([]string{"Type", "Count"}, mdRows(typeCountRows(res)))
 	if len(res.Databases) > 0 {
-		rows = nil
-		for _, d := range res.Databases {
-			mc := "tier default"
-			if d.MaxConnections > 0 {
-				mc = fmt.Sprint(d.MaxConnections)
-			}
-			role := "primary"
-			if d.ReplicaOf != "" {
-				role = "replica of `" + d.ReplicaOf + "`"
-			}
-			rows = append(rows, []string{"`" + d.Name + "`", d.Region, "`" + d.Tier + "`", d.Edition, d.Availability, mc, role})
-		}
-		m.table([]string{"Cloud SQL", "Region", "Tier", "Edition", "Availability", "max_connections", "Role"}, rows)
+		m.table([]string{"Cloud SQL", "Region", "Tier", "Edition", "Availability", "max_connections", "Role"}, mdRows(databaseSizingRows(res)))
 	}
 	if len(res.Egress) > 0 {
-		rows = nil
-		for _, e := range res.Egress {
-			rows = append(rows, []string{e.Region, e.Kind, "`" + e.Name + "`", egressSize(e)})
-		}
-		m.table([]string{"Region", "Egress", "Name", "Sizing"}, rows)
+		m.table([]string{"Region", "Egress", "Name", "Sizing"}, mdRows(egressSizingRows(res)))
 	}
 	if len(res.Services) > 0 {
-		rows = nil
-		for _, s := range res.Services {
-			rows = append(rows, []string{"`" + s.Name + "`", s.Region, fmt.Sprintf("%d – %d", s.MinInstances, s.MaxInstances),
-				fmt.Sprint(s.Concurrency), fmt.Sprintf("%d + %d", s.PoolSize, s.MaxOverflow), fmt.Sprint(s.StartupConnections),
-				secs(s.ConnectTimeoutSeconds), s.Egress + " / " + s.Method, "`" + s.Database + "`"})
-		}
-		m.table([]string{"Cloud Run", "Region", "Instances", "Concurrency", "Pool + overflow", "Startup conns", "Connect timeout", "Egress / method", "Database"}, rows)
+		m.table([]string{"Cloud Run", "Region", "Instances", "Concurrency", "Pool + overflow", "Startup conns", "Connect timeout", "Egress / method", "Database"}, mdRows(serviceSizingRows(res)))
 	}
 	m.printf("</details>\n")
 }
@@ -340,15 +303,7 @@ func (m *mdWriter) changes(title string, c *Changes) {
 	if len(c.Steps) == 0 {
 		m.printf("No changes.\n")
 	} else {
-		rows := [][]string{}
-		for _, s := range c.Steps {
-			d := strings.Join(s.Diffs, ", ")
-			if d == "" {
-				d = "—"
-			}
-			rows = append(rows, []string{s.Op, "`" + s.Type + "`", "`" + s.Name + "`", d})
-		}
-		m.table([]string{"Op", "Type", "Name", "Changed properties"}, rows)
+		m.table([]string{"Op", "Type", "Name", "Changed properties"}, mdRows(stepRows(c)))
 	}
 	for _, e := range c.Errors {
 		m.printf("> **error:** %s\n", cell(e))

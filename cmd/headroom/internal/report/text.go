@@ -101,162 +101,68 @@ func (t *textWriter) header(r Report) {
 
 func (t *textWriter) resources(res *Resources) {
 	t.section(fmt.Sprintf("Resources (%d declared)", res.Total))
-	rows := [][]string{}
-	for _, c := range res.ByType {
-		rows = append(rows, []string{c.Type, fmt.Sprint(c.Count)})
-	}
-	t.table(nil, rows, nil)
+	t.table(nil, typeCountRows(res))
 	if len(res.Databases) > 0 {
 		t.printf("\n")
-		rows = nil
-		for _, d := range res.Databases {
-			mc := "tier default"
-			if d.MaxConnections > 0 {
-				mc = fmt.Sprint(d.MaxConnections)
-			}
-			role := "primary"
-			if d.ReplicaOf != "" {
-				role = "replica of " + d.ReplicaOf
-			}
-			rows = append(rows, []string{d.Name, d.Region, d.Tier, d.Edition, d.Availability, mc, role})
-		}
-		t.table([]string{"CLOUD SQL", "REGION", "TIER", "EDITION", "AVAILABILITY", "MAX_CONNECTIONS", "ROLE"}, rows, nil)
+		t.table([]string{"CLOUD SQL", "REGION", "TIER", "EDITION", "AVAILABILITY", "MAX_CONNECTIONS", "ROLE"}, databaseSizingRows(res))
 	}
 	if len(res.Egress) > 0 {
 		t.printf("\n")
-		rows = nil
-		for _, e := range res.Egress {
-			rows = append(rows, []string{e.Region, e.Kind, e.Name, egressSize(e)})
-		}
-		t.table([]string{"EGRESS", "KIND", "NAME", "SIZING"}, rows, nil)
+		t.table([]string{"EGRESS", "KIND", "NAME", "SIZING"}, egressSizingRows(res))
 	}
 	if len(res.Services) > 0 {
 		t.printf("\n")
-		rows = nil
-		for _, s := range res.Services {
-			rows = append(rows, []string{s.Name, s.Region, fmt.Sprintf("%d–%d", s.MinInstances, s.MaxInstances),
-				fmt.Sprint(s.Concurrency), fmt.Sprintf("%d+%d", s.PoolSize, s.MaxOverflow),
-				fmt.Sprint(s.StartupConnections), secs(s.ConnectTimeoutSeconds), s.Egress + "/" + s.Method, s.Database})
-		}
-		t.table([]string{"CLOUD RUN", "REGION", "INSTANCES", "CONCURRENCY", "POOL+OVERFLOW", "STARTUP CONNS", "CONNECT TIMEOUT", "EGRESS/METHOD", "DATABASE"}, rows, nil)
+		t.table([]string{"CLOUD RUN", "REGION", "INSTANCES", "CONCURRENCY", "POOL+OVERFLOW", "STARTUP CONNS", "CONNECT TIMEOUT", "EGRESS/METHOD", "DATABASE"}, serviceSizingRows(res))
 	}
 }
 
-func egressSize(e EgressSizing) string {
-	switch e.Kind {
-	case "connector":
-		s := fmt.Sprintf("%s × %d–%d", e.MachineType, e.MinInstances, e.MaxInstances)
-		if e.IPCIDRRange != "" {
-			s += " " + e.IPCIDRRange
-		} else if e.SubnetCIDR != "" {
-			s += " subnet " + e.SubnetCIDR
-		}
-		return s
-	case "direct":
-		return "subnet " + e.SubnetCIDR
-	}
-	return "-"
+// textRegionWording is the text wording of the egress headroom table.
+var textRegionWording = regionWording{
+	onCriticalPath: " (on startup path)",
+	directIPs: func(b *IPBudget) string {
+		return fmt.Sprintf("IPs %d/%d in /%d", b.NeededIPs, b.UsableIPs, b.PrefixLength)
+	},
+	adminAPI: func(a *AdminAPI) string { return fmt.Sprintf("Admin API %d/%d per min", a.Calls, a.QuotaPerMin) },
 }
 
 func (t *textWriter) capacity(c *Capacity) {
 	t.section("Connection budget per database instance")
-	rows := [][]string{}
-	sev := []string{}
-	for _, d := range c.Databases {
-		mc := fmt.Sprint(d.MaxConnections)
-		if !d.MaxConnectionsExplicit {
-			mc += " (tier default)"
-		}
-		rows = append(rows, []string{d.Database, d.Region, mc, fmt.Sprint(d.Reserved), fmt.Sprint(d.Usable),
-			fmt.Sprint(d.Allowed), fmt.Sprint(d.Demand), pct(d.Utilization), d.Severity})
-		sev = append(sev, d.Severity)
-	}
-	t.table([]string{"DATABASE", "REGION", "MAX_CONNECTIONS", "RESERVED", "USABLE", "ALLOWED", "DEMAND", "UTILIZATION", "VERDICT"}, rows, sev)
+	t.table([]string{"DATABASE", "REGION", "MAX_CONNECTIONS", "RESERVED", "USABLE", "ALLOWED", "DEMAND", "UTILIZATION", "VERDICT"}, databaseBudgetRows(c))
 	for _, d := range c.Databases {
 		if len(d.Contributors) == 0 {
 			continue
 		}
-		parts := []string{}
-		for _, k := range d.Contributors {
-			parts = append(parts, fmt.Sprintf("%s %d×%d=%d", k.Name(), k.MaxInstances, k.PerInstance, k.Connections))
-		}
-		t.printf("  %s demand: %s + admin slack %d\n", d.Database, strings.Join(parts, " + "), d.AdminSlack)
+		t.printf("  %s demand: %s\n", d.Database, textCell(demandTerms(d)))
 	}
 	if len(c.Failover) > 0 {
 		t.printf("\n")
-		rows, sev = nil, nil
-		for _, f := range c.Failover {
-			rows = append(rows, []string{f.Primary, f.Replica, fmt.Sprint(f.PrimaryDemand), fmt.Sprint(f.ReplicaAllowed), f.Severity})
-			sev = append(sev, f.Severity)
-		}
-		t.table([]string{"PRIMARY", "REPLICA", "PRIMARY DEMAND", "REPLICA ALLOWED", "VERDICT"}, rows, sev)
+		t.table([]string{"PRIMARY", "REPLICA", "PRIMARY DEMAND", "REPLICA ALLOWED", "VERDICT"}, failoverRows(c))
 	}
 
 	t.section("Egress headroom per region")
-	rows, sev = nil, nil
-	for _, r := range c.Regions {
-		scale := fmt.Sprint(r.ScaleOutsNeeded)
-		if r.ScaleOutOnCriticalPath {
-			scale += " (on startup path)"
-		}
-		extra := []string{}
-		if r.DirectIPs != nil {
-			extra = append(extra, fmt.Sprintf("IPs %d/%d in /%d", r.DirectIPs.NeededIPs, r.DirectIPs.UsableIPs, r.DirectIPs.PrefixLength))
-		}
-		if r.AdminAPI != nil {
-			extra = append(extra, fmt.Sprintf("Admin API %d/%d per min", r.AdminAPI.Calls, r.AdminAPI.QuotaPerMin))
-		}
-		rows = append(rows, []string{r.Region, r.Kind + " " + r.Name, mbps(r.DemandMbps), mbps(r.ColdStartMbps),
-			mbps(r.CapacityMinMbps) + "–" + mbps(r.CapacityMaxMbps), scale, strings.Join(extra, "; "), r.Severity})
-		sev = append(sev, r.Severity)
-	}
-	t.table([]string{"REGION", "EGRESS", "DEMAND", "AT COLD START", "CAPACITY", "SCALE-OUTS NEEDED", "BUDGETS", "VERDICT"}, rows, sev)
+	t.table([]string{"REGION", "EGRESS", "DEMAND", "AT COLD START", "CAPACITY", "SCALE-OUTS NEEDED", "BUDGETS", "VERDICT"}, regionRows(c, textRegionWording))
 
 	t.section("Timeout budget per workload (worst case connect path)")
-	rows, sev = nil, nil
-	for _, w := range c.Timeouts {
-		rows = append(rows, []string{w.Workload, w.Region, secs(w.EgressDelaySeconds), secs(w.QueueSeconds),
-			secs(w.HandshakeSeconds), secs(w.WorstCaseSeconds), secs(w.ConnectTimeoutSeconds), secs(w.ProbeWindowSeconds), w.Severity})
-		sev = append(sev, w.Severity)
-	}
-	t.table([]string{"WORKLOAD", "REGION", "EGRESS DELAY", "QUEUE", "HANDSHAKE", "WORST CASE", "CONNECT TIMEOUT", "PROBE WINDOW", "VERDICT"}, rows, sev)
+	t.table([]string{"WORKLOAD", "REGION", "EGRESS DELAY", "QUEUE", "HANDSHAKE", "WORST CASE", "CONNECT TIMEOUT", "PROBE WINDOW", "VERDICT"}, timeoutRows(c))
 }
 
 func (t *textWriter) simulation(s *Simulation, tg *Targets, opts TextOptions) {
 	t.section("Cold start storm (simulated: every instance starts at once)")
-	target := ""
-	if tg != nil {
-		target = fmt.Sprintf(" (target ≥ %s)", pct(tg.StartupSuccessRate))
-	}
 	ok := "ok"
 	if tg != nil && s.SuccessRate < tg.StartupSuccessRate {
 		ok = "fail"
 	}
 	t.printf("  startup success %s%s · %d instances, %d connection attempts, peak slots %d\n",
-		t.style(pct(s.SuccessRate), sevColor(ok), true), target, s.Instances, s.Attempts, s.PeakSlotsUsed)
-	ctarget := ""
-	if tg != nil {
-		ctarget = fmt.Sprintf(" (target ≤ %s)", secs(tg.ConnectP99Seconds))
-	}
+		t.style(pct(s.SuccessRate), sevColor(ok), true), successTarget(tg), s.Instances, s.Attempts, s.PeakSlotsUsed)
 	t.printf("  time to ready p50 %s · p95 %s · p99 %s · connect p99 %s%s\n",
-		secs(s.TimeToReadyP50Seconds), secs(s.TimeToReadyP95Seconds), secs(s.TimeToReadyP99Seconds), secs(s.ConnectP99Seconds), ctarget)
+		secs(s.TimeToReadyP50Seconds), secs(s.TimeToReadyP95Seconds), secs(s.TimeToReadyP99Seconds), secs(s.ConnectP99Seconds), connectTarget(tg))
 	if len(s.Series) > 0 {
 		t.printf("\n")
 		t.b.WriteString(Chart(s.Series, s.Instances, opts.ChartWidth, opts.ChartHeight))
 	}
 	if len(s.Workloads) > 0 {
 		t.printf("\n")
-		rows := [][]string{}
-		sev := []string{}
-		for _, w := range s.Workloads {
-			rows = append(rows, []string{w.Workload, w.Region, fmt.Sprintf("%d/%d", w.Ready, w.Instances), pct(w.SuccessRate)})
-			st := "ok"
-			if tg != nil && w.SuccessRate < tg.StartupSuccessRate {
-				st = "fail"
-			}
-			sev = append(sev, st)
-		}
-		t.table([]string{"WORKLOAD", "REGION", "READY", "SUCCESS"}, rows, sev)
+		t.table([]string{"WORKLOAD", "REGION", "READY", "SUCCESS"}, workloadSimRows(s, tg))
 	}
 }
 
@@ -369,11 +275,7 @@ func (t *textWriter) changes(title string, c *Changes) {
 	if len(c.Steps) == 0 {
 		t.printf("  no changes\n")
 	} else {
-		rows := [][]string{}
-		for _, s := range c.Steps {
-			rows = append(rows, []string{s.Op, s.Type, s.Name, strings.Join(s.Diffs, ", ")})
-		}
-		t.table([]string{"OP", "TYPE", "NAME", "CHANGED PROPERTIES"}, rows, nil)
+		t.table([]string{"OP", "TYPE", "NAME", "CHANGED PROPERTIES"}, stepRows(c))
 	}
 	for _, e := range c.Errors {
 		t.printf("  %s %s\n", t.style("error:", "1", true), e)
@@ -403,16 +305,28 @@ func (t *textWriter) violations(vs []Violation) {
 	}
 }
 
+// textCell prints a cell as plain text: every span as is.
+func textCell(c tableCell) string {
+	return renderCell(c, func(s span) string { return s.Text })
+}
+
 // table prints rows under an optional header with columns aligned on the
-// plain text; sev (one per row, optional) colors the last cell.
-func (t *textWriter) table(header []string, rows [][]string, sev []string) {
+// plain text; a row's severity colors its last cell.
+func (t *textWriter) table(header []string, rows []tableRow) {
 	if len(rows) == 0 {
 		t.printf("  none\n")
 		return
 	}
-	all := rows
+	all := [][]string{}
 	if header != nil {
-		all = append([][]string{header}, rows...)
+		all = append(all, header)
+	}
+	for _, r := range rows {
+		cells := make([]string, len(r.Cells))
+		for i, c := range r.Cells {
+			cells[i] = textCell(c)
+		}
+		all = append(all, cells)
 	}
 	widths := []int{}
 	for _, r := range all {
@@ -443,13 +357,10 @@ func (t *textWriter) table(header []string, rows [][]string, sev []string) {
 		t.b.WriteString("\n")
 	}
 	if header != nil {
-		line(header, "", true)
+		line(all[0], "", true)
+		all = all[1:]
 	}
-	for i, r := range rows {
-		s := ""
-		if i < len(sev) {
-			s = sev[i]
-		}
-		line(r, s, false)
+	for i, r := range all {
+		line(r, rows[i].Severity, false)
 	}
 }
