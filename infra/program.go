@@ -14,6 +14,10 @@ import (
 	"github.com/headroom-dev/headroom/infra/workloads"
 )
 
+// ProjectName is the Pulumi project name (Pulumi.yaml `name:`); it is part
+// of every URN.
+const ProjectName = "headroom"
+
 // Stack output names.
 const (
 	OutputConnectionNames = "connectionNames" // instance → "project:region:instance"

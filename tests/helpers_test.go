@@ -10,9 +10,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/headroom-dev/headroom/infra"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/graph"
+	"github.com/headroom-dev/headroom/infra/mockrun"
 )
 
 var update = flag.Bool("update", false, "rewrite tests/testdata/golden/*.yaml from the current program")
@@ -34,7 +34,7 @@ func record(t testing.TB, path string) (*config.File, *graph.Graph) {
 	t.Helper()
 	f, err := config.LoadFile(path)
 	require.NoError(t, err, "load %s", path)
-	g, err := infra.Record(f)
+	g, err := mockrun.Record(f)
 	require.NoError(t, err, "mock run of %s", path)
 	return f, g
 }

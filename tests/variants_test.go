@@ -10,6 +10,7 @@ import (
 	"github.com/headroom-dev/headroom/infra"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/graph"
+	"github.com/headroom-dev/headroom/infra/mockrun"
 )
 
 // runEdited loads a stack file, applies edits to its structured config
@@ -135,7 +136,7 @@ func BenchmarkRecord(b *testing.B) {
 		b.Run(sc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				if _, err := infra.Record(f); err != nil {
+				if _, err := mockrun.Record(f); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -150,7 +151,7 @@ func BenchmarkRecord(b *testing.B) {
 func TestPreviewOfNewStack(t *testing.T) {
 	f, err := config.LoadFile(config.StackFile("..", "production"))
 	require.NoError(t, err)
-	full, err := infra.Record(f)
+	full, err := mockrun.Record(f)
 	require.NoError(t, err)
 	g, err := graph.Run(graph.RunOptions{Project: infra.ProjectName, Stack: "production", Config: f.Values,
 		DryRun: true, PreviewUnknowns: true}, infra.Program)

@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/probe"
+	"github.com/headroom-dev/headroom/probe"
 )
 
 func init() { register(newCalibrateCmd) }

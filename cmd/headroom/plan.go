@@ -20,9 +20,6 @@ import (
 
 func init() { register(newPlanCmd) }
 
-// projectName is Pulumi.yaml's name; URNs carry it.
-const projectName = "headroom"
-
 type planFlags struct {
 	stack        string
 	configFile   string
@@ -202,7 +199,7 @@ func planLoaded(ctx context.Context, ls *loadedStack, progress io.Writer) (repor
 	}
 	progressf(progress, "running the Pulumi program with mocks (%s)", ls.file.Path)
 	g, err := graph.Run(graph.RunOptions{
-		Project: projectName, Stack: ls.name, Config: ls.file.Values, DryRun: true,
+		Project: infra.ProjectName, Stack: ls.name, Config: ls.file.Values, DryRun: true,
 	}, infra.Program)
 	if err != nil {
 		return report.Report{}, fmt.Errorf("stack %s: program: %w", ls.name, err)

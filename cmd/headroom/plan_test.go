@@ -341,7 +341,7 @@ func TestPlanViewsAgree(t *testing.T) {
 		ls, err := loadStackAndPolicy(s.stack, s.file, "../..", "")
 		require.NoError(t, err)
 		t.Run(ls.name, func(t *testing.T) {
-			g, err := graph.Run(graph.RunOptions{Project: projectName, Stack: ls.name, Config: ls.file.Values, DryRun: true}, infra.Program)
+			g, err := graph.Run(graph.RunOptions{Project: infra.ProjectName, Stack: ls.name, Config: ls.file.Values, DryRun: true}, infra.Program)
 			require.NoError(t, err)
 			state, err := pack.Evaluate(g.AnalyzerResources(), ls.policy)
 			require.NoError(t, err)

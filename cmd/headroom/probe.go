@@ -15,8 +15,8 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/probe"
 	"github.com/headroom-dev/headroom/infra/config"
+	"github.com/headroom-dev/headroom/probe"
 )
 
 func init() { register(newProbeCmd) }

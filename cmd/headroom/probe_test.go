@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/probe/pgtest"
 	"github.com/headroom-dev/headroom/infra/config"
+	"github.com/headroom-dev/headroom/probe/pgtest"
 )
 
 // TestMain starts one throwaway PostgreSQL for the probe and calibrate

@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/probe/pgtest"
 	"github.com/headroom-dev/headroom/infra/config"
+	"github.com/headroom-dev/headroom/probe/pgtest"
 )
 
 func TestCalibrate(t *testing.T) {

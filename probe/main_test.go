@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/probe/pgtest"
+	"github.com/headroom-dev/headroom/probe/pgtest"
 )
 
 // TestMain starts one throwaway PostgreSQL cluster for the package

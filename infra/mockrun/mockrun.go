@@ -1,21 +1,21 @@
-package infra
+// Package mockrun runs the Pulumi program under Pulumi's mocks (infra/graph)
+// and returns the declared resource graph. It is test and plan tooling: the
+// deployed program (main.go) must not link it, which tests/walls_test.go checks.
+package mockrun
 
 import (
+	"github.com/headroom-dev/headroom/infra"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/graph"
 )
-
-// ProjectName is the Pulumi project name (Pulumi.yaml `name:`); it is part
-// of every URN.
-const ProjectName = "headroom"
 
 // Record runs Program under graph.Run with a loaded stack file's config
 // (the engine's string form, so the real Pulumi-config path is exercised)
 // and returns the declared resource graph. The stack name is the file's.
 func Record(f *config.File) (*graph.Graph, error) {
 	return graph.Run(graph.RunOptions{
-		Project: ProjectName,
+		Project: infra.ProjectName,
 		Stack:   f.Stack.Name,
 		Config:  f.Values,
-	}, Program)
+	}, infra.Program)
 }

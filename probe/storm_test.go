@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/probe/pgtest"
+	"github.com/headroom-dev/headroom/probe/pgtest"
 )
 
 func baseConfig(dsn string) Config {
