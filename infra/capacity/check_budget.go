@@ -184,4 +184,3 @@ func (an *analysis) parity(ri int, b ConnectionBudget) {
 	}
 	an.r.Failover = append(an.r.Failover, fb)
 }
-

@@ -185,4 +185,3 @@ func (an *analysis) multiRegion() {
 		an.flag(CheckMultiRegion, nonEmpty(m.topo.Stack, "production"), SeverityFail, "production is not multi-region redundant: %s", strings.Join(missing, "; "))
 	}
 }
-

@@ -15,7 +15,7 @@ func oneDB(maxConn, instances, startup int, timeout float64) Topology {
 	return Topology{
 		Stack:       "hand",
 		Assumptions: Assumptions{AcceptRatePerSecond: 50},
-		Databases: []Database{{Name: "db", Region: "r", Tier: "db-custom-4-16384", MaxConnections: maxConn}},
+		Databases:   []Database{{Name: "db", Region: "r", Tier: "db-custom-4-16384", MaxConnections: maxConn}},
 		Workloads: []Workload{{Name: "w", Region: "r", Method: MethodPrivateIP, Database: "db", Egress: EgressNone,
 			MaxInstances: instances, PoolSize: startup, StartupConnections: startup, ConnectTimeoutSeconds: timeout, StartupProbe: probe240}},
 	}
