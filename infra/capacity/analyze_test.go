@@ -445,7 +445,7 @@ func TestTopologyFindings(t *testing.T) {
 		`concurrency 2000`,
 		`minInstances 5 exceeds maxInstances 2`,
 		`uses direct egress "", but region x has none`,
-		`3 startup connections per instance exceed its 1 pooled connections per instance`,
+		`startupConnections 3 exceeds pool 1`,
 		`by private IP but has no VPC egress`,
 		`10 × 30 = 300 s`,
 	} {

@@ -36,7 +36,7 @@ func (an *analysis) budgets() {
 			continue
 		}
 		if b.Severity == SeverityFail {
-			an.flag(CheckConnectionBudget, d.Name, SeverityFail, "%s", budgetMessage(b, d, m.targets.ConnectionUtilization, sc.id))
+			an.flag(CheckConnectionBudget, d.Name, SeverityFail, "%s", budgetMessage(b, d, m.consumerList(sc, di), m.targets.ConnectionUtilization, sc.id))
 		}
 	}
 }
@@ -111,7 +111,7 @@ func (an *analysis) budget(di int) ConnectionBudget {
 // saying the scenario it fixes: the max_connections that fits, and the
 // maxInstances of one workload group that fits (the largest contributor
 // first).
-func budgetMessage(b ConnectionBudget, d dbInfo, util float64, scenario string) string {
+func budgetMessage(b ConnectionBudget, d dbInfo, consumers []Consumer, util float64, scenario string) string {
 	var parts []string
 	for _, c := range b.Contributors {
 		if c.Instances == 0 {
@@ -119,8 +119,10 @@ func budgetMessage(b ConnectionBudget, d dbInfo, util float64, scenario string) 
 		}
 		parts = append(parts, fmt.Sprintf("%s %d×%d=%d", c.Name(), c.Instances, c.PerInstance, c.Connections))
 	}
-	if b.Consumers > 0 {
-		parts = append(parts, fmt.Sprintf("consumers %d", b.Consumers))
+	for _, c := range consumers {
+		if c.Connections > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", c.Name, c.Connections))
+		}
 	}
 	parts = append(parts, fmt.Sprintf("admin slack %d", b.AdminSlack))
 	source := "explicit"

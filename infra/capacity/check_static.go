@@ -91,8 +91,8 @@ func (an *analysis) topology() {
 		} else if w.MinInstances > w.MaxInstances {
 			an.flag(CheckTopologyConsistent, subject, SeverityFail, "workload %s (%s): minInstances %d exceeds maxInstances %d", w.Name, w.Region, w.MinInstances, w.MaxInstances)
 		}
-		if w.db >= 0 && w.startup > w.perInst && w.perInst > 0 {
-			an.flag(CheckTopologyConsistent, subject, SeverityWarn, "workload %s (%s): %d startup connections per instance exceed its %d pooled connections per instance", w.Name, w.Region, w.startup, w.perInst)
+		if mainPool := max(w.PoolSize, 0) + max(w.MaxOverflow, 0); w.db >= 0 && w.StartupConnections > mainPool && mainPool > 0 {
+			an.flag(CheckTopologyConsistent, subject, SeverityWarn, "workload %s (%s): startupConnections %d exceeds pool %d + overflow %d", w.Name, w.Region, w.StartupConnections, w.PoolSize, w.MaxOverflow)
 		}
 		if err := ValidateStartupProbe(w.StartupProbe); err != nil {
 			an.flag(CheckTimeoutBudget, subject, SeverityFail, "workload %s (%s): %v (docs/gcp-limits.md#cloud-run)", w.Name, w.Region, err)
@@ -109,7 +109,7 @@ func (an *analysis) builtinCap() {
 		}
 		if w.perInst > BuiltinConnectionsPerInstance || w.startup > BuiltinConnectionsPerInstance {
 			an.flag(CheckBuiltinConnCap, w.Name, SeverityFail,
-				"workload %s (%s): %d connections per instance (startup %d) exceed the built-in Cloud SQL connection's %d per instance (docs/gcp-limits.md#builtin-connection-cap); lower the pools to ≤ %d per instance or use the Auth Proxy/connector or private IP",
+				"workload %s (%s): %d connections per instance (startup %d) exceed the built-in Cloud SQL connection's %d per instance (docs/gcp-limits.md#builtin-connection-cap); lower processes × (pool + overflow) to ≤ %d or use the Auth Proxy/connector or private IP",
 				w.Name, w.Region, w.perInst, w.startup, BuiltinConnectionsPerInstance, BuiltinConnectionsPerInstance)
 		}
 	}

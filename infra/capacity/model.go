@@ -50,8 +50,8 @@ type wlInfo struct {
 	Workload
 	group   string
 	maxInst int // MaxInstances, or Cloud Run's default 100 when unset
-	perInst int // connections per instance: processes × Σ (pool + overflow)
-	startup int // startup connections per instance
+	perInst int // connections one instance may hold: processes × Σ(pool + overflow)
+	startup int // connections one instance opens before it is ready
 	db      int // index into dbs; −1 none (Database == ""); −2 unknown name
 	egress  int // index into eg; −1 none / not found
 	window  float64
@@ -93,7 +93,7 @@ func newModel(t Topology) *model {
 		}
 		d.usable = max(d.maxConn-m.assume.ReservedConnections, 0)
 		d.allowed = floorEps(float64(d.usable) * m.targets.ConnectionUtilization)
-		d.consumers = consumerConnections(d.Database)
+		d.consumers = d.ConsumerConnections()
 		d.acceptRate = m.assume.AcceptRatePerSecond
 		if d.acceptRate <= 0 {
 			d.acceptRate = m.assume.AcceptRatePerVCPU * float64(max(d.tier.VCPUs, 1))
@@ -125,8 +125,8 @@ func newModel(t Topology) *model {
 		if info.maxInst <= 0 {
 			info.maxInst = CloudRunDefaultMaxInstances
 		}
-		info.perInst = connectionsPerInstance(w)
-		info.startup = startupConnectionsPerInstance(w)
+		info.perInst = w.ConnectionsPerInstance()
+		info.startup = w.StartupConnectionsPerInstance()
 		if w.Database != "" {
 			info.db = unknownDatabase
 			if i, ok := m.dbIndex[w.Database]; ok {
@@ -202,14 +202,3 @@ func sortedKeys[V any](mp map[string]V) []string {
 	return out
 }
 
-// connectionsPerInstance is what one instance of w holds at full load.
-func connectionsPerInstance(w Workload) int {
-	return max(w.PoolSize, 0) + max(w.MaxOverflow, 0)
-}
-
-// startupConnectionsPerInstance is what one instance of w opens before
-// it is ready.
-func startupConnectionsPerInstance(w Workload) int { return max(w.StartupConnections, 0) }
-
-// consumerConnections is Σ connections of d's non-Cloud-Run consumers.
-func consumerConnections(d Database) int { return 0 }

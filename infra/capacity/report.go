@@ -129,16 +129,16 @@ type ConnectionBudget struct {
 	MaxConnectionsExplicit bool
 	Reserved               int // superuser + Cloud SQL connections (assumption)
 	AdminSlack             int // kept for migrations and operators
+	// Consumers is what the non-Cloud-Run consumers (jobs, psql, BI tools)
+	// routed to this instance in the scenario hold; counted in every scenario.
+	Consumers int
 	// Usable = MaxConnections − Reserved.
 	Usable int
 	// Allowed = floor(Usable × utilization target).
 	Allowed int
 	// Demand = Σ instances × connections per instance of the workloads that
 	// target it in the scenario, plus Consumers, plus AdminSlack.
-	Demand int
-	// Consumers are the connections of non-Cloud-Run consumers (jobs,
-	// psql, BI tools) routed to this instance in the scenario.
-	Consumers   int
+	Demand      int
 	Utilization float64 // Demand / Usable
 	// Contributors lists each workload's share of Demand.
 	Contributors []BudgetContributor

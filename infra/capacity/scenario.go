@@ -302,6 +302,17 @@ func (m *model) consumersOn(sc *scenario, d int) int {
 	return n
 }
 
+// consumerList lists the consumers the scenario routes to database d.
+func (m *model) consumerList(sc *scenario, d int) []Consumer {
+	var out []Consumer
+	for s := range m.dbs {
+		if sc.dbRoute[s] == d {
+			out = append(out, m.dbs[s].Consumers...)
+		}
+	}
+	return out
+}
+
 // stormAttempts is Σ storm instances × startup connections on database d.
 func (m *model) stormAttempts(sc *scenario, d int) int {
 	n := 0
