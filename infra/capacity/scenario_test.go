@@ -65,7 +65,7 @@ func TestScenariosJudged(t *testing.T) {
 func issueStack() Topology {
 	// usable 160 − 5 = 155; allowed floor(155 × 0.8) = 124.
 	return Topology{
-		Stack: "issue",
+		Stack:     "issue",
 		Databases: []Database{{Name: "db", Region: "r", Tier: "db-custom-2-7680", MaxConnections: 160}},
 		Workloads: []Workload{{Name: "api", Region: "r", Method: MethodConnector, Database: "db", Egress: EgressNone,
 			MinInstances: 2, MaxInstances: 8, PoolSize: 10, MaxOverflow: 4, StartupConnections: 2, ConnectTimeoutSeconds: 30,
