@@ -159,7 +159,7 @@ func ValidateMaxInstances(minInstances, maxInstances int) error {
 	switch {
 	case maxInstances < 1:
 		return ruleErr("service", "maxInstances", maxInstances, AnchorCloudRun,
-			"must be an integer ≥ 1 (unset or 0 leaves Cloud Run's default of %d, which breaks every connection budget)", CloudRunDefaultMaxInstances)
+			"must be an integer ≥ 1 (unset or 0 means Cloud Run's default of %d)", CloudRunDefaultMaxInstances)
 	case minInstances < 0 || minInstances > maxInstances:
 		return ruleErr("service", "minInstances", minInstances, AnchorCloudRun, "must be an integer from 0 to maxInstances (%d)", maxInstances)
 	}
