@@ -494,7 +494,7 @@ func TestIncidentReproduced(t *testing.T) {
 	require.NotNil(t, cs)
 	assert.Contains(t, cs.Message, "is not above the 90.0% target")
 	assert.Contains(t, cs.Message, "connector scale-out on the critical path")
-	assert.Equal(t, SeverityWarn, cs.Severity, "the simulation advises; the monotone rules refuse")
+	assert.Equal(t, SeverityFail, cs.Severity, "mandatory: the monotone rules fail in the same scenario")
 }
 
 // TestIncidentCausesIndependently removes one cause at a time: each alone
