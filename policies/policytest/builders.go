@@ -191,8 +191,8 @@ func Service(s ServiceSpec) map[string]any {
 			"maxInstanceRequestConcurrency": s.Concurrency,
 			"vpcAccess":                     vpc,
 			"containers": []any{map[string]any{
-				"image": "us-docker.pkg.dev/" + s.Project + "/apps/" + s.Workload + ":latest",
-				"envs":  envs,
+				"image":        "us-docker.pkg.dev/" + s.Project + "/apps/" + s.Workload + ":latest",
+				"envs":         envs,
 				"startupProbe": probe(s.Probe),
 			}},
 		},
