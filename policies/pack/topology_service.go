@@ -169,7 +169,7 @@ func (ex *extraction) readService(r *policyx.AnalyzerResource) (capacity.Workloa
 	}
 
 	// Connection method: a mounted cloudSqlInstance volume means Cloud
-	// Run's built-in connection (100 connections per instance cap).
+	// Run's built-in connection (capped per instance, docs/gcp-limits.md#builtin-connection-cap).
 	if vols, st := get(p, "template.volumes").array(); st == stOK {
 		for _, v := range vols {
 			if v.IsMap() {
@@ -214,36 +214,26 @@ func (ex *extraction) readService(r *policyx.AnalyzerResource) (capacity.Workloa
 		}
 	}
 	if fv, present := env[envConnectTimeout]; present {
-		switch n, st := fv.num(); st {
+		switch t, st := fv.text(); st {
 		case stOK:
-			w.ConnectTimeoutSeconds = n
+			// A malformed value is cloudrun-db-pool-contract's to report.
+			if v, err := capacity.ParseConnectTimeout(t); err == nil {
+				w.ConnectTimeoutSeconds = v
+			}
 		case stUnknown:
 			miss("env " + envConnectTimeout)
 		}
 	}
-	probeInts := []struct {
-		path string
-		dst  *int
-		def  int
-	}{
-		// Cloud Run defaults (gcp-capacity.md §5).
-		{"initialDelaySeconds", &w.StartupProbe.InitialDelaySeconds, 0},
-		{"periodSeconds", &w.StartupProbe.PeriodSeconds, 10},
-		{"timeoutSeconds", &w.StartupProbe.TimeoutSeconds, 1},
-		{"failureThreshold", &w.StartupProbe.FailureThreshold, 3},
-	}
-	if probe, st := startupProbe(p); st == stOK {
-		for _, f := range probeInts {
-			switch n, st := get(probe, f.path).integer(); st {
-			case stOK:
-				*f.dst = n
-			case stUnknown:
-				miss("startupProbe." + f.path)
-			default:
-				*f.dst = f.def
-			}
+	switch probe, st := startupProbe(p); st {
+	case stOK:
+		pr, path, pst := readProbe(probe)
+		switch pst {
+		case stOK:
+			w.StartupProbe = pr
+		case stUnknown:
+			miss("startupProbe." + path)
 		}
-	} else if st == stUnknown {
+	case stUnknown:
 		miss("template.containers[0].startupProbe")
 	}
 
