@@ -54,7 +54,7 @@ func ruleCases() []ruleCase {
 		{name: "period 1 with a 5 s timeout", configKey: w0 + ".startupProbe.periodSeconds", configValue: `1`,
 			configPre: [][2]string{{w0 + ".startupProbe.failureThreshold", `80`}},
 			policy:    pack.PolicyRunProbeWindow, typ: svc,
-			edit: func(m map[string]any) { probe("periodSeconds", 1)(m); probe("failureThreshold", 80)(m) },
+			edit:   func(m map[string]any) { probe("periodSeconds", 1)(m); probe("failureThreshold", 80)(m) },
 			reason: "must be at most periodSeconds (1), got 5", configField: w0 + ".startupProbe.timeoutSeconds"},
 		{name: "period 1 with the default timeout", configKey: w0 + ".startupProbe.periodSeconds", configValue: `1`,
 			configPre: [][2]string{{w0 + ".startupProbe.timeoutSeconds", "\x00delete"}, {w0 + ".startupProbe.failureThreshold", `80`}},
@@ -113,7 +113,10 @@ func ruleCases() []ruleCase {
 		{name: "C4A tier", configKey: "headroom:database.tier", configValue: `"db-c4a-highmem-4"`,
 			configPre: [][2]string{{"headroom:database.edition", `"ENTERPRISE_PLUS"`}},
 			policy:    pack.PolicySQLTierEdition, typ: inst,
-			edit: func(m map[string]any) { pt.Set(m, "settings.tier", "db-c4a-highmem-4"); pt.Set(m, "settings.edition", "ENTERPRISE_PLUS") }},
+			edit: func(m map[string]any) {
+				pt.Set(m, "settings.tier", "db-c4a-highmem-4")
+				pt.Set(m, "settings.edition", "ENTERPRISE_PLUS")
+			}},
 		{name: "N4 tier", configKey: "headroom:database.tier", configValue: `"db-custom-N4-4-16384"`,
 			policy: pack.PolicySQLTierEdition, typ: inst, edit: set("settings.tier", "db-custom-N4-4-16384")},
 	}
