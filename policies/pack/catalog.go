@@ -230,7 +230,8 @@ var catalog = []PolicyInfo{
 		Name: PolicyRunPoolContract, Kind: KindResource, Level: LevelMandatory, Types: []string{TypeRunService},
 		Description: "A Cloud Run service with a database declares the pool contract: DB_POOL_SIZE ≥ 1, " +
 			"DB_MAX_OVERFLOW ≥ 0, DB_STARTUP_CONNECTIONS ≤ pool + overflow as integers, " +
-			"DB_CONNECT_TIMEOUT_SECONDS as a decimal number of seconds > 0, and DB_HOST or DB_INSTANCE.",
+			"DB_CONNECT_TIMEOUT_SECONDS as a decimal number of seconds > 0, and DB_HOST or DB_INSTANCE; " +
+			"optional DB_PROCESSES (integer ≥ 1) and DB_EXTRA_POOLS (JSON array of pools) must be valid.",
 	},
 }
 

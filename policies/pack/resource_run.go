@@ -130,6 +130,7 @@ func checkRunPoolContract(r *policyx.AnalyzerResource, _ Config, f *findings) {
 		return // a service without a database
 	}
 	subject := "service " + name
+	checkRunDemandContract(r, env, f)
 	ints := map[string]int{}
 	for _, k := range []string{envPoolSize, envMaxOverflow, envStartupConns} {
 		fv, ok := env[k]
