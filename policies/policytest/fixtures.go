@@ -3,7 +3,7 @@ package policytest
 import "fmt"
 
 // Hand-written resource graphs of the three reference stacks, with the
-// numbers of the stack sizing spec (/tmp/stacks-spec.md, mirrored in
+// numbers of the stack sizing spec (as written in
 // stacks/Pulumi.<stack>.yaml). They let the pack be tested before, and
 // independently of, the Pulumi program's mock run.
 
