@@ -9,11 +9,13 @@ import (
 )
 
 // oneDB is a single database and one workload reaching it without VPC
-// egress delay, for hand-computed simulations.
+// egress delay, for hand-computed simulations. The accept rate is set as
+// if calibrated (50/s) so the timelines do not depend on the tier's vCPUs.
 func oneDB(maxConn, instances, startup int, timeout float64) Topology {
 	return Topology{
-		Stack:     "hand",
-		Databases: []Database{{Name: "db", Region: "r", Tier: "db-custom-4-16384", MaxConnections: maxConn}},
+		Stack:       "hand",
+		Assumptions: Assumptions{AcceptRatePerSecond: 50},
+		Databases:   []Database{{Name: "db", Region: "r", Tier: "db-custom-4-16384", MaxConnections: maxConn}},
 		Workloads: []Workload{{Name: "w", Region: "r", Method: MethodPrivateIP, Database: "db", Egress: EgressNone,
 			MaxInstances: instances, PoolSize: startup, StartupConnections: startup, ConnectTimeoutSeconds: timeout, StartupProbe: probe240}},
 	}
@@ -174,10 +176,7 @@ func TestSimulateHandComputed(t *testing.T) {
 		topo.Egress = []Egress{{Region: "r", Kind: EgressDirect, Name: "s", SubnetCIDR: "10.0.0.0/24"}}
 		topo.Workloads[0].Egress = EgressDirect
 		s := Simulate(topo, SimOptions{})
-		assert.Equal(t, 1.0, s.SuccessRate) // default: no Direct VPC delay assumed
-		topo.Assumptions.DirectEgressStartupSeconds = 60
-		s = Simulate(topo, SimOptions{})
-		assert.Zero(t, s.SuccessRate) // connects at 60 s > 45 s budget
+		assert.Zero(t, s.SuccessRate) // default 60 s warm-up: connects at 60 s > 45 s budget
 		assert.Equal(t, 2, s.Failures.EgressWait)
 		topo.Assumptions.DirectEgressStartupSeconds = 20
 		s = Simulate(topo, SimOptions{})
@@ -311,14 +310,14 @@ func TestSimulateLimitsAndBadInput(t *testing.T) {
 	s := Simulate(big, SimOptions{})
 	assert.Contains(t, s.Skipped, "exceed the simulator's limits")
 	r := Analyze(big)
-	assert.Contains(t, findings(r, CheckColdStartSuccess, "hand")[0].Message, "cold start not simulated")
+	assert.Contains(t, findings(r, CheckColdStartSuccess, "hand")[0].Message, "storm not simulated")
 
 	conns := oneDB(500, 10, MaxSimulatedConnections, 30)
 	assert.NotEmpty(t, Simulate(conns, SimOptions{}).Skipped)
 
 	// Non-finite assumptions and options fall back to defaults instead of hanging.
 	nan := oneDB(15, 4, 5, 30)
-	nan.Assumptions = Assumptions{AcceptRatePerSecond: math.NaN(), HandshakeSeconds: math.Inf(1), RampSeconds: math.NaN()}
+	nan.Assumptions = Assumptions{AcceptRatePerSecond: 50, AcceptRatePerVCPU: math.NaN(), HandshakeSeconds: math.Inf(1), RampSeconds: math.NaN()}
 	nan.Targets = Targets{StartupSuccessRate: math.NaN()}
 	got := Simulate(nan, SimOptions{HorizonSeconds: math.NaN(), TimeStepSeconds: math.Inf(1)})
 	assert.Equal(t, Simulate(oneDB(15, 4, 5, 30), SimOptions{}), got)
