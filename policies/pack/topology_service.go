@@ -243,6 +243,14 @@ func (ex *extraction) readService(r *policyx.AnalyzerResource) (capacity.Workloa
 				*f.dst = f.def
 			}
 		}
+		// An httpGet probe is HTTP (path "/" when unset); anything else
+		// (tcpSocket, none) leaves Path empty: a TCP probe.
+		if _, st := get(probe, "httpGet").obj(); st == stOK {
+			w.StartupProbe.Path = "/"
+			if path, st := get(probe, "httpGet.path").str(); st == stOK && path != "" {
+				w.StartupProbe.Path = path
+			}
+		}
 	} else if st == stUnknown {
 		miss("template.containers[0].startupProbe")
 	}
