@@ -173,9 +173,19 @@ func (an *analysis) parity(ri int, b ConnectionBudget) {
 	fb := FailoverBudget{Primary: p.Name, Replica: r.Name, PrimaryDemand: b.Demand, ReplicaAllowed: r.allowed, Severity: SeverityOK}
 	if b.Demand > r.allowed {
 		fb.Severity = SeverityFail
+		var cs []string
+		for _, c := range m.consumerList(an.sc, ri) {
+			if c.Connections > 0 {
+				cs = append(cs, fmt.Sprintf("%s %d", c.Name, c.Connections))
+			}
+		}
+		with := ""
+		if len(cs) > 0 {
+			with = "; consumers " + strings.Join(cs, " + ")
+		}
 		an.flag(CheckReplicaParity, r.Name, SeverityFail,
-			"replica %s (%s) would carry %d connections after promotion (everything routed to primary %s and to itself) but allows %d = floor((%d − %d) × %.2f); raise its max_connections to ≥ %d (fixes %s)",
-			r.Name, r.Region, b.Demand, p.Name, r.allowed, r.maxConn, m.assume.ReservedConnections,
+			"replica %s (%s) would carry %d connections after promotion (everything routed to primary %s and to itself%s) but allows %d = floor((%d − %d) × %.2f); raise its max_connections to ≥ %d (fixes %s)",
+			r.Name, r.Region, b.Demand, p.Name, with, r.allowed, r.maxConn, m.assume.ReservedConnections,
 			m.targets.ConnectionUtilization, b.RequiredMaxConnections, an.sc.id)
 	}
 	if r.maxConn < p.maxConn {

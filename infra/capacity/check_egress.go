@@ -71,15 +71,15 @@ func (an *analysis) egressHeadroom() {
 			size = fmt.Sprintf("minInstances %d", start)
 		}
 		msg := fmt.Sprintf("connector %s (%s, %s ≈%g Mbps/instance, inferred): egress %g Mbps", e.Name, e.Region, e.machine.Name, e.machine.PerInstanceMbps, h.ColdStartMbps)
-		if possible > 0 {
+		switch {
+		case possible > 0:
 			msg += fmt.Sprintf(" exceeds %g Mbps at %s, so connector scale-out sits on the startup critical path (%d scale-outs × %g s = %g s, criterion < %d s)",
 				h.CapacityMinMbps, size, possible, m.assume.ConnectorScaleOutSeconds, h.ScaleOutSeconds, ConnectorScalingCriterionSeconds)
-		}
-		if saturated {
-			if possible > 0 {
-				msg += ";"
+			if saturated {
+				msg += fmt.Sprintf("; it also exceeds %g Mbps at maxInstances %d (connectors max out at %d instances)", h.CapacityMaxMbps, e.maxI, ConnectorMaxInstancesCeiling)
 			}
-			msg += fmt.Sprintf(" it exceeds %g Mbps at maxInstances %d (connectors max out at %d instances)", h.CapacityMaxMbps, e.maxI, ConnectorMaxInstancesCeiling)
+		case saturated:
+			msg += fmt.Sprintf(" exceeds %g Mbps at maxInstances %d (connectors max out at %d instances)", h.CapacityMaxMbps, e.maxI, ConnectorMaxInstancesCeiling)
 		}
 		msg += "; " + connectorRemedy(h.ColdStartMbps, e) + fmt.Sprintf(" (fixes %s)", sc.id)
 		an.flag(CheckEgressHeadroom, subject, h.Severity, "%s", msg)

@@ -95,7 +95,7 @@ func (an *analysis) topology() {
 			an.flag(CheckTopologyConsistent, subject, SeverityWarn, "workload %s (%s): startupConnections %d exceeds pool %d + overflow %d", w.Name, w.Region, w.StartupConnections, w.PoolSize, w.MaxOverflow)
 		}
 		if err := ValidateStartupProbe(w.StartupProbe); err != nil {
-			an.flag(CheckTimeoutBudget, subject, SeverityFail, "workload %s (%s): %v (docs/gcp-limits.md#cloud-run)", w.Name, w.Region, err)
+			an.flag(CheckTimeoutBudget, subject, SeverityFail, "workload %s (%s): %v", w.Name, w.Region, err)
 		}
 	}
 }

@@ -386,3 +386,13 @@ type SeriesPoint struct {
 	// SlotsInUse on all databases at this time.
 	SlotsInUse int
 }
+
+// Severity is the stack's verdict: the worst severity over every finding,
+// i.e. over every scenario judged and the static checks.
+func (r Report) Severity() Severity {
+	sev := SeverityOK
+	for _, f := range r.Findings {
+		sev = worst(sev, f.Severity)
+	}
+	return sev
+}

@@ -244,13 +244,16 @@ func (ex *extraction) readService(r *policyx.AnalyzerResource) (capacity.Workloa
 				*f.dst = f.def
 			}
 		}
-		// An httpGet probe is HTTP (path "/" when unset); anything else
-		// (tcpSocket, none) leaves Path empty: a TCP probe.
-		if _, st := get(probe, "httpGet").obj(); st == stOK {
+		// An HTTP startup probe (path "/" when unset) can test the database;
+		// a TCP one passes as soon as the port is bound.
+		switch hg, st := get(probe, "httpGet").obj(); st {
+		case stOK:
 			w.StartupProbe.Path = "/"
-			if path, st := get(probe, "httpGet.path").str(); st == stOK && path != "" {
+			if path, pst := get(hg, "path").str(); pst == stOK && path != "" {
 				w.StartupProbe.Path = path
 			}
+		case stUnknown:
+			miss("startupProbe.httpGet")
 		}
 	} else if st == stUnknown {
 		miss("template.containers[0].startupProbe")
