@@ -54,6 +54,8 @@ type Report struct {
 	Resources  *Resources  `json:"resources,omitempty"`
 	Capacity   *Capacity   `json:"capacity,omitempty"`
 	Simulation *Simulation `json:"simulation,omitempty"`
+	// Cost is the monthly cost estimate (plan only).
+	Cost *Cost `json:"cost,omitempty"`
 	// Violations are sorted by level (mandatory first), policy, resource.
 	Violations []Violation `json:"violations"`
 	// Preview is what `headroom up` previewed through the Pulumi engine.
