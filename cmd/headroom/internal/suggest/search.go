@@ -229,7 +229,7 @@ func Search(ctx context.Context, plan Planner, path string, src []byte, opt Opti
 		}
 		s := Suggestion{Verdict: out.Report.Verdict, MonthlyUSD: c.cost.MonthlyUSD,
 			DeltaUSD: math.Round((c.cost.MonthlyUSD-baseCost.MonthlyUSD)*100) / 100,
-			GivesUp: []string{}, Unpriced: append([]string{}, c.cost.Unpriced...), newText: c.text}
+			GivesUp:  []string{}, Unpriced: append([]string{}, c.cost.Unpriced...), newText: c.text}
 		var whats []string
 		for _, o := range c.opts {
 			if len(o.changes) == 0 {
