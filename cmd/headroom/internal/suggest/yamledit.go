@@ -2,6 +2,7 @@ package suggest
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -32,11 +33,19 @@ type Op struct {
 func Apply(src []byte, ops []Op) ([]byte, error) {
 	out := src
 	for _, op := range ops {
-		var err error
-		out, err = applyOne(out, op)
+		next, err := applyOne(out, op)
+		if err == nil {
+			// An edit never leaves a file YAML cannot read (e.g. a key
+			// that duplicates another once resolved).
+			var n yaml.Node
+			if yerr := yaml.Unmarshal(next, &n); yerr != nil {
+				err = fmt.Errorf("the edit would break the YAML: %v", yerr)
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", strings.Join(op.Path, "."), err)
 		}
+		out = next
 	}
 	return out, nil
 }
@@ -61,7 +70,18 @@ func (d doc) bytes() []byte {
 	return []byte(s)
 }
 
+// keyPattern is what a path segment may be: a plain YAML key or an index.
+var keyPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/-]*$`)
+
 func applyOne(src []byte, op Op) ([]byte, error) {
+	if len(op.Path) == 0 {
+		return nil, fmt.Errorf("empty path")
+	}
+	for _, seg := range op.Path {
+		if !keyPattern.MatchString(seg) {
+			return nil, fmt.Errorf("path segment %q: want a plain key or an index", seg)
+		}
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(src, &root); err != nil {
 		return nil, err
