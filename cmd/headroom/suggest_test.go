@@ -17,6 +17,7 @@ import (
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/mdcheck"
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/suggest"
 	"github.com/headroom-dev/headroom/infra/config"
+	"github.com/headroom-dev/headroom/policies/pack"
 )
 
 // timings vary run to run; goldens carry a fixed figure.
@@ -223,4 +224,24 @@ func BenchmarkSuggestStaging(b *testing.B) {
 
 func BenchmarkSuggestProduction(b *testing.B) {
 	benchSuggest(b, &suggestFlags{stack: "production", root: "../..", maxPlans: 150}, false)
+}
+
+// TestSuggestHAWhereTheRuleNeedsIt: production with a zonal primary is
+// refused by the multi-region rule; suggest proposes HA, and the fix passes.
+func TestSuggestHAWhereTheRuleNeedsIt(t *testing.T) {
+	src, err := os.ReadFile("../../stacks/Pulumi.production.yaml")
+	require.NoError(t, err)
+	zonal := strings.Replace(string(src), "availability: REGIONAL        # HA", "availability: ZONAL           # HA", 1)
+	require.NotEqual(t, string(src), zonal)
+	path := filepath.Join(t.TempDir(), "Pulumi.production.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(zonal), 0o644))
+	r, err := runSuggest(context.Background(), &suggestFlags{configFile: path, root: "../..", maxPlans: 150}, nil)
+	require.NoError(t, err)
+	require.Equal(t, "fail", r.Verdict)
+	assert.Contains(t, r.Violations, pack.PolicyMultiRegion)
+	require.NotEmpty(t, r.Suggestions)
+	best := r.Suggestions[0]
+	assert.Contains(t, best.Changes, suggest.Change{Key: "database.availability", From: "ZONAL", To: "REGIONAL"})
+	assert.Contains(t, string(best.NewText()), "availability: REGIONAL           # HA", "the comment stays")
+	assert.Greater(t, best.DeltaUSD, 0.0, "HA costs more")
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/cost"
+	"github.com/headroom-dev/headroom/policies/pack"
 )
 
 // Outcome is one plan of a stack file.
@@ -370,10 +371,10 @@ func failing(r report.Report) map[string]bool {
 
 // Policies whose failure a lever addresses (names of policies/pack).
 var (
-	dbPolicies      = []string{"connection-budget", "cold-start-success", "timeout-budget", "replica-capacity-parity", "sql-max-connections-explicit"}
-	egressPolicies  = []string{"egress-headroom", "cold-start-success", "timeout-budget", "direct-egress-ips"}
-	timeoutPolicies = []string{"timeout-budget", "cold-start-success", "cloudrun-startup-probe-window"}
-	haPolicies      = []string{"multi-region"}
+	dbPolicies      = []string{pack.PolicyConnectionBudget, pack.PolicyColdStartSuccess, pack.PolicyTimeoutBudget, pack.PolicyReplicaParity, pack.PolicySQLMaxConnections}
+	egressPolicies  = []string{pack.PolicyEgressHeadroom, pack.PolicyColdStartSuccess, pack.PolicyTimeoutBudget, pack.PolicyDirectEgressIPs}
+	timeoutPolicies = []string{pack.PolicyTimeoutBudget, pack.PolicyColdStartSuccess, pack.PolicyRunProbeWindow}
+	haPolicies      = []string{pack.PolicyMultiRegion}
 )
 
 func implicated(fail map[string]bool, known map[string]bool, names []string) bool {
@@ -419,7 +420,7 @@ func buildLevers(st config.Stack, base Outcome) []lever {
 			out = append(out, l)
 		}
 	}
-	if fail["multi-region"] {
+	if implicated(fail, known, haPolicies) {
 		if l, ok := haLever(st); ok {
 			out = append(out, l)
 		}
