@@ -145,20 +145,22 @@ func runSuggest(ctx context.Context, f *suggestFlags, progress io.Writer) (sugge
 }
 
 // displayPath is the stack file relative to the repository root when it is
-// inside it (what a PR's review comments and git apply need).
+// inside it (what a PR's review comments and git apply need), else its base
+// name (the patch then applies in the file's directory).
 func displayPath(path, root string) string {
+	base := filepath.Base(path)
 	r, err := projectRoot(root)
 	if err != nil {
-		return filepath.ToSlash(path)
+		return base
 	}
 	abs, err1 := filepath.Abs(path)
 	absRoot, err2 := filepath.Abs(r)
 	if err1 != nil || err2 != nil {
-		return filepath.ToSlash(path)
+		return base
 	}
 	rel, err := filepath.Rel(absRoot, abs)
 	if err != nil || strings.HasPrefix(rel, "..") {
-		return filepath.ToSlash(path)
+		return base
 	}
 	return filepath.ToSlash(rel)
 }

@@ -782,7 +782,9 @@ func timeoutLever(st config.Stack, c capacity.Report) (lever, bool) {
 func haLever(st config.Stack) (lever, bool) {
 	var ops []Op
 	var chs []Change
+	var whats []string
 	if !strings.EqualFold(st.Database.Availability, capacity.AvailabilityRegional) {
+		whats = append(whats, "HA (REGIONAL) primary")
 		o, c := set("database.availability", nonEmpty(st.Database.Availability, capacity.AvailabilityZonal), capacity.AvailabilityRegional, keyDatabase, "availability")
 		ops, chs = append(ops, o), append(chs, c)
 	}
@@ -795,13 +797,14 @@ func haLever(st config.Stack) (lever, bool) {
 			v := fmt.Sprintf("[{name: %s, region: %s}]", name, r)
 			ops = append(ops, Op{Path: []string{keyDatabase, "replicas"}, Value: v, Flow: true})
 			chs = append(chs, Change{Key: "database.replicas", From: "[]", To: v})
+			whats = append(whats, "a replica in "+r)
 			break
 		}
 	}
 	if len(ops) == 0 {
 		return lever{}, false
 	}
-	return lever{name: "high availability", required: true, options: []option{{what: "HA primary and a cross-region replica", ops: ops, changes: chs}}}, true
+	return lever{name: "high availability", required: true, options: []option{{what: strings.Join(whats, " and "), ops: ops, changes: chs}}}, true
 }
 
 func nonEmpty(s, def string) string {
