@@ -245,3 +245,49 @@ func TestSuggestHAWhereTheRuleNeedsIt(t *testing.T) {
 	assert.Contains(t, string(best.NewText()), "availability: REGIONAL           # HA", "the comment stays")
 	assert.Greater(t, best.DeltaUSD, 0.0, "HA costs more")
 }
+
+// TestSuggestRanksCapacityLossLast: staging with netra-backend at 25
+// instances overflows its budget (25 × 15 + 70 + 10 = 455 > 396). Raising
+// max_connections on the same tier costs nothing and keeps the capacity, so
+// it ranks first; lowering maxInstances to 21 also passes and says what it
+// gives up (25 × 80 → 21 × 80 concurrent requests).
+func TestSuggestRanksCapacityLossLast(t *testing.T) {
+	src, err := os.ReadFile("../../stacks/Pulumi.staging.yaml")
+	require.NoError(t, err)
+	more := strings.Replace(string(src), "maxInstances: 20          #", "maxInstances: 25          #", 1)
+	require.NotEqual(t, string(src), more)
+	path := filepath.Join(t.TempDir(), "Pulumi.staging.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(more), 0o644))
+	r, err := runSuggest(context.Background(), &suggestFlags{configFile: path, root: "../..", maxPlans: 150}, nil)
+	require.NoError(t, err)
+	require.Equal(t, "fail", r.Verdict)
+	require.GreaterOrEqual(t, len(r.Suggestions), 2)
+	first := r.Suggestions[0]
+	assert.Empty(t, first.GivesUp)
+	assert.Equal(t, []suggest.Change{{Key: "database.maxConnections", From: "500", To: "574"}}, first.Changes,
+		"574 = 5 reserved + ⌈455 ÷ 0.80⌉ on the same tier")
+	assert.InDelta(t, 0, first.DeltaUSD, 0.001, "max_connections is free")
+	// Capacity-reducing fixes come after every fix that keeps the capacity,
+	// the one that gives up the fewest requests first.
+	var losses []suggest.Suggestion
+	for _, s := range r.Suggestions {
+		if len(s.GivesUp) > 0 {
+			losses = append(losses, s)
+		} else {
+			assert.Empty(t, losses, "a capacity-keeping fix after a capacity-reducing one")
+		}
+	}
+	require.NotEmpty(t, losses, "capacity-reducing fixes are shown too")
+	var netra *suggest.Suggestion
+	for i, s := range losses {
+		if len(s.Changes) == 1 && s.Changes[0].Key == "workloads[0].maxInstances" {
+			netra = &losses[i]
+		}
+		if len(s.Changes) == 1 && s.Changes[0].Key == "workloads[1].maxInstances" {
+			assert.NotNil(t, netra, "netra 25 → 21 (320 requests) ranks before auth-service 10 → 1 (720)")
+		}
+	}
+	require.NotNil(t, netra)
+	assert.Equal(t, "21", netra.Changes[0].To, "the model's remedy: ⌊(396 − 70 − 10) ÷ 15⌋")
+	assert.Contains(t, netra.GivesUp[0], "request capacity 2000 → 1680 concurrent requests per region")
+}

@@ -59,6 +59,8 @@ type option struct {
 	changes []Change
 	// givesUp says what request capacity is lost; empty when none.
 	givesUp []string
+	// lost is the concurrent requests given up (maxInstances × concurrency).
+	lost int
 }
 
 // lever is a set of mutually exclusive options; required levers must
@@ -150,6 +152,7 @@ func Search(ctx context.Context, plan Planner, path string, src []byte, opt Opti
 		stack   config.Stack
 		cost    cost.Cost
 		givesUp bool
+		lost    int
 		nchg    int
 	}
 	var cands []cand
@@ -157,11 +160,12 @@ func Search(ctx context.Context, plan Planner, path string, src []byte, opt Opti
 	for _, combo := range combinations(levers) {
 		var ops []Op
 		givesUp := false
-		n := 0
+		n, lost := 0, 0
 		for _, o := range combo {
 			ops = append(ops, o.ops...)
 			givesUp = givesUp || len(o.givesUp) > 0
 			n += len(o.changes)
+			lost += o.lost
 		}
 		if n == 0 {
 			continue
@@ -175,7 +179,7 @@ func Search(ctx context.Context, plan Planner, path string, src []byte, opt Opti
 		if err != nil {
 			continue // the edit breaks a config rule: not a candidate
 		}
-		cands = append(cands, cand{opts: combo, text: text, stack: f.Stack, cost: cost.Estimate(f.Stack), givesUp: givesUp, nchg: n})
+		cands = append(cands, cand{opts: combo, text: text, stack: f.Stack, cost: cost.Estimate(f.Stack), givesUp: givesUp, lost: lost, nchg: n})
 	}
 	res.Candidates = len(cands)
 	sort.SliceStable(cands, func(i, j int) bool {
@@ -185,6 +189,9 @@ func Search(ctx context.Context, plan Planner, path string, src []byte, opt Opti
 		}
 		if a.cost.MonthlyUSD != b.cost.MonthlyUSD {
 			return a.cost.MonthlyUSD < b.cost.MonthlyUSD
+		}
+		if a.lost != b.lost {
+			return a.lost < b.lost
 		}
 		return a.nchg < b.nchg
 	})
@@ -573,7 +580,8 @@ func databaseLever(st config.Stack, b capacity.ConnectionBudget) (lever, bool) {
 		lost := fmt.Sprintf("%s: request capacity %d → %d concurrent requests per region (maxInstances × concurrency %d)",
 			w.Name, w.MaxInstances*conc, r.MaxInstances*conc, conc)
 		l.options = append(l.options, option{what: fmt.Sprintf("lower %s maxInstances to %d", w.Name, r.MaxInstances),
-			ops: []Op{o}, changes: []Change{c}, givesUp: []string{lost}})
+			ops: []Op{o}, changes: []Change{c}, givesUp: []string{lost},
+			lost: (w.MaxInstances - r.MaxInstances) * conc * len(w.Regions)})
 	}
 	var ops []Op
 	var chs []Change
