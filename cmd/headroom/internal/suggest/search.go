@@ -736,7 +736,8 @@ func freeDirectSubnet(st config.Stack, region string) (string, bool) {
 }
 
 // timeoutLever: the connect timeout of every failing workload raised to
-// cover its worst case (≤ the 240 s probe ceiling), and the startup probe
+// cover its worst case (≤ Cloud Run's startup window ceiling,
+// capacity.StartupProbeMaxWindowSeconds), and the startup probe
 // window raised to cover the timeout.
 func timeoutLever(st config.Stack, c capacity.Report) (lever, bool) {
 	worst := map[string]float64{}
@@ -770,7 +771,7 @@ func timeoutLever(st config.Stack, c capacity.Report) (lever, bool) {
 			period = 10
 		}
 		thr := int(math.Ceil((to - float64(p.InitialDelaySeconds)) / float64(period)))
-		if thr > p.FailureThreshold && period*thr <= capacity.StartupProbeMaxWindowSeconds {
+		if thr > p.FailureThreshold && p.InitialDelaySeconds+period*thr <= capacity.StartupProbeMaxWindowSeconds {
 			o, ch := set(fmt.Sprintf("workloads[%d].startupProbe.failureThreshold", wi), p.FailureThreshold, thr, keyWorkloads, itoa(wi), "startupProbe", "failureThreshold")
 			ops, chs = append(ops, o), append(chs, ch)
 			if p.PeriodSeconds == 0 {
