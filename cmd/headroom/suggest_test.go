@@ -136,14 +136,19 @@ func TestSuggestPatchesApplyAndPass(t *testing.T) {
 		require.NoError(t, err)
 		assert.False(t, rep.Failed(), "suggestion %d (%s) passes when re-planned from the patched file: %v", s.Rank, s.Summary, rep.Violations)
 
-		for _, h := range s.Hunks {
-			lines := strings.Split(string(orig), "\n")
-			require.LessOrEqual(t, h.EndLine, len(lines))
+		// Accepting every suggestion block (each replaces the original
+		// lines StartLine…EndLine, as GitHub does) gives the patched file.
+		lines := strings.Split(string(orig), "\n")
+		require.NotEmpty(t, s.Hunks)
+		for j := len(s.Hunks) - 1; j >= 0; j-- {
+			h := s.Hunks[j]
+			require.Equal(t, r.File, h.Path)
 			require.LessOrEqual(t, h.StartLine, h.EndLine)
-			// Replacing the hunk's original lines by its suggestion must
-			// reproduce the patched region.
-			assert.Contains(t, string(patched), h.Suggestion)
+			require.LessOrEqual(t, h.EndLine, len(lines))
+			repl := strings.Split(h.Suggestion, "\n")
+			lines = append(lines[:h.StartLine-1], append(repl, lines[h.EndLine:]...)...)
 		}
+		assert.Equal(t, string(patched), strings.Join(lines, "\n"), "the suggestion blocks reproduce the patch")
 	}
 }
 
