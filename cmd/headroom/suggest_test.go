@@ -296,3 +296,21 @@ func TestSuggestRanksCapacityLossLast(t *testing.T) {
 	assert.Equal(t, "21", netra.Changes[0].To, "the model's remedy: ⌊(396 − 70 − 10) ÷ 15⌋")
 	assert.Contains(t, netra.GivesUp[0], "request capacity 2000 → 1680 concurrent requests per region")
 }
+
+// TestSuggestProbeWindow: a startup probe window shorter than the connect
+// timeout (10 × 5 = 50 s < 75 s) is refused by the probe-window policy;
+// suggest widens the window (failureThreshold 8 → 80 s) and the fix passes.
+func TestSuggestProbeWindow(t *testing.T) {
+	src, err := os.ReadFile("../../stacks/Pulumi.staging.yaml")
+	require.NoError(t, err)
+	short := strings.Replace(string(src), "failureThreshold: 24", "failureThreshold: 5", 1)
+	require.NotEqual(t, string(src), short)
+	path := filepath.Join(t.TempDir(), "Pulumi.staging.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(short), 0o644))
+	r, err := runSuggest(context.Background(), &suggestFlags{configFile: path, root: "../..", maxPlans: 150}, nil)
+	require.NoError(t, err)
+	require.Equal(t, "fail", r.Verdict, "%v", r.Violations)
+	require.NotEmpty(t, r.Suggestions, "%v", r.Violations)
+	assert.Contains(t, r.Suggestions[0].Changes, suggest.Change{Key: "workloads[0].startupProbe.failureThreshold", From: "5", To: "8"})
+	assert.InDelta(t, 0, r.Suggestions[0].DeltaUSD, 0.001)
+}

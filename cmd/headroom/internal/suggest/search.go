@@ -753,31 +753,36 @@ func timeoutLever(st config.Stack, c capacity.Report) (lever, bool) {
 	}
 	var ops []Op
 	var chs []Change
+	limit := float64(capacity.StartupProbeMaxWindowSeconds)
 	for wi, w := range st.Workloads {
-		need, ok := worst[itoa(wi)]
-		if !ok {
-			continue
+		to := w.DB.ConnectTimeoutSeconds
+		if need, ok := worst[itoa(wi)]; ok {
+			if t := math.Min(limit, math.Ceil(need/5)*5+5); t > to {
+				o, ch := set(fmt.Sprintf("workloads[%d].db.connectTimeoutSeconds", wi), to, t, keyWorkloads, itoa(wi), "db", "connectTimeoutSeconds")
+				ops, chs = append(ops, o), append(chs, ch)
+				to = t
+			}
 		}
-		limit := float64(capacity.StartupProbeMaxWindowSeconds)
-		to := math.Min(limit, math.Ceil(need/5)*5+5)
-		if to <= w.DB.ConnectTimeoutSeconds {
-			continue
-		}
-		o, ch := set(fmt.Sprintf("workloads[%d].db.connectTimeoutSeconds", wi), w.DB.ConnectTimeoutSeconds, to, keyWorkloads, itoa(wi), "db", "connectTimeoutSeconds")
-		ops, chs = append(ops, o), append(chs, ch)
+		// The startup probe's window must cover the connect timeout.
 		p := w.StartupProbe
+		cp := capacity.Probe{InitialDelaySeconds: p.InitialDelaySeconds, PeriodSeconds: p.PeriodSeconds,
+			TimeoutSeconds: p.TimeoutSeconds, FailureThreshold: p.FailureThreshold}
+		if capacity.ProbeWindowSeconds(cp) >= to {
+			continue
+		}
 		period := p.PeriodSeconds
 		if period == 0 {
-			period = 10
+			period = capacity.StartupProbeDefaultPeriodSeconds
 		}
 		thr := int(math.Ceil((to - float64(p.InitialDelaySeconds)) / float64(period)))
-		if thr > p.FailureThreshold && p.InitialDelaySeconds+period*thr <= capacity.StartupProbeMaxWindowSeconds {
-			o, ch := set(fmt.Sprintf("workloads[%d].startupProbe.failureThreshold", wi), p.FailureThreshold, thr, keyWorkloads, itoa(wi), "startupProbe", "failureThreshold")
+		if thr <= p.FailureThreshold || float64(p.InitialDelaySeconds+period*thr) > limit {
+			continue
+		}
+		o, ch := set(fmt.Sprintf("workloads[%d].startupProbe.failureThreshold", wi), p.FailureThreshold, thr, keyWorkloads, itoa(wi), "startupProbe", "failureThreshold")
+		ops, chs = append(ops, o), append(chs, ch)
+		if p.PeriodSeconds == 0 {
+			o, ch := set(fmt.Sprintf("workloads[%d].startupProbe.periodSeconds", wi), 0, period, keyWorkloads, itoa(wi), "startupProbe", "periodSeconds")
 			ops, chs = append(ops, o), append(chs, ch)
-			if p.PeriodSeconds == 0 {
-				o, ch := set(fmt.Sprintf("workloads[%d].startupProbe.periodSeconds", wi), 0, period, keyWorkloads, itoa(wi), "startupProbe", "periodSeconds")
-				ops, chs = append(ops, o), append(chs, ch)
-			}
 		}
 	}
 	if len(ops) == 0 {
