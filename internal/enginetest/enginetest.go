@@ -16,9 +16,12 @@ package enginetest
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,8 +49,10 @@ type Engine struct {
 	Root         string // repository root
 	CLI          string // the Pulumi CLI
 	LanguageHost string // directory holding pulumi-language-go
-	home         string // shared PULUMI_HOME with the stand-in plugin installed
-	bin          string // built binaries
+	// bin holds the built binaries, keyed by the repository's Go sources
+	// ($HEADROOM_CACHE or ~/.cache/headroom, enginetest/<key>): test
+	// processes and reruns share them until a source changes.
+	bin string
 
 	mu    sync.Mutex
 	built map[string]*buildResult
@@ -110,18 +115,78 @@ func locate() (*Engine, string) {
 		return nil, strings.TrimPrefix(strings.TrimSpace(stderr.String()), "language-host: ")
 	}
 	e.LanguageHost = strings.TrimSpace(string(out))
-	dir, err := os.MkdirTemp("", "headroom-engine-*")
+	key, err := sourceKey(root)
 	if err != nil {
 		return nil, err.Error()
 	}
-	e.bin = filepath.Join(dir, "bin")
-	e.home = filepath.Join(dir, "pulumi-home")
-	for _, d := range []string{e.bin, e.home} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
+	cache := os.Getenv("HEADROOM_CACHE")
+	if cache == "" {
+		dir, err := os.UserCacheDir()
+		if err != nil {
 			return nil, err.Error()
 		}
+		cache = filepath.Join(dir, "headroom")
 	}
+	base := filepath.Join(cache, "enginetest")
+	e.bin = filepath.Join(base, key)
+	if err := os.MkdirAll(e.bin, 0o755); err != nil {
+		return nil, err.Error()
+	}
+	now := time.Now()
+	_ = os.Chtimes(e.bin, now, now)
+	prune(base, key)
 	return e, ""
+}
+
+// sourceKey hashes what the built binaries depend on: the Go toolchain's
+// version and every Go source, go.mod and go.sum of the repository.
+func sourceKey(root string) (string, error) {
+	h := sha256.New()
+	out, err := exec.Command("go", "env", "GOVERSION").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOVERSION: %v", err)
+	}
+	h.Write(out)
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != root && (strings.HasPrefix(name, ".") || name == "node_modules") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(name, ".go") && name != "go.mod" && name != "go.sum" {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		fmt.Fprintf(h, "%s %d\n", rel, len(b))
+		h.Write(b)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// prune removes builds of other source versions unused for a day.
+func prune(base, keep string) {
+	entries, _ := os.ReadDir(base)
+	for _, d := range entries {
+		if d.Name() == keep || !d.IsDir() {
+			continue
+		}
+		if fi, err := d.Info(); err == nil && time.Since(fi.ModTime()) > 24*time.Hour {
+			_ = os.RemoveAll(filepath.Join(base, d.Name()))
+		}
+	}
 }
 
 func repoRoot() (string, error) {
@@ -155,12 +220,22 @@ func (e *Engine) Binary(t testing.TB, name, pkg string) string {
 	}
 	e.mu.Unlock()
 	b.once.Do(func() {
-		start := time.Now()
 		path := filepath.Join(e.bin, name)
-		cmd := exec.Command("go", "build", "-o", path, pkg)
+		if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+			b.path = path
+			return
+		}
+		start := time.Now()
+		tmp := fmt.Sprintf("%s.tmp-%d", path, os.Getpid())
+		cmd := exec.Command("go", "build", "-o", tmp, pkg)
 		cmd.Dir = e.Root
 		if out, err := cmd.CombinedOutput(); err != nil {
+			_ = os.Remove(tmp)
 			b.err = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+			return
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			b.err = err
 			return
 		}
 		b.path = path
@@ -186,23 +261,21 @@ func (e *Engine) PolicyPackDir() string { return filepath.Join(e.Root, "policies
 // Headroom is the headroom CLI built.
 func (e *Engine) Headroom(t testing.TB) string { return e.Binary(t, "headroom", "./cmd/headroom") }
 
-// Plugin is the stand-in provider, installed into the shared PULUMI_HOME
-// as resource plugin gcp v7.38.0 (pulumi plugin install --file).
+// Plugin is the stand-in provider plugin binary.
 func (e *Engine) Plugin(t testing.TB) string {
-	t.Helper()
-	p := e.Binary(t, "pulumi-resource-gcp", "./tests/standin/gcp/cmd/pulumi-resource-gcp")
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	installed := filepath.Join(e.home, "plugins", "resource-gcp-v"+gcp.Version, "pulumi-resource-gcp")
-	if _, err := os.Stat(installed); err == nil {
-		return p
+	return e.Binary(t, "pulumi-resource-gcp", "./tests/standin/gcp/cmd/pulumi-resource-gcp")
+}
+
+// installPlugin puts the stand-in into a PULUMI_HOME as resource plugin
+// gcp v7.38.0, where the engine looks for the version the program's SDK
+// asks for (what `pulumi plugin install resource gcp 7.38.0 --file` does,
+// without copying the binary).
+func installPlugin(home, plugin string) error {
+	dir := filepath.Join(home, "plugins", "resource-gcp-v"+gcp.Version)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
 	}
-	cmd := exec.Command(e.CLI, "plugin", "install", "resource", "gcp", gcp.Version, "--file", p)
-	cmd.Env = append(os.Environ(), "PULUMI_HOME="+e.home, "PULUMI_SKIP_UPDATE_CHECK=true")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("pulumi plugin install resource gcp %s --file %s: %v\n%s", gcp.Version, p, err, out)
-	}
-	return p
+	return os.Symlink(plugin, filepath.Join(dir, "pulumi-resource-gcp"))
 }
 
 // Sandbox is one throwaway Pulumi project: a project directory whose
@@ -211,6 +284,7 @@ func (e *Engine) Plugin(t testing.TB) string {
 type Sandbox struct {
 	E       *Engine
 	Dir     string // project directory (the --root of headroom commands)
+	Home    string // PULUMI_HOME
 	Backend string
 	// Cloud is the stand-in provider's state file.
 	Cloud string
@@ -221,14 +295,18 @@ type Sandbox struct {
 // and initialises each stack in a fresh file backend.
 func (e *Engine) NewSandbox(t testing.TB, stacks map[string]string) *Sandbox {
 	t.Helper()
-	e.Plugin(t)
+	plugin := e.Plugin(t)
 	program := e.Program(t)
 	dir := t.TempDir()
 	s := &Sandbox{
 		E:       e,
 		Dir:     filepath.Join(dir, "project"),
+		Home:    filepath.Join(dir, "pulumi-home"),
 		Backend: filepath.Join(dir, "backend"),
 		Cloud:   filepath.Join(dir, "cloud.json"),
+	}
+	if err := installPlugin(s.Home, plugin); err != nil {
+		t.Fatal(err)
 	}
 	for _, d := range []string{filepath.Join(s.Dir, "stacks"), s.Backend} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -251,7 +329,7 @@ func (e *Engine) NewSandbox(t testing.TB, stacks map[string]string) *Sandbox {
 		t.Fatal(err)
 	}
 	s.env = append(os.Environ(),
-		"PULUMI_HOME="+e.home,
+		"PULUMI_HOME="+s.Home,
 		"PULUMI_BACKEND_URL=file://"+s.Backend,
 		"PULUMI_CONFIG_PASSPHRASE="+Passphrase,
 		"PULUMI_SKIP_UPDATE_CHECK=true",
@@ -314,8 +392,9 @@ func (s *Sandbox) Run(t testing.TB, bin string, args ...string) Result {
 	cmd.Dir = s.Dir
 	cmd.Env = s.env
 	var all, stdout bytes.Buffer
-	cmd.Stdout = &multi{&all, &stdout}
-	cmd.Stderr = &all
+	var mu sync.Mutex
+	cmd.Stdout = &locked{mu: &mu, w: []*bytes.Buffer{&all, &stdout}}
+	cmd.Stderr = &locked{mu: &mu, w: []*bytes.Buffer{&all}}
 	start := time.Now()
 	err := cmd.Run()
 	r := Result{Out: all.String(), Stdout: stdout.String(), Elapsed: time.Since(start)}
@@ -329,11 +408,20 @@ func (s *Sandbox) Run(t testing.TB, bin string, args ...string) Result {
 	return r
 }
 
-type multi struct{ a, b *bytes.Buffer }
+// locked writes to buffers under a mutex shared by the command's stdout
+// and stderr (os/exec copies them from two goroutines).
+type locked struct {
+	mu *sync.Mutex
+	w  []*bytes.Buffer
+}
 
-func (m *multi) Write(p []byte) (int, error) {
-	m.a.Write(p)
-	return m.b.Write(p)
+func (l *locked) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, b := range l.w {
+		b.Write(p)
+	}
+	return len(p), nil
 }
 
 // Pulumi runs the Pulumi CLI in the sandbox.
