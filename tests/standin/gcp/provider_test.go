@@ -2,6 +2,7 @@ package gcp
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -355,4 +356,34 @@ func TestRulesDocumented(t *testing.T) {
 			assert.Contains(t, doc, file, r.Source)
 		}
 	}
+}
+
+// FuzzCheckDiff: arbitrary property maps (JSON objects) through Check and
+// Diff of every catalogued type never panic, and a map diffed against
+// itself has no changes.
+func FuzzCheckDiff(f *testing.F) {
+	f.Add(`{"name":"c","minInstances":3,"settings":{"diskSize":10,"databaseFlags":[{"name":"max_connections","value":"5"}]}}`,
+		`{"name":"c","minInstances":2,"settings":{"diskSize":9}}`)
+	f.Add(`{"ipCidrRange":"10.0.0.0/24"}`, `{"ipCidrRange":"not a cidr"}`)
+	f.Add(`{"template":{"containers":[{"image":1},null]}}`, `{"masterInstanceName":""}`)
+	p := &Provider{project: "p", region: "r", StatePath: "unused"}
+	tokens := []string{}
+	for _, s := range Specs() {
+		tokens = append(tokens, s.Token)
+	}
+	sort.Strings(tokens)
+	tokens = append(tokens, "gcp:unknown/thing:Thing")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		var ma, mb map[string]any
+		if json.Unmarshal([]byte(a), &ma) != nil || json.Unmarshal([]byte(b), &mb) != nil {
+			return
+		}
+		olds, news := resource.NewPropertyMapFromMap(ma), resource.NewPropertyMapFromMap(mb)
+		for _, tok := range tokens {
+			spec := SpecFor(tok)
+			checked, _ := p.check(spec, news)
+			_ = spec.Diff(olds, checked, olds)
+			assert.Empty(t, spec.Diff(olds, olds, olds), "%s: a state diffed against itself", tok)
+		}
+	})
 }
