@@ -335,6 +335,16 @@ func with(base map[string]any, path string, v any) map[string]any {
 	return root.ObjectValue().Mappable()
 }
 
+func TestConfigureEnvDefaults(t *testing.T) {
+	t.Setenv("GOOGLE_CLOUD_PROJECT", "from-env")
+	t.Setenv("CLOUDSDK_COMPUTE_REGION", "europe-west1")
+	p := configured(t, "", "")
+	assert.Equal(t, "from-env", p.project)
+	assert.Equal(t, "europe-west1", p.region)
+	p = configured(t, "explicit", "us-central1")
+	assert.Equal(t, "explicit", p.project, "gcp:project wins over the environment")
+}
+
 func TestConfigureNeedsState(t *testing.T) {
 	p := &Provider{}
 	_, err := p.Configure(context.Background(), &pulumirpc.ConfigureRequest{})
