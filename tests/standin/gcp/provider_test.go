@@ -47,6 +47,10 @@ func configured(t *testing.T, project, region string) *Provider {
 }
 
 func TestCheck(t *testing.T) {
+	for _, env := range []string{"GOOGLE_PROJECT", "GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT",
+		"GOOGLE_REGION", "GCLOUD_REGION", "CLOUDSDK_COMPUTE_REGION"} {
+		t.Setenv(env, "") // the cases below set the provider's config themselves
+	}
 	computed := resource.MakeComputed(resource.NewStringProperty(""))
 	tests := []struct {
 		name, typ       string
