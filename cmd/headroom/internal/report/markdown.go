@@ -36,6 +36,8 @@ func Markdown(w io.Writer, r Report, opts MarkdownOptions) error {
 	icon := map[string]string{VerdictPass: "✅", VerdictFail: "❌"}[r.Verdict]
 	m.heading(0, fmt.Sprintf("%s Headroom %s: `%s` — %s", icon, r.Kind, r.Stack, strings.ToUpper(r.Verdict)))
 	m.summary(r)
+	m.reconcileLine(r)
+	m.statefulSection(r)
 	m.violations(r.Violations)
 	if r.Simulation != nil {
 		m.simulation(r.Stack, r.Simulation, r.Targets, opts.MaxChartPoints)
@@ -52,6 +54,10 @@ func Markdown(w io.Writer, r Report, opts MarkdownOptions) error {
 	if r.Drift != nil {
 		m.changes("Drift: cloud vs recorded state", &r.Drift.Refresh)
 		m.changes("Drift: program vs refreshed state", &r.Drift.Preview)
+	}
+	titles, cs := reconcileChanges(r)
+	for i, c := range cs {
+		m.changes(titles[i], c)
 	}
 	_, err := io.WriteString(w, m.b.String())
 	return err

@@ -29,6 +29,8 @@ func Text(w io.Writer, r Report, opts TextOptions) error {
 	}
 	t := &textWriter{p: p, b: &strings.Builder{}}
 	t.header(r)
+	t.reconcileLine(r)
+	t.statefulSection(r)
 	if r.Resources != nil {
 		t.resources(r.Resources)
 	}
@@ -44,6 +46,10 @@ func Text(w io.Writer, r Report, opts TextOptions) error {
 	if r.Drift != nil {
 		t.changes("Drift: cloud vs recorded state (refresh --preview-only)", &r.Drift.Refresh)
 		t.changes("Drift: program vs refreshed state (preview --expect-no-changes)", &r.Drift.Preview)
+	}
+	titles, cs := reconcileChanges(r)
+	for i, c := range cs {
+		t.changes(titles[i], c)
 	}
 	t.violations(r.Violations)
 	_, err := io.WriteString(w, t.b.String())
