@@ -141,7 +141,7 @@ In loop mode, the code of the last finished run.`,
 	f.bind(cmd)
 	fl := cmd.Flags()
 	fl.BoolVar(&f.once, "once", false, "run once and exit (for a scheduled job)")
-	fl.DurationVar(&f.interval, "interval", 30*time.Minute, "run in a loop, pausing DURATION between runs (≥ 1m)")
+	fl.DurationVar(&f.interval, "interval", 0, "run in a loop, pausing DURATION between runs (≥ 1m, e.g. 30m)")
 	fl.DurationVar(&f.jitter, "jitter", 0, "loop mode: add a random pause in [0, DURATION) to every interval")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "detect and report drift, change nothing (exit 3 on drift)")
 	fl.StringVar(&f.reportFile, "report", "", "also write each run's report as JSON to FILE (replaced atomically)")
