@@ -172,12 +172,22 @@ func convertWithPack(op string, c *collector, pack, missing string) (Recorded, b
 }
 
 // packRan reports whether the engine ran the pack (its summary lists it).
+// The engine names a local pack "NAME|local|PATH" in its events
+// (pkg/engine/update.go LocalPolicyPack.NameForEvents); a published one
+// by its name.
 func packRan(rec Recorded, name string) bool {
 	if name == "" {
 		return len(rec.Changes.PolicyPacks) > 0
 	}
-	_, ok := rec.Changes.PolicyPacks[name]
-	return ok
+	for k := range rec.Changes.PolicyPacks {
+		if k == name {
+			return true
+		}
+		if parts := strings.Split(k, "|"); len(parts) == 3 && parts[0] == name && parts[1] == "local" {
+			return true
+		}
+	}
+	return false
 }
 
 // Up is `headroom up`: gate → preview with the policy pack, saving an
