@@ -253,6 +253,12 @@ func Up(ctx context.Context, open Opener, o UpOptions) (Outcome, error) {
 	case rep.Failed():
 		out.Code, out.Reason = ExitViolations, fmt.Sprintf("preview: %d mandatory policy violation(s); nothing was changed", rep.Mandatory)
 		return out, nil
+	case len(protectedNames(rec.Changes.Stateful)) > 0:
+		// The engine itself refused: a protected resource would be
+		// replaced or deleted. A refusal, not a failure.
+		out.Code, out.Reason = ExitViolations, fmt.Sprintf("the engine refused to replace or delete protected resource(s) %s (Pulumi's protect option; pulumi state unprotect first); nothing was changed",
+			strings.Join(protectedNames(rec.Changes.Stateful), ", "))
+		return out, nil
 	case perr != nil:
 		out.Code = ExitFailure
 		return out, fmt.Errorf("preview of %s failed; nothing was changed: %w", o.Stack, engineError(perr))
@@ -500,7 +506,9 @@ func detectDrift(ctx context.Context, st Stack, o DriftOptions) (Outcome, error)
 		Kind: report.KindDrift, Stack: o.Stack, Environment: o.Environment,
 		Violations: append([]report.Violation(nil), preview.Violations...),
 		Drift: &report.Drift{
-			Detected: len(refresh.Changes.Steps) > 0 || len(preview.Changes.Steps) > 0,
+			// A replacement the engine refused (protected resource)
+			// fails the preview before its step: still drift.
+			Detected: len(refresh.Changes.Steps) > 0 || len(preview.Changes.Steps) > 0 || len(preview.Changes.Stateful) > 0,
 			Refresh:  refresh.Changes,
 			Preview:  preview.Changes,
 		},

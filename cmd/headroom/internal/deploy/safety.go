@@ -3,9 +3,11 @@ package deploy
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
 )
@@ -131,7 +133,68 @@ func StatefulChanges(evs []apitype.EngineEvent) []report.StatefulChange {
 		}
 		out = append(out, c)
 	}
+	out = append(out, protectedRefusals(evs, out)...)
 	sort.Slice(out, func(i, j int) bool { return out[i].URN < out[j].URN })
+	return out
+}
+
+// protectedRefusals are the engine's own refusals to replace or delete a
+// resource that carries Pulumi's protect option. A refused replacement
+// fails the preview before its steps are announced, so it is only in the
+// error diagnostics (pkg/resource/deploy step_generator.go: "unable to
+// replace resource \"URN\" …"; step.go: "resource \"URN\" cannot be
+// deleted …").
+func protectedRefusals(evs []apitype.EngineEvent, seen []report.StatefulChange) []report.StatefulChange {
+	known := map[string]bool{}
+	for _, c := range seen {
+		known[c.URN] = true
+	}
+	var out []report.StatefulChange
+	for _, e := range evs {
+		d := e.DiagnosticEvent
+		if d == nil || d.Severity != "error" {
+			continue
+		}
+		msg := d.Message
+		op := ""
+		switch {
+		case strings.Contains(msg, "unable to replace resource \""):
+			op = string(apitype.OpReplace)
+			msg = msg[strings.Index(msg, "unable to replace resource \"")+len("unable to replace resource "):]
+		case strings.Contains(msg, "cannot be deleted") && strings.Contains(msg, "protected"):
+			op = string(apitype.OpDelete)
+			msg = msg[strings.Index(msg, "resource \"")+len("resource "):]
+		default:
+			continue
+		}
+		urn, err := strconv.QuotedPrefix(msg)
+		if err != nil {
+			continue
+		}
+		urn, _ = strconv.Unquote(urn)
+		if known[urn] || !strings.HasPrefix(urn, "urn:pulumi:") {
+			continue
+		}
+		known[urn] = true
+		typ := string(resource.URN(urn).Type())
+		reason := statefulReason[typ]
+		if reason == "" {
+			reason = "protected resource"
+		}
+		out = append(out, report.StatefulChange{Op: op, Type: typ, Name: urnName(urn), URN: urn, Protected: true,
+			Reason: reason + "; it carries Pulumi's protect option, so the engine refused (pulumi state unprotect first)"})
+	}
+	return out
+}
+
+// protectedNames lists the changes the engine refused as protected.
+func protectedNames(cs []report.StatefulChange) []string {
+	var out []string
+	for _, c := range cs {
+		if c.Protected {
+			out = append(out, c.Name)
+		}
+	}
 	return out
 }
 

@@ -213,3 +213,33 @@ func TestPackRanEngineNames(t *testing.T) {
 		assert.Equal(t, want, packRan(rec, "headroom"), key)
 	}
 }
+
+// TestProtectedRefusals: the engine's own refusals (texts of Pulumi
+// v3.274.1, seen under the real engine with a protected production
+// database) become stateful changes marked protected, and refuse up.
+func TestProtectedRefusals(t *testing.T) {
+	prim := "urn:pulumi:production::headroom::headroom:database:Database$gcp:sql/databaseInstance:DatabaseInstance::prod-postgres"
+	rep := "urn:pulumi:production::headroom::headroom:database:Database$gcp:sql/databaseInstance:DatabaseInstance::prod-postgres-use1"
+	db := "urn:pulumi:production::headroom::headroom:database:Database$gcp:sql/database:Database::prod-postgres-netra"
+	diag := func(msg string) apitype.EngineEvent {
+		return apitype.EngineEvent{DiagnosticEvent: &apitype.DiagnosticEvent{Severity: "error", Message: msg}}
+	}
+	evs := []apitype.EngineEvent{
+		diag(`unable to replace resource "` + prim + "\"\nas it is currently marked for protection. To unprotect the resource, remove the `protect` flag from the resource in your Pulumi program and run `pulumi up`"),
+		diag(`unable to replace resource "` + rep + `" as part of replacing "` + prim + `" as it is currently marked for protection.`),
+		diag(`resource "` + db + "\" cannot be deleted\nbecause it is protected. To unprotect the resource, either remove the `protect` flag"),
+		diag(`an unhandled error occurred: program failed`),
+		{DiagnosticEvent: &apitype.DiagnosticEvent{Severity: "warning", Message: `unable to replace resource "` + db + `"`}},
+	}
+	var got []string
+	for _, c := range StatefulChanges(evs) {
+		assert.True(t, c.Protected, c.URN)
+		assert.Contains(t, c.Reason, "protect")
+		got = append(got, c.Op+" "+c.Type+" "+c.Name)
+	}
+	assert.Equal(t, []string{ // sorted by URN
+		"delete gcp:sql/database:Database prod-postgres-netra",
+		"replace gcp:sql/databaseInstance:DatabaseInstance prod-postgres",
+		"replace gcp:sql/databaseInstance:DatabaseInstance prod-postgres-use1",
+	}, got)
+}

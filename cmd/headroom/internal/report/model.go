@@ -323,6 +323,9 @@ type StatefulChange struct {
 	// Allowed is true when the operator named the resource in
 	// --allow-replace; otherwise the operation was refused.
 	Allowed bool `json:"allowed"`
+	// Protected is true when the engine itself refused the operation:
+	// the resource carries Pulumi's protect option.
+	Protected bool `json:"protected,omitempty"`
 }
 
 // Step is one resource operation.

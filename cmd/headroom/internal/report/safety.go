@@ -32,6 +32,9 @@ func (r Report) Stateful() []StatefulChange {
 }
 
 func allowedWord(c StatefulChange) string {
+	if c.Protected {
+		return "protected: the engine refuses (pulumi state unprotect first)"
+	}
 	if c.Allowed {
 		return "allowed (--allow-replace)"
 	}
