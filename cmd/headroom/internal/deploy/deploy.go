@@ -171,23 +171,14 @@ func convertWithPack(op string, c *collector, pack, missing string) (Recorded, b
 	return rec, ran
 }
 
-// packRan reports whether the engine ran the pack (its summary lists it).
-// The engine names a local pack "NAME|local|PATH" in its events
-// (pkg/engine/update.go LocalPolicyPack.NameForEvents); a published one
-// by its name.
+// packRan reports whether the engine ran the pack (its summary lists it;
+// Convert keys packs by name).
 func packRan(rec Recorded, name string) bool {
 	if name == "" {
 		return len(rec.Changes.PolicyPacks) > 0
 	}
-	for k := range rec.Changes.PolicyPacks {
-		if k == name {
-			return true
-		}
-		if parts := strings.Split(k, "|"); len(parts) == 3 && parts[0] == name && parts[1] == "local" {
-			return true
-		}
-	}
-	return false
+	_, ok := rec.Changes.PolicyPacks[name]
+	return ok
 }
 
 // Up is `headroom up`: gate → preview with the policy pack, saving an

@@ -198,22 +198,6 @@ func TestUpChangeSafety(t *testing.T) {
 	require.ErrorIs(t, err, ErrUsage, "a bad --allow-replace is bad input, checked before anything runs")
 }
 
-// TestPackRanEngineNames: the real engine's summary names a local pack
-// "NAME|local|PATH" (seen with Pulumi v3.274.1 and a pack binary).
-func TestPackRanEngineNames(t *testing.T) {
-	for key, want := range map[string]bool{
-		"headroom":                            true,
-		"headroom|local|/tmp/x/headroom-pack": true,
-		"headroom|local|policies":             true,
-		"headroomx|local|/tmp/x":              false,
-		"other|local|/tmp/headroom":           false,
-		"headroom|remote":                     false,
-	} {
-		rec := Recorded{Changes: report.Changes{PolicyPacks: map[string]string{key: "0.1.0"}}}
-		assert.Equal(t, want, packRan(rec, "headroom"), key)
-	}
-}
-
 // TestProtectedRefusals: the engine's own refusals (texts of Pulumi
 // v3.274.1, seen under the real engine with a protected production
 // database) become stateful changes marked protected, and refuse up.
