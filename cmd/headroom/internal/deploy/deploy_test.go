@@ -503,13 +503,16 @@ func TestReportGoldens(t *testing.T) {
 // converter: they must return an error or a report, never panic, and the
 // report must satisfy the JSON contract.
 func FuzzConvertEventLog(f *testing.F) {
-	for _, name := range []string{"preview-clean.jsonl", "preview-mandatory.jsonl", "refresh-drift.jsonl", "update-ok.jsonl"} {
+	for _, name := range []string{"preview-clean.jsonl", "preview-mandatory.jsonl", "refresh-drift.jsonl", "update-ok.jsonl", "preview-replace-connector.jsonl"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		require.NoError(f, err)
 		f.Add(b, "preview")
 	}
 	f.Add([]byte(`{"policyEvent":{"enforcementLevel":"mandatory"}}`), "refresh")
 	f.Add([]byte(`{"resOutputsEvent":{"metadata":{"op":"update","urn":"x"}}}`), "refresh")
+	f.Add([]byte(`{"diagnosticEvent":{"severity":"error","message":"unable to replace resource \"urn:pulumi:s::p::gcp:sql/databaseInstance:DatabaseInstance::db\"\nas it is protected"}}`), "preview")
+	f.Add([]byte(`{"diagnosticEvent":{"severity":"error","message":"resource \"urn:pulumi:s::p::t::n\" cannot be deleted\nbecause it is protected"}}`), "update")
+	f.Add([]byte(`{"resourcePreEvent":{"metadata":{"op":"delete-replaced","urn":"urn:pulumi:s::p::gcp:compute/network:Network::vpc","type":"gcp:compute/network:Network"}}}`), "preview")
 	f.Fuzz(func(t *testing.T, data []byte, op string) {
 		evs, err := ReadEventLog(bytes.NewReader(data))
 		if err != nil {

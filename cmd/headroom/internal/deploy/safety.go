@@ -172,7 +172,7 @@ func protectedRefusals(evs []apitype.EngineEvent, seen []report.StatefulChange) 
 			continue
 		}
 		urn, _ = strconv.Unquote(urn)
-		if known[urn] || !strings.HasPrefix(urn, "urn:pulumi:") {
+		if known[urn] || !resource.URN(urn).IsValid() {
 			continue
 		}
 		known[urn] = true
