@@ -246,6 +246,11 @@ func TestReconcileGoldens(t *testing.T) {
 			if name == "reconcile-refused-replace" {
 				assert.Contains(t, txt.String(), "⚠ 1 STATEFUL RESOURCE(S) WOULD BE REPLACED OR DELETED")
 				assert.Contains(t, md.String(), "[!CAUTION]")
+				assert.Contains(t, txt.String(), "· REFUSED —", "the title says the run was refused, though no policy failed")
+				assert.Contains(t, md.String(), "## ❌ Headroom reconcile: `staging` — REFUSED")
+				assert.Equal(t, report.VerdictPass, r.Verdict, "the JSON verdict stays the policy verdict")
+			} else {
+				assert.Contains(t, md.String(), "## ✅ Headroom reconcile: `staging` — RECONCILED")
 			}
 		})
 	}

@@ -33,8 +33,9 @@ func Markdown(w io.Writer, r Report, opts MarkdownOptions) error {
 	}
 	m := &mdWriter{b: &strings.Builder{}, h: opts.HeadingLevel}
 	m.printf("%s\n", Marker)
-	icon := map[string]string{VerdictPass: "✅", VerdictFail: "❌"}[r.Verdict]
-	m.heading(0, fmt.Sprintf("%s Headroom %s: `%s` — %s", icon, r.Kind, r.Stack, strings.ToUpper(r.Verdict)))
+	word, sev := headline(r)
+	icon := map[string]string{"ok": "✅", "warn": "⚠️", "fail": "❌"}[sev]
+	m.heading(0, fmt.Sprintf("%s Headroom %s: `%s` — %s", icon, r.Kind, r.Stack, word))
 	m.summary(r)
 	m.reconcileLine(r)
 	m.statefulSection(r)

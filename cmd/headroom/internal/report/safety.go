@@ -127,3 +127,30 @@ func reconcileChanges(r Report) (titles []string, cs []*Changes) {
 	}
 	return titles, cs
 }
+
+// headline is the word a report's title gives and its severity (ok, warn,
+// fail): the policy verdict, except that a reconcile run says its result
+// and an up refused by change safety says REFUSED (the JSON verdict stays
+// the policy verdict).
+func headline(r Report) (string, string) {
+	if rc := r.Reconcile; rc != nil {
+		switch rc.Result {
+		case ResultInSync, ResultReconciled:
+			return strings.ToUpper(rc.Result), "ok"
+		case ResultDrift:
+			return "DRIFT", "warn"
+		}
+		return strings.ToUpper(rc.Result), "fail"
+	}
+	if r.Kind == KindUp && r.Preview != nil && !r.Failed() {
+		for _, c := range r.Preview.Stateful {
+			if !c.Allowed || c.Protected {
+				return "REFUSED", "fail"
+			}
+		}
+	}
+	if r.Failed() {
+		return strings.ToUpper(VerdictFail), "fail"
+	}
+	return strings.ToUpper(VerdictPass), "ok"
+}

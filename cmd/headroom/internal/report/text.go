@@ -92,9 +92,9 @@ func (t *textWriter) section(title string) {
 }
 
 func (t *textWriter) header(r Report) {
-	verdict := strings.ToUpper(r.Verdict)
+	verdict, sev := headline(r)
 	t.printf("Headroom %s · stack %s (%s) · %s — %d mandatory, %d advisory\n",
-		r.Kind, r.Stack, r.Environment, t.style(verdict, sevColor(map[string]string{VerdictPass: "ok", VerdictFail: "fail"}[r.Verdict]), true),
+		r.Kind, r.Stack, r.Environment, t.style(verdict, sevColor(sev), true),
 		r.Mandatory, r.Advisory)
 	if r.Drift != nil {
 		if r.Drift.Detected {
