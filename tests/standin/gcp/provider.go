@@ -115,10 +115,26 @@ func (p *Provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest)
 	if p.region == "" {
 		p.region = req.GetVariables()["gcp:config:region"]
 	}
+	// pulumi-gcp's provider config defaults (provider/resources.go).
+	if p.project == "" {
+		p.project = firstEnv("GOOGLE_PROJECT", "GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT")
+	}
+	if p.region == "" {
+		p.region = firstEnv("GOOGLE_REGION", "GCLOUD_REGION", "CLOUDSDK_COMPUTE_REGION")
+	}
 	if p.StatePath == "" {
 		return nil, status.Errorf(codes.FailedPrecondition, "%s is not set: the stand-in GCP provider keeps its cloud in that file", StateEnv)
 	}
 	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true, AcceptResources: true}, nil
+}
+
+func firstEnv(names ...string) string {
+	for _, n := range names {
+		if v := os.Getenv(n); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // Check applies defaults and validates required inputs.

@@ -2,6 +2,7 @@ package gcp
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -46,6 +47,10 @@ func configured(t *testing.T, project, region string) *Provider {
 }
 
 func TestCheck(t *testing.T) {
+	for _, env := range []string{"GOOGLE_PROJECT", "GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT",
+		"GOOGLE_REGION", "GCLOUD_REGION", "CLOUDSDK_COMPUTE_REGION"} {
+		t.Setenv(env, "") // the cases below set the provider's config themselves
+	}
 	computed := resource.MakeComputed(resource.NewStringProperty(""))
 	tests := []struct {
 		name, typ       string
@@ -334,6 +339,16 @@ func with(base map[string]any, path string, v any) map[string]any {
 	return root.ObjectValue().Mappable()
 }
 
+func TestConfigureEnvDefaults(t *testing.T) {
+	t.Setenv("GOOGLE_CLOUD_PROJECT", "from-env")
+	t.Setenv("CLOUDSDK_COMPUTE_REGION", "europe-west1")
+	p := configured(t, "", "")
+	assert.Equal(t, "from-env", p.project)
+	assert.Equal(t, "europe-west1", p.region)
+	p = configured(t, "explicit", "us-central1")
+	assert.Equal(t, "explicit", p.project, "gcp:project wins over the environment")
+}
+
 func TestConfigureNeedsState(t *testing.T) {
 	p := &Provider{}
 	_, err := p.Configure(context.Background(), &pulumirpc.ConfigureRequest{})
@@ -355,4 +370,34 @@ func TestRulesDocumented(t *testing.T) {
 			assert.Contains(t, doc, file, r.Source)
 		}
 	}
+}
+
+// FuzzCheckDiff: arbitrary property maps (JSON objects) through Check and
+// Diff of every catalogued type never panic, and a map diffed against
+// itself has no changes.
+func FuzzCheckDiff(f *testing.F) {
+	f.Add(`{"name":"c","minInstances":3,"settings":{"diskSize":10,"databaseFlags":[{"name":"max_connections","value":"5"}]}}`,
+		`{"name":"c","minInstances":2,"settings":{"diskSize":9}}`)
+	f.Add(`{"ipCidrRange":"10.0.0.0/24"}`, `{"ipCidrRange":"not a cidr"}`)
+	f.Add(`{"template":{"containers":[{"image":1},null]}}`, `{"masterInstanceName":""}`)
+	p := &Provider{project: "p", region: "r", StatePath: "unused"}
+	tokens := []string{}
+	for _, s := range Specs() {
+		tokens = append(tokens, s.Token)
+	}
+	sort.Strings(tokens)
+	tokens = append(tokens, "gcp:unknown/thing:Thing")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		var ma, mb map[string]any
+		if json.Unmarshal([]byte(a), &ma) != nil || json.Unmarshal([]byte(b), &mb) != nil {
+			return
+		}
+		olds, news := resource.NewPropertyMapFromMap(ma), resource.NewPropertyMapFromMap(mb)
+		for _, tok := range tokens {
+			spec := SpecFor(tok)
+			checked, _ := p.check(spec, news)
+			_ = spec.Diff(olds, checked, olds)
+			assert.Empty(t, spec.Diff(olds, olds, olds), "%s: a state diffed against itself", tok)
+		}
+	})
 }

@@ -9,13 +9,14 @@ import (
 
 // Version is the pulumi-gcp release the stand-in answers for: the version
 // the program's SDK (github.com/pulumi/pulumi-gcp/sdk/v7 v7.38.0) asks the
-// engine to load. pulumi-gcp v7.38.0 (2024-08-26) is built on the
-// Terraform Google provider v5.42.0; every replacement rule below is read
+// engine to load. pulumi-gcp v7.38.0 (2024-08-26) bridges the Terraform
+// Google provider (beta) v5.42.0; every replacement rule below is read
 // from that tag (docs/standin-provider.md lists them with file and field).
 const Version = "7.38.0"
 
-// Upstream is the Terraform Google provider tag the rules come from.
-const Upstream = "hashicorp/terraform-provider-google v5.42.0"
+// Upstream is the Terraform provider tag the rules come from (file paths
+// below are relative to its google-beta/ directory).
+const Upstream = "hashicorp/terraform-provider-google-beta v5.42.0"
 
 // When a rule fires.
 const (
