@@ -60,6 +60,8 @@ type Report struct {
 	Preview *Changes `json:"preview,omitempty"`
 	// Drift is what `headroom drift` found.
 	Drift *Drift `json:"drift,omitempty"`
+	// Diff is the change from a base plan (`headroom plan --base`).
+	Diff *Diff `json:"diff,omitempty"`
 }
 
 // Targets are the success criteria the stack is judged against.

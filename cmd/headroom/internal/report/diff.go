@@ -1,0 +1,486 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+)
+
+// The capacity diff (`headroom plan --base`) compares two plans of one stack
+// — the base (a git ref's stack file, or a saved JSON plan) and the head —
+// over the JSON model, not the Go structs: both sides are JSON documents, and
+// each section of the diff is a list of keyed rows found at a path of that
+// document. A row that a newer plan adds (a new scenario, a new region) shows
+// up without code changes; a section the base does not have (a saved plan
+// from an older version) compares against nothing.
+
+// Diff is the change from a base plan to the head plan of one stack.
+type Diff struct {
+	Base DiffBase `json:"base"`
+	// Changed is true when any row or violation differs.
+	Changed bool `json:"changed"`
+	// ThresholdCrossed is true when the verdict, a severity or verdict cell,
+	// or the set of violations changed, or a scenario appeared or went away.
+	ThresholdCrossed bool         `json:"thresholdCrossed"`
+	Verdict          FieldChange  `json:"verdict"`
+	Sections         []DiffTable  `json:"sections"`
+	Violations       ViolationSet `json:"violations"`
+}
+
+// DiffBase says what the head was compared with.
+type DiffBase struct {
+	// Source is the --base argument: a git ref or a JSON plan file.
+	Source string `json:"source"`
+	// Kind is "ref" or "file".
+	Kind string `json:"kind"`
+	// Note explains a base that could not be planned or had no stack file;
+	// the head is then compared with an empty plan.
+	Note string `json:"note,omitempty"`
+}
+
+// DiffTable is one section of the diff: the rows that differ.
+type DiffTable struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	// Key names the row key (e.g. "database", "scenario").
+	Key  string    `json:"key"`
+	Rows []DiffRow `json:"rows"`
+	// Unchanged counts the rows present and equal on both sides.
+	Unchanged int `json:"unchanged"`
+}
+
+// Row statuses.
+const (
+	RowAdded   = "added"
+	RowRemoved = "removed"
+	RowChanged = "changed"
+)
+
+// DiffRow is one keyed row that was added, removed or changed.
+type DiffRow struct {
+	Key    string        `json:"key"`
+	Status string        `json:"status"`
+	Fields []FieldChange `json:"fields"`
+}
+
+// FieldChange is one field of a row, before → after (null when absent).
+type FieldChange struct {
+	Field   string `json:"field,omitempty"`
+	Before  any    `json:"before"`
+	After   any    `json:"after"`
+	Changed bool   `json:"changed"`
+}
+
+// ViolationSet is the violations added by the head and resolved by it.
+type ViolationSet struct {
+	Added    []Violation `json:"added"`
+	Resolved []Violation `json:"resolved"`
+	// Unchanged counts violations of the same policy on the same resource
+	// (or the stack) on both sides.
+	Unchanged int `json:"unchanged"`
+}
+
+// diffSection says where a section's rows are in the JSON model, how they
+// are keyed and which fields are compared.
+type diffSection struct {
+	id, title string
+	// paths are tried in order; rows of every path found are merged (the
+	// first path wins a duplicate key).
+	paths []string
+	// keys are the fields joined into the row key ("/"); the first one
+	// present names the key column. Alternatives are separated by "|".
+	keys []string
+	// fields are compared, in order, when present on either side; empty
+	// means every scalar field (nested objects flattened as a.b).
+	fields []string
+	// severityFields are the fields whose change crosses a threshold.
+	severityFields []string
+}
+
+// DiffSections is the catalog of compared sections, in report order. A
+// section whose path is absent on both sides is left out, so sections that
+// other parts of the model add later (e.g. a cost estimate at "cost.items",
+// keyed by "item", compared on "monthlyUsd") only need an entry here.
+var diffSections = []diffSection{
+	{id: "scenarios", title: "Scenarios (predicted)", paths: []string{"scenarios", "$simulation"},
+		keys:           []string{"id|scenario|name"},
+		fields:         []string{"verdict", "severity", "successRate", "startupSuccessRate", "connectP99Seconds", "timeToReadyP99Seconds", "peakSlotsUsed", "demand", "allowed"},
+		severityFields: []string{"verdict", "severity"}},
+	{id: "databases", title: "Connection budget per database", paths: []string{"capacity.databases"},
+		keys:           []string{"database"},
+		fields:         []string{"demand", "allowed", "utilization", "maxConnections", "severity"},
+		severityFields: []string{"severity"}},
+	{id: "egress", title: "Egress per region", paths: []string{"capacity.regions"},
+		keys:           []string{"region"},
+		fields:         []string{"coldStartMbps", "demandMbps", "capacityMinMbps", "capacityMaxMbps", "scaleOutsNeeded", "severity"},
+		severityFields: []string{"severity"}},
+	{id: "timeouts", title: "Timeout budget per workload", paths: []string{"capacity.timeouts"},
+		keys:           []string{"workload", "region"},
+		fields:         []string{"worstCaseSeconds", "connectTimeoutSeconds", "probeWindowSeconds", "severity"},
+		severityFields: []string{"severity"}},
+	{id: "cost", title: "Estimated monthly cost", paths: []string{"cost.items", "cost.lines"},
+		keys: []string{"item|name|resource"}},
+	{id: "resources.databases", title: "Resources: Cloud SQL", paths: []string{"resources.databases"}, keys: []string{"name"}},
+	{id: "resources.egress", title: "Resources: VPC egress", paths: []string{"resources.egress"}, keys: []string{"region"}},
+	{id: "resources.services", title: "Resources: Cloud Run", paths: []string{"resources.services"}, keys: []string{"name"}},
+	{id: "resources.types", title: "Resources: count by type", paths: []string{"resources.byType"}, keys: []string{"type"}},
+}
+
+// ToDocument turns a report into its JSON model (what --format json prints).
+func ToDocument(r Report) (map[string]any, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDocument(b)
+}
+
+// ParseDocument reads a JSON plan (the output of `headroom plan --format
+// json`). Numbers stay json.Number-free float64s, as encoding/json gives.
+func ParseDocument(b []byte) (map[string]any, error) {
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	if doc == nil {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	if k, _ := doc["kind"].(string); k != KindPlan {
+		return nil, fmt.Errorf(`"kind" is %q, want "plan" (the output of headroom plan --format json)`, k)
+	}
+	return doc, nil
+}
+
+// Compare computes the diff from base to head. base may be nil (no base
+// plan: every row is added).
+func Compare(base, head map[string]any, src DiffBase) *Diff {
+	d := &Diff{Base: src, Sections: []DiffTable{}}
+	vb, _ := lookup(base, "verdict").(string)
+	vh, _ := lookup(head, "verdict").(string)
+	d.Verdict = FieldChange{Field: "verdict", Before: nilIfEmpty(vb), After: nilIfEmpty(vh), Changed: vb != vh}
+	if d.Verdict.Changed {
+		d.Changed, d.ThresholdCrossed = true, true
+	}
+	for _, s := range diffSections {
+		rb, okb := sectionRows(base, s)
+		rh, okh := sectionRows(head, s)
+		if !okb && !okh {
+			continue
+		}
+		t := compareRows(s, rb, rh)
+		for _, r := range t.Rows {
+			d.Changed = true
+			if r.Status != RowChanged && s.id == "scenarios" {
+				d.ThresholdCrossed = true
+			}
+			for _, f := range r.Fields {
+				if f.Changed && contains(s.severityFields, f.Field) {
+					d.ThresholdCrossed = true
+				}
+			}
+		}
+		d.Sections = append(d.Sections, t)
+	}
+	d.Violations = compareViolations(violations(base), violations(head))
+	if len(d.Violations.Added)+len(d.Violations.Resolved) > 0 {
+		d.Changed, d.ThresholdCrossed = true, true
+	}
+	return d
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// row is one keyed row of a section: key, key column name, flattened fields.
+type row struct {
+	key    string
+	fields map[string]any
+	order  []string
+}
+
+func sectionRows(doc map[string]any, s diffSection) ([]row, bool) {
+	if doc == nil {
+		return nil, false
+	}
+	var out []row
+	seen := map[string]bool{}
+	found := false
+	for _, p := range s.paths {
+		var items []any
+		if p == "$simulation" {
+			// The cold-start simulation is the "cold-start" scenario of a
+			// plan that has no scenario list.
+			sim, ok := lookup(doc, "simulation").(map[string]any)
+			if !ok {
+				continue
+			}
+			m := map[string]any{"id": "cold-start"}
+			for k, v := range sim {
+				m[k] = v
+			}
+			items = []any{m}
+		} else {
+			v, ok := lookup(doc, p).([]any)
+			if !ok {
+				continue
+			}
+			items = v
+		}
+		found = true
+		for _, it := range items {
+			m, ok := it.(map[string]any)
+			if !ok {
+				continue
+			}
+			r := row{fields: map[string]any{}}
+			flatten("", m, r.fields, &r.order)
+			var parts []string
+			for _, k := range s.keys {
+				for _, alt := range strings.Split(k, "|") {
+					if v, ok := r.fields[alt]; ok && v != nil && fmt.Sprint(v) != "" {
+						parts = append(parts, fmt.Sprint(v))
+						break
+					}
+				}
+			}
+			r.key = strings.Join(parts, "/")
+			if r.key == "" || seen[r.key] {
+				continue
+			}
+			seen[r.key] = true
+			out = append(out, r)
+		}
+	}
+	return out, found
+}
+
+// flatten copies scalar fields; nested objects become a.b; arrays are left
+// out (they are lists with their own sections, or series).
+func flatten(prefix string, m map[string]any, out map[string]any, order *[]string) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		name := k
+		if prefix != "" {
+			name = prefix + "." + k
+		}
+		switch v := m[k].(type) {
+		case map[string]any:
+			flatten(name, v, out, order)
+		case []any:
+		default:
+			out[name] = v
+			*order = append(*order, name)
+		}
+	}
+}
+
+func compareRows(s diffSection, base, head []row) DiffTable {
+	t := DiffTable{ID: s.id, Title: s.title, Key: strings.Split(s.keys[0], "|")[0], Rows: []DiffRow{}}
+	if len(s.keys) > 1 {
+		t.Key = strings.Join(s.keys, "/")
+	}
+	bm := map[string]row{}
+	for _, r := range base {
+		bm[r.key] = r
+	}
+	hm := map[string]bool{}
+	for _, h := range head {
+		hm[h.key] = true
+		b, ok := bm[h.key]
+		if !ok {
+			t.Rows = append(t.Rows, DiffRow{Key: h.key, Status: RowAdded, Fields: fieldChanges(s, nil, h.fields, h.order)})
+			continue
+		}
+		fc := fieldChanges(s, b.fields, h.fields, h.order)
+		changed := false
+		for _, f := range fc {
+			changed = changed || f.Changed
+		}
+		if !changed {
+			t.Unchanged++
+			continue
+		}
+		t.Rows = append(t.Rows, DiffRow{Key: h.key, Status: RowChanged, Fields: fc})
+	}
+	for _, b := range base {
+		if !hm[b.key] {
+			t.Rows = append(t.Rows, DiffRow{Key: b.key, Status: RowRemoved, Fields: fieldChanges(s, b.fields, nil, b.order)})
+		}
+	}
+	return t
+}
+
+// fieldChanges lists the section's fields present on either side. With no
+// field list, every scalar field except the key fields is compared, and a
+// changed row lists only the fields that changed.
+func fieldChanges(s diffSection, b, h map[string]any, order []string) []FieldChange {
+	names := resolveFields(s.fields, b, h)
+	all := len(s.fields) == 0
+	if all {
+		names = order
+		if h == nil {
+			names = nil
+			for k := range b {
+				names = append(names, k)
+			}
+			sort.Strings(names)
+		}
+		// fields only the base has
+		for k := range b {
+			if _, ok := h[k]; !ok && h != nil && !contains(names, k) {
+				names = append(names, k)
+			}
+		}
+	}
+	keyFields := map[string]bool{}
+	for _, k := range s.keys {
+		for _, alt := range strings.Split(k, "|") {
+			keyFields[alt] = true
+		}
+	}
+	out := []FieldChange{}
+	for _, n := range names {
+		if keyFields[n] {
+			continue
+		}
+		bv, bok := b[n]
+		hv, hok := h[n]
+		if !bok && !hok {
+			continue
+		}
+		f := FieldChange{Field: n, Before: bv, After: hv, Changed: !reflect.DeepEqual(bv, hv)}
+		if all && b != nil && h != nil && !f.Changed {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// resolveFields maps listed field names to the flattened names present on
+// either side: an exact name, else a nested one ending in ".name" (a
+// scenario that nests its figures, e.g. "simulation.successRate").
+func resolveFields(fields []string, b, h map[string]any) []string {
+	out := []string{}
+	for _, n := range fields {
+		if _, ok := b[n]; ok {
+			out = append(out, n)
+			continue
+		}
+		if _, ok := h[n]; ok {
+			out = append(out, n)
+			continue
+		}
+		var cands []string
+		for _, m := range []map[string]any{b, h} {
+			for k := range m {
+				if strings.HasSuffix(k, "."+n) && !contains(cands, k) {
+					cands = append(cands, k)
+				}
+			}
+		}
+		sort.Strings(cands)
+		if len(cands) > 0 && !contains(out, cands[0]) {
+			out = append(out, cands[0])
+		}
+	}
+	return out
+}
+
+func violations(doc map[string]any) []Violation {
+	arr, _ := lookup(doc, "violations").([]any)
+	out := []Violation{}
+	for _, it := range arr {
+		m, ok := it.(map[string]any)
+		if !ok {
+			continue
+		}
+		str := func(k string) string { s, _ := m[k].(string); return s }
+		out = append(out, Violation{Policy: str("policy"), Level: str("level"), Message: str("message"), Resource: str("resource")})
+	}
+	return out
+}
+
+// compareViolations matches violations by policy and resource (the URN's
+// name, so a renamed stack still matches); several violations of one policy
+// on one resource match one for one in order. Messages carry numbers and
+// are not compared: a persisting violation is not "added" because its
+// figures moved.
+func compareViolations(base, head []Violation) ViolationSet {
+	key := func(v Violation) string { return v.Policy + "\x00" + shortURN(v.Resource) }
+	left := map[string]int{}
+	for _, v := range base {
+		left[key(v)]++
+	}
+	s := ViolationSet{Added: []Violation{}, Resolved: []Violation{}}
+	for _, v := range head {
+		if left[key(v)] > 0 {
+			left[key(v)]--
+			s.Unchanged++
+			continue
+		}
+		s.Added = append(s.Added, v)
+	}
+	right := map[string]int{}
+	for _, v := range head {
+		right[key(v)]++
+	}
+	for _, v := range base {
+		if right[key(v)] > 0 {
+			right[key(v)]--
+			continue
+		}
+		s.Resolved = append(s.Resolved, v)
+	}
+	return s
+}
+
+// lookup walks a dotted path of object keys.
+func lookup(doc map[string]any, path string) any {
+	var cur any = doc
+	for _, p := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[p]
+	}
+	return cur
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Comment policies for --comment-when.
+const (
+	CommentAlways    = "always"
+	CommentChanged   = "changed"
+	CommentThreshold = "threshold"
+)
+
+// ShouldComment says whether a PR comment is due under policy.
+func (d *Diff) ShouldComment(policy string) bool {
+	switch policy {
+	case CommentChanged:
+		return d.Changed
+	case CommentThreshold:
+		return d.ThresholdCrossed
+	}
+	return true
+}
