@@ -117,7 +117,7 @@ var diffSections = []diffSection{
 		fields:         []string{"coldStartMbps", "demandMbps", "capacityMinMbps", "capacityMaxMbps", "scaleOutsNeeded", "severity"},
 		severityFields: []string{"severity"}},
 	{id: "timeouts", title: "Timeout budget per workload", paths: []string{"capacity.timeouts"},
-		keys:           []string{"workload", "region"},
+		keys:           []string{"workload"},
 		fields:         []string{"worstCaseSeconds", "connectTimeoutSeconds", "probeWindowSeconds", "severity"},
 		severityFields: []string{"severity"}},
 	{id: "cost", title: "Estimated monthly cost", paths: []string{"cost.items", "cost.lines"},

@@ -16,6 +16,7 @@ const DiffMarker = "<!-- headroom-diff -->"
 // diffLabels are the column labels of known fields; any other field is
 // labelled by its JSON name, so new fields need no code.
 var diffLabels = map[string]string{
+	"id":                    "scenario",
 	"successRate":           "startup success",
 	"startupSuccessRate":    "startup success",
 	"connectP99Seconds":     "connect p99",
