@@ -179,5 +179,44 @@ func (d *decoder) database(s *Stack) error {
 			return bad(avp, r.Availability)
 		}
 	}
+	return d.consumers(s, dp.field("consumers"))
+}
+
+// consumers checks headroom:database.consumers: clients that are not Cloud
+// Run services, each carried to the pack as a label on its instance.
+func (d *decoder) consumers(s *Stack, p path) error {
+	seen := map[string]bool{}
+	for i := range s.Database.Consumers {
+		c := &s.Database.Consumers[i]
+		ip := p.index(i)
+		if !d.has(ip) {
+			return errf(ip, "must be an object {name, connections, target}, got null")
+		}
+		np := ip.field("name")
+		if err := d.required(np); err != nil {
+			return err
+		}
+		if capacity.ValidateConsumerName(c.Name) != nil {
+			return bad(np, c.Name)
+		}
+		if seen[c.Name] {
+			return errf(np, "%q is listed twice; consumer names are unique", c.Name)
+		}
+		seen[c.Name] = true
+		cp := ip.field("connections")
+		if err := d.required(cp); err != nil {
+			return err
+		}
+		if c.Connections < 1 {
+			return bad(cp, c.Connections)
+		}
+		tp := ip.field("target")
+		if !d.has(tp) {
+			c.Target = PrimaryTarget
+		}
+		if _, ok := s.Replica(c.Target); c.Target != PrimaryTarget && !ok {
+			return bad(tp, c.Target)
+		}
+	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
 func (d *decoder) workloads(s *Stack) error {
@@ -91,6 +93,11 @@ func (d *decoder) workloads(s *Stack) error {
 		if !(w.EgressMbpsPerInstance > 0) {
 			return bad(ep, w.EgressMbpsPerInstance)
 		}
+		if pp := p.field("processes"); !d.has(pp) {
+			w.Processes = 1
+		} else if w.Processes < 1 {
+			return bad(pp, w.Processes)
+		}
 		if err := d.workloadDB(s, p.field("db"), &w.DB); err != nil {
 			return err
 		}
@@ -176,6 +183,38 @@ func (d *decoder) workloadDB(s *Stack, p path, db *WorkloadDB) error {
 	}
 	if !(db.ConnectTimeoutSeconds > 0) {
 		return bad(cp, db.ConnectTimeoutSeconds)
+	}
+	return d.extraPools(p.field("extraPools"), db.ExtraPools)
+}
+
+// extraPools checks the further pools a process opens besides the main one
+// (the pool rule is capacity.ValidatePool's).
+func (d *decoder) extraPools(p path, pools []Pool) error {
+	names := map[string]int{"main": -1}
+	for i := range pools {
+		pl := &pools[i]
+		ip := p.index(i)
+		if !d.has(ip) {
+			return errf(ip, "must be an object {name, poolSize, maxOverflow, startupConnections}, got null")
+		}
+		np := ip.field("name")
+		if err := d.required(np); err != nil {
+			return err
+		}
+		if _, dup := names[pl.Name]; dup || pl.Name == "" {
+			return bad(np, pl.Name)
+		}
+		names[pl.Name] = i
+		if err := d.required(ip.field("poolSize")); err != nil {
+			return err
+		}
+		if !d.has(ip.field("startupConnections")) {
+			pl.StartupConnections = min(defaultStartupConnections, max(pl.PoolSize, 0)+max(pl.MaxOverflow, 0))
+		}
+		if err := capacity.ValidatePool(pl.capacity()); err != nil {
+			field, _, _ := strings.Cut(err.Error(), " ")
+			return errf(ip.field(field), "%v", err)
+		}
 	}
 	return nil
 }

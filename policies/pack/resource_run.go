@@ -108,6 +108,7 @@ func checkRunPoolContract(r *policyx.AnalyzerResource, _ Config, f *findings) {
 	if !hasDBContract(env) && !usesSQL {
 		return // a service without a database
 	}
+	checkRunDemandContract(r, env, f)
 	ints := map[string]int{}
 	for _, k := range []string{envPoolSize, envMaxOverflow, envStartupConns, envConnectTimeout} {
 		fv, ok := env[k]

@@ -213,6 +213,7 @@ func (ex *extraction) readService(r *policyx.AnalyzerResource) (capacity.Workloa
 			miss("env " + f.key)
 		}
 	}
+	ex.readDemand(r, env, &w, miss)
 	if fv, present := env[envConnectTimeout]; present {
 		switch n, st := fv.num(); st {
 		case stOK:

@@ -51,6 +51,13 @@ func (ex *extraction) readInstance(r *policyx.AnalyzerResource) *sqlInstance {
 	case stInvalid:
 		ex.problem(r, false, "%s: max_connections flag is not an integer; the tier default is assumed", inst.name)
 	}
+	switch labels, st := get(p, "settings.userLabels").obj(); st {
+	case stOK:
+		db.Consumers = ex.readConsumers(r, labels)
+	case stUnknown:
+		inst.complete = false
+		ex.unknown(r, "settings.userLabels", "instance left out of the capacity analyses")
+	}
 	if ip, st := get(p, "privateIpAddress").str(); st == stOK && ip != "" {
 		inst.ips = append(inst.ips, ip)
 	}
