@@ -109,6 +109,15 @@ func TestPlanDiffGoldens(t *testing.T) {
 				require.Len(t, sec["resources.databases"].Rows, 1)
 				require.Len(t, sec["resources.egress"].Rows, 1)
 				assert.Empty(t, sec["resources.services"].Rows, "services unchanged")
+				// The cost delta (infra/cost): the connector's machine type
+				// moves the connector line and the total, nothing else.
+				keys := []string{}
+				for _, r := range sec["cost"].Rows {
+					keys = append(keys, r.Key)
+					require.Equal(t, "monthlyUsd", r.Fields[0].Field)
+					assert.Less(t, r.Fields[0].Before.(float64), r.Fields[0].After.(float64), "e2-standard-4 costs more")
+				}
+				assert.Equal(t, []string{"connector staging-connector", "total"}, keys)
 			case "markdown":
 				assert.True(t, strings.HasPrefix(stdout, report.DiffMarker), "the comment leads with the diff")
 				mdcheck.Check(t, []byte(stdout), mdcheck.Expect{Tables: 10, Mermaid: true})

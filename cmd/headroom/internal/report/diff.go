@@ -99,10 +99,13 @@ type diffSection struct {
 	severityFields []string
 }
 
-// DiffSections is the catalog of compared sections, in report order. A
+// CostKey is where the CLI puts each side's cost estimate in the documents
+// it compares (a diff-only key: the plan's JSON output does not carry it).
+const CostKey = "costEstimate"
+
+// diffSections is the catalog of compared sections, in report order. A
 // section whose path is absent on both sides is left out, so sections that
-// other parts of the model add later (e.g. a cost estimate at "cost.items",
-// keyed by "item", compared on "monthlyUsd") only need an entry here.
+// other parts of the model add later only need an entry here.
 var diffSections = []diffSection{
 	{id: "scenarios", title: "Scenarios (predicted)", paths: []string{"scenarios", "$simulation"},
 		keys:           []string{"id|scenario|name"},
@@ -120,8 +123,8 @@ var diffSections = []diffSection{
 		keys:           []string{"workload"},
 		fields:         []string{"worstCaseSeconds", "connectTimeoutSeconds", "probeWindowSeconds", "severity"},
 		severityFields: []string{"severity"}},
-	{id: "cost", title: "Estimated monthly cost", paths: []string{"cost.items", "cost.lines"},
-		keys: []string{"item|name|resource"}},
+	{id: "cost", title: "Estimated monthly cost (USD, list prices of one region, no discounts)", paths: []string{CostKey + ".lines"},
+		keys: []string{"item"}, fields: []string{"monthlyUsd", "maxMonthlyUsd", "detail"}},
 	{id: "resources.databases", title: "Resources: Cloud SQL", paths: []string{"resources.databases"}, keys: []string{"name"}},
 	{id: "resources.egress", title: "Resources: VPC egress", paths: []string{"resources.egress"}, keys: []string{"region"}},
 	{id: "resources.services", title: "Resources: Cloud Run", paths: []string{"resources.services"}, keys: []string{"name"}},

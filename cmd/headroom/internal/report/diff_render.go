@@ -32,6 +32,8 @@ var diffLabels = map[string]string{
 	"worstCaseSeconds":      "worst-case connect",
 	"connectTimeoutSeconds": "connect timeout",
 	"probeWindowSeconds":    "probe window",
+	"monthlyUsd":            "per month",
+	"maxMonthlyUsd":         "per month at max scale",
 }
 
 func diffLabel(field string) string {
