@@ -145,3 +145,33 @@ func TestDiffValue(t *testing.T) {
 		assert.Equal(t, c.want, diffValue(c.field, c.v), c.field)
 	}
 }
+
+// FuzzCompare: any two JSON plans compare without panicking, render, and a
+// plan compared with itself shows no change.
+func FuzzCompare(f *testing.F) {
+	f.Add([]byte(`{"kind":"plan","verdict":"pass","violations":[]}`), []byte(`{"kind":"plan","verdict":"fail","violations":[{"policy":"p","resource":"r"}]}`))
+	f.Add([]byte(`{"kind":"plan","scenarios":[{"id":"a","x":{"successRate":1}},{"id":"a"},{"id":""},3]}`), []byte(`{"kind":"plan","capacity":{"databases":[{"database":"d","demand":1}]}}`))
+	f.Add([]byte(`{"kind":"plan","simulation":{"successRate":0.5,"series":[1]}}`), []byte(`{"kind":"plan","simulation":7}`))
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		da, errA := ParseDocument(a)
+		db, errB := ParseDocument(b)
+		if errA != nil || errB != nil {
+			return
+		}
+		self := Compare(da, da, DiffBase{Source: "s", Kind: "file"})
+		if self.Changed || self.ThresholdCrossed {
+			t.Fatalf("a plan differs from itself: %+v", self)
+		}
+		d := Compare(da, db, DiffBase{Source: "s", Kind: "file"})
+		var w strings.Builder
+		if err := DiffMarkdown(&w, "s", d, MarkdownOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := DiffText(&w, "s", d, TextOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := json.Marshal(d); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
