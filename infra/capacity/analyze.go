@@ -152,7 +152,7 @@ func (an *analysis) topology() {
 			an.find(CheckTopologyConsistent, subject, SeverityWarn, "workload %s (%s): startupConnections %d exceeds pool %d + overflow %d", w.Name, w.Region, w.StartupConnections, w.PoolSize, w.MaxOverflow)
 		}
 		if err := ValidateStartupProbe(w.StartupProbe); err != nil {
-			an.find(CheckTimeoutBudget, subject, SeverityFail, "workload %s (%s): %v (gcp-capacity.md §5)", w.Name, w.Region, err)
+			an.find(CheckTimeoutBudget, subject, SeverityFail, "workload %s (%s): %v", w.Name, w.Region, err)
 		}
 	}
 }

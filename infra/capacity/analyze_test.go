@@ -385,7 +385,7 @@ func TestTopologyFindings(t *testing.T) {
 		Workloads: []Workload{
 			{Name: "w1", Region: "r", Database: "nope", Egress: EgressConnector, EgressName: "other", Method: MethodPrivateIP, Concurrency: 2000, MinInstances: 5, MaxInstances: 2},
 			{Name: "w2", Region: "x", Database: "c", Egress: EgressDirect, Method: MethodPrivateIP, PoolSize: 1, StartupConnections: 3, MaxInstances: 1},
-			{Name: "w3", Region: "r", Database: "c", Egress: EgressNone, Method: MethodPrivateIP, MaxInstances: 1, StartupProbe: Probe{PeriodSeconds: 10, FailureThreshold: 30}},
+			{Name: "w3", Region: "r", Database: "c", Egress: EgressNone, Method: MethodPrivateIP, MaxInstances: 1, StartupProbe: Probe{PeriodSeconds: 10, FailureThreshold: 61}},
 		},
 	}
 	r := Analyze(topo)
@@ -397,24 +397,24 @@ func TestTopologyFindings(t *testing.T) {
 	for _, want := range []string{
 		`vCPUs must be 1 or an even number`,
 		`belongs to edition ENTERPRISE_PLUS`,
-		`Cloud SQL's minimum is 14`,
+		`must be an integer ≥ 14`,
 		`availability "MULTI"`,
 		`replica of "ghost"`,
-		`above 400`,
+		`must be at most 400`,
 		`declared twice`,
-		`machineType "huge"`,
+		`machineType: must be one of f1-micro, e2-micro, e2-standard-4, got "huge"`,
 		`must be a /28`,
 		`kind "teleport"`,
 		`Direct VPC egress needs a subnet range`,
 		`neither ipCidrRange nor subnet`,
 		`targets database "nope"`,
 		`names egress "other"`,
-		`concurrency 2000`,
+		`concurrency: must be an integer from 1 to 1000, got 2000`,
 		`minInstances 5 exceeds maxInstances 2`,
 		`uses direct egress "", but region x has none`,
 		`startupConnections 3 exceeds pool 1`,
 		`by private IP but has no VPC egress`,
-		`10 × 30 = 300 s`,
+		`10 × 61 = 610 s`,
 	} {
 		assert.Contains(t, joined, want)
 	}
