@@ -95,8 +95,12 @@ type diffSection struct {
 	// fields are compared, in order, when present on either side; empty
 	// means every scalar field (nested objects flattened as a.b).
 	fields []string
-	// severityFields are the fields whose change crosses a threshold.
+	// severityFields are the fields whose change crosses a threshold (and
+	// any field ending in ".severity").
 	severityFields []string
+	// changedPrefixes: fields under these prefixes are shown when they
+	// changed (a scenario's per-check verdicts, "checks.<check>.severity").
+	changedPrefixes []string
 }
 
 // CostKey is where the CLI puts each side's cost estimate in the documents
@@ -110,7 +114,7 @@ var diffSections = []diffSection{
 	{id: "scenarios", title: "Scenarios (predicted)", paths: []string{"scenarios", "$simulation"},
 		keys:           []string{"id|scenario|name"},
 		fields:         []string{"verdict", "severity", "successRate", "startupSuccessRate", "connectP99Seconds", "timeToReadyP99Seconds", "peakSlotsUsed", "demand", "allowed"},
-		severityFields: []string{"verdict", "severity"}},
+		severityFields: []string{"verdict", "severity"}, changedPrefixes: []string{"checks."}},
 	{id: "databases", title: "Connection budget per database", paths: []string{"capacity.databases"},
 		keys:           []string{"database"},
 		fields:         []string{"demand", "allowed", "utilization", "maxConnections", "severity"},
@@ -179,7 +183,7 @@ func Compare(base, head map[string]any, src DiffBase) *Diff {
 				d.ThresholdCrossed = true
 			}
 			for _, f := range r.Fields {
-				if f.Changed && contains(s.severityFields, f.Field) {
+				if f.Changed && isSeverityField(s, f.Field) {
 					d.ThresholdCrossed = true
 				}
 			}
@@ -191,6 +195,10 @@ func Compare(base, head map[string]any, src DiffBase) *Diff {
 		d.Changed, d.ThresholdCrossed = true, true
 	}
 	return d
+}
+
+func isSeverityField(s diffSection, field string) bool {
+	return contains(s.severityFields, field) || strings.HasSuffix(field, ".severity")
 }
 
 func nilIfEmpty(s string) any {
@@ -253,7 +261,23 @@ func sectionRows(doc map[string]any, s diffSection) ([]row, bool) {
 				}
 			}
 			r.key = strings.Join(parts, "/")
-			if r.key == "" || seen[r.key] {
+			if r.key == "" {
+				continue
+			}
+			if seen[r.key] {
+				// A later path adds the fields an earlier row lacks (the
+				// cold-start simulation's figures on the cold-start scenario).
+				for i := range out {
+					if out[i].key != r.key {
+						continue
+					}
+					for _, f := range r.order {
+						if _, ok := out[i].fields[f]; !ok {
+							out[i].fields[f] = r.fields[f]
+							out[i].order = append(out[i].order, f)
+						}
+					}
+				}
 				continue
 			}
 			seen[r.key] = true
@@ -280,11 +304,55 @@ func flatten(prefix string, m map[string]any, out map[string]any, order *[]strin
 		case map[string]any:
 			flatten(name, v, out, order)
 		case []any:
+			// A list of objects each named by a unique "check", "id" or
+			// "name" (a scenario's per-check verdicts) flattens as
+			// name.<item>.field; other lists are left out (sections of
+			// their own, series, findings with repeated names).
+			if items, ok := keyedItems(v); ok {
+				ids := make([]string, 0, len(items))
+				for id := range items {
+					ids = append(ids, id)
+				}
+				sort.Strings(ids)
+				for _, id := range ids {
+					flatten(name+"."+id, items[id], out, order)
+				}
+			}
 		default:
 			out[name] = v
 			*order = append(*order, name)
 		}
 	}
+}
+
+// keyedItems indexes a list of objects by their unique check/id/name;
+// long prose fields (message, description) are dropped.
+func keyedItems(list []any) (map[string]map[string]any, bool) {
+	out := map[string]map[string]any{}
+	for _, it := range list {
+		m, ok := it.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		id := ""
+		for _, k := range []string{"check", "id", "name"} {
+			if s, ok := m[k].(string); ok && s != "" {
+				id = s
+				break
+			}
+		}
+		if id == "" || out[id] != nil || strings.Contains(id, ".") {
+			return nil, false
+		}
+		item := map[string]any{}
+		for k, v := range m {
+			if k != "message" && k != "description" && k != "check" && k != "id" && k != "name" {
+				item[k] = v
+			}
+		}
+		out[id] = item
+	}
+	return out, len(out) > 0
 }
 
 func compareRows(s diffSection, base, head []row) DiffTable {
@@ -344,6 +412,20 @@ func fieldChanges(s diffSection, b, h map[string]any, order []string) []FieldCha
 				names = append(names, k)
 			}
 		}
+	}
+	if len(s.changedPrefixes) > 0 && b != nil && h != nil {
+		var extra []string
+		for _, m := range []map[string]any{b, h} {
+			for k := range m {
+				for _, p := range s.changedPrefixes {
+					if strings.HasPrefix(k, p) && !contains(extra, k) && !reflect.DeepEqual(b[k], h[k]) {
+						extra = append(extra, k)
+					}
+				}
+			}
+		}
+		sort.Strings(extra)
+		names = append(names, extra...)
 	}
 	keyFields := map[string]bool{}
 	for _, k := range s.keys {

@@ -37,6 +37,10 @@ var diffLabels = map[string]string{
 }
 
 func diffLabel(field string) string {
+	// A per-check verdict: "checks.<check>.severity" → "<check>".
+	if strings.HasPrefix(field, "checks.") && strings.HasSuffix(field, ".severity") {
+		return strings.TrimSuffix(strings.TrimPrefix(field, "checks."), ".severity")
+	}
 	base := field
 	if i := strings.LastIndexByte(field, '.'); i >= 0 {
 		base = field[i+1:]
@@ -201,7 +205,7 @@ func DiffMarkdown(w io.Writer, stack string, d *Diff, opts MarkdownOptions) erro
 				switch {
 				case !ok:
 					cells = append(cells, "—")
-				case c == "severity" || c == "verdict":
+				case isVerdictField(c):
 					if f.Changed {
 						cells = append(cells, mdSev(f.Before)+" → "+mdSev(f.After))
 					} else {
@@ -219,6 +223,10 @@ func DiffMarkdown(w io.Writer, stack string, d *Diff, opts MarkdownOptions) erro
 	}
 	_, err := io.WriteString(w, m.b.String())
 	return err
+}
+
+func isVerdictField(c string) bool {
+	return c == "severity" || c == "verdict" || strings.HasSuffix(c, ".severity")
 }
 
 func mdSev(v any) string {

@@ -175,3 +175,40 @@ func FuzzCompare(f *testing.F) {
 		}
 	})
 }
+
+// The scenario rows as the scenario model writes them (a verdict, per-check
+// verdicts, findings): per-check verdict changes are shown and cross a
+// threshold; the cold-start simulation's figures join the cold-start row.
+func TestCompareScenarioChecks(t *testing.T) {
+	mk := func(sev, budget string, success float64) map[string]any {
+		return doc(t, fmt.Sprintf(`{"kind":"plan","verdict":"pass","violations":[],
+			"simulation":{"successRate":%g,"connectP99Seconds":1.5,"series":[]},
+			"scenarios":[
+				{"id":"cold-start","kind":"cold-start","description":"d","severity":"%s",
+				 "checks":[{"check":"connection-budget","severity":"%s"},{"check":"egress-headroom","severity":"ok"}],
+				 "findings":[{"check":"x","message":"m1"},{"check":"x","message":"m2"}]},
+				{"id":"rollout/all","kind":"rollout","severity":"ok","checks":[{"check":"connection-budget","severity":"ok"}],"findings":[]}
+			]}`, success, sev, budget))
+	}
+	d := Compare(mk("ok", "ok", 0.99), mk("warn", "warn", 0.95), DiffBase{Source: "b", Kind: "file"})
+	s, ok := section(d, "scenarios")
+	require.True(t, ok)
+	require.Len(t, s.Rows, 1)
+	assert.Equal(t, 1, s.Unchanged, "rollout/all unchanged")
+	r := s.Rows[0]
+	assert.Equal(t, "cold-start", r.Key)
+	assert.Contains(t, r.Fields, FieldChange{Field: "successRate", Before: 0.99, After: 0.95, Changed: true}, "the simulation joins the cold-start row")
+	assert.Contains(t, r.Fields, FieldChange{Field: "checks.connection-budget.severity", Before: "ok", After: "warn", Changed: true})
+	for _, f := range r.Fields {
+		assert.NotEqual(t, "checks.egress-headroom.severity", f.Field, "unchanged checks are not columns")
+	}
+	assert.True(t, d.ThresholdCrossed)
+	var b strings.Builder
+	require.NoError(t, DiffMarkdown(&b, "s", d, MarkdownOptions{}))
+	assert.Contains(t, b.String(), "| connection-budget |")
+	assert.Contains(t, b.String(), "✅ ok → ⚠️ warn")
+
+	// Only a per-check verdict moved: still a threshold.
+	d = Compare(mk("ok", "ok", 0.99), mk("ok", "warn", 0.99), DiffBase{Source: "b", Kind: "file"})
+	assert.True(t, d.ThresholdCrossed)
+}
