@@ -40,6 +40,9 @@ func (d *diffFlags) check(format string) error {
 	if d.commentWhen != "" && d.base == "" {
 		return usageErrorf("--comment-when needs --base REF_OR_FILE")
 	}
+	if d.commentWhen != "" && format != formatMarkdown {
+		return usageErrorf("--comment-when applies to --format markdown (the JSON diff carries changed and thresholdCrossed)")
+	}
 	if d.base != "" && format == formatSARIF {
 		return usageErrorf("--base does not apply to --format sarif (code scanning compares results itself)")
 	}

@@ -213,9 +213,10 @@ func TestPlanDiffBadInput(t *testing.T) {
 	}{
 		{[]string{"--base", "no-such-ref"}, "--base no-such-ref: neither a file nor a git revision"},
 		{[]string{"--base", notPlan}, `not a JSON plan: "kind" is "drift"`},
-		{[]string{"--comment-when", "changed"}, "--comment-when needs --base"},
-		{[]string{"--base", "HEAD", "--comment-when", "sometimes"}, `--comment-when "sometimes": want changed, threshold or always`},
+		{[]string{"--comment-when", "changed", "-f", "md"}, "--comment-when needs --base"},
+		{[]string{"--base", "HEAD", "--comment-when", "sometimes", "-f", "markdown"}, `--comment-when "sometimes": want changed, threshold or always`},
 		{[]string{"--base", "HEAD", "-f", "sarif"}, "--base does not apply to --format sarif"},
+		{[]string{"--base", "HEAD", "--comment-when", "changed"}, "--comment-when applies to --format markdown"},
 	}
 	for _, c := range cases {
 		t.Run(c.want, func(t *testing.T) {
