@@ -133,6 +133,15 @@ func (d *Diff) summaryParts() []string {
 		}
 	}
 	parts = append(parts, fmt.Sprintf("%d section(s) changed", n))
+	for _, t := range d.Sections {
+		for _, r := range t.Rows {
+			if t.ID == "cost" && r.Key == "total" {
+				if f, ok := r.field("monthlyUsd"); ok {
+					parts = append(parts, "estimated cost "+f.render(" → ")+" a month")
+				}
+			}
+		}
+	}
 	parts = append(parts, fmt.Sprintf("violations: %d added, %d resolved, %d unchanged",
 		len(d.Violations.Added), len(d.Violations.Resolved), d.Violations.Unchanged))
 	if d.ThresholdCrossed {
