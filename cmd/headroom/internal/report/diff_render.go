@@ -301,7 +301,8 @@ func DiffText(w io.Writer, stack string, d *Diff, opts TextOptions) error {
 					continue
 				}
 				cells = append(cells, plain(f.render(" → ")))
-				if c == "severity" || c == "verdict" {
+				// Text colors a row's last cell by its severity.
+				if isVerdictField(c) && c == cols[len(cols)-1] {
 					sev, _ = f.After.(string)
 				}
 			}
