@@ -9,9 +9,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v3"
 
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
+	"github.com/headroom-dev/headroom/cmd/headroom/internal/yamlpos"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/workloads"
 	"github.com/headroom-dev/headroom/policies/pack"
@@ -270,7 +270,7 @@ func writeSARIF(cmd *cobra.Command, r report.Report, ls *loadedStack, out string
 
 // locator finds the line of a stack-file key from the YAML node positions.
 type locator struct {
-	cfg *yaml.Node // the config: mapping (nil when absent)
+	doc *yamlpos.Doc
 	// resources maps a resource name to the key path of its block.
 	resources map[string]resourceRef
 }
@@ -282,16 +282,11 @@ type resourceRef struct {
 }
 
 func newLocator(file *config.File, src []byte) (*locator, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
+	doc, err := yamlpos.Parse(src)
+	if err != nil {
 		return nil, err
 	}
-	l := &locator{resources: map[string]resourceRef{}}
-	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
-		if c := mapValue(doc.Content[0], "config"); c != nil && c.Kind == yaml.MappingNode {
-			l.cfg = c
-		}
-	}
+	l := &locator{doc: doc, resources: map[string]resourceRef{}}
 	st := file.Stack
 	ns := config.Namespace + ":"
 	l.resources[st.Database.Name] = resourceRef{"database", []string{ns + "database"}}
@@ -370,56 +365,11 @@ func (l *locator) find(policy, resource, message string) (int, int, string) {
 	candidates = append(candidates, stackKeys[policy]...)
 	candidates = append(candidates, []string{config.Namespace + ":environment"})
 	for _, c := range candidates {
-		if n := l.node(c); n != nil {
-			return n.Line, n.Column, keyString(c)
+		if line, col, ok := l.doc.Find(append([]string{"config"}, c...)...); ok {
+			return line, col, keyString(c)
 		}
 	}
 	return 1, 1, ""
-}
-
-// node is the key node at path under config: (nil when absent).
-func (l *locator) node(path []string) *yaml.Node {
-	cur := l.cfg
-	var key *yaml.Node
-	for _, p := range path {
-		if cur == nil {
-			return nil
-		}
-		if strings.HasPrefix(p, "[") {
-			var i int
-			if _, err := fmt.Sscanf(p, "[%d]", &i); err != nil || cur.Kind != yaml.SequenceNode || i >= len(cur.Content) {
-				return nil
-			}
-			key, cur = cur.Content[i], cur.Content[i]
-			continue
-		}
-		if cur.Kind != yaml.MappingNode {
-			return nil
-		}
-		found := false
-		for i := 0; i+1 < len(cur.Content); i += 2 {
-			if cur.Content[i].Value == p {
-				key, cur, found = cur.Content[i], cur.Content[i+1], true
-				break
-			}
-		}
-		if !found {
-			return nil
-		}
-	}
-	return key
-}
-
-func mapValue(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
 }
 
 // keyString renders a key path the way config errors name keys.

@@ -163,25 +163,3 @@ func TestSARIFLocatorFallback(t *testing.T) {
 	_, _, key = l.find("some-new-policy", "urn:pulumi:x::y::t::unknown", "")
 	assert.Equal(t, "headroom:environment", key)
 }
-
-// FuzzLocate: any YAML text gives a position (≥ 1) for any policy and
-// resource, never a panic.
-func FuzzLocate(f *testing.F) {
-	src, err := os.ReadFile(incidentFile)
-	require.NoError(f, err)
-	ls, err := loadStackAndPolicy("", incidentFile, "", "")
-	require.NoError(f, err)
-	f.Add(src, pack.PolicyConnectionBudget, "staging-shared-postgres")
-	f.Add([]byte("config:\n  headroom:workloads: [1, {a: b}]\n"), pack.PolicyRunMaxInstances, "netra-backend-us-central1")
-	f.Add([]byte("- x\n"), pack.PolicyEgressHeadroom, "staging-connector")
-	f.Fuzz(func(t *testing.T, src []byte, policy, resource string) {
-		l, err := newLocator(ls.file, src)
-		if err != nil {
-			return
-		}
-		line, col, _ := l.find(policy, resource, "")
-		if line < 1 || col < 1 {
-			t.Fatalf("position %d:%d", line, col)
-		}
-	})
-}
