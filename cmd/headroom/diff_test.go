@@ -117,7 +117,7 @@ func TestPlanDiffGoldens(t *testing.T) {
 					require.Equal(t, "monthlyUsd", r.Fields[0].Field)
 					assert.Less(t, r.Fields[0].Before.(float64), r.Fields[0].After.(float64), "e2-standard-4 costs more")
 				}
-				assert.Equal(t, []string{"connector staging-connector", "total"}, keys)
+				assert.Equal(t, []string{"connector/staging-connector", "total"}, keys)
 			case "markdown":
 				assert.True(t, strings.HasPrefix(stdout, report.DiffMarker), "the comment leads with the diff")
 				mdcheck.Check(t, []byte(stdout), mdcheck.Expect{Tables: 10, Mermaid: true})

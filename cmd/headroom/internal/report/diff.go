@@ -92,6 +92,9 @@ type diffSection struct {
 	// keys are the fields joined into the row key ("/"); the first one
 	// present names the key column. Alternatives are separated by "|".
 	keys []string
+	// keyLabel names the key column (default: the key fields' first
+	// alternatives joined by "/").
+	keyLabel string
 	// fields are compared, in order, when present on either side; empty
 	// means every scalar field (nested objects flattened as a.b).
 	fields []string
@@ -102,10 +105,6 @@ type diffSection struct {
 	// changed (a scenario's per-check verdicts, "checks.<check>.severity").
 	changedPrefixes []string
 }
-
-// CostKey is where the CLI puts each side's cost estimate in the documents
-// it compares (a diff-only key: the plan's JSON output does not carry it).
-const CostKey = "costEstimate"
 
 // diffSections is the catalog of compared sections, in report order. A
 // section whose path is absent on both sides is left out, so sections that
@@ -127,8 +126,8 @@ var diffSections = []diffSection{
 		keys:           []string{"workload"},
 		fields:         []string{"worstCaseSeconds", "connectTimeoutSeconds", "probeWindowSeconds", "severity"},
 		severityFields: []string{"severity"}},
-	{id: "cost", title: "Estimated monthly cost (USD, list prices of one region, no discounts)", paths: []string{CostKey + ".lines"},
-		keys: []string{"item"}, fields: []string{"monthlyUsd", "maxMonthlyUsd", "detail"}},
+	{id: "cost", title: "Estimated monthly cost (USD, list prices of one region, no discounts)", paths: []string{"cost.lines", "$costTotal"},
+		keys: []string{"kind|total", "name"}, keyLabel: "item", fields: []string{"monthlyUsd", "maxMonthlyUsd", "detail"}},
 	{id: "resources.databases", title: "Resources: Cloud SQL", paths: []string{"resources.databases"}, keys: []string{"name"}},
 	{id: "resources.egress", title: "Resources: VPC egress", paths: []string{"resources.egress"}, keys: []string{"region"}},
 	{id: "resources.services", title: "Resources: Cloud Run", paths: []string{"resources.services"}, keys: []string{"name"}},
@@ -224,7 +223,14 @@ func sectionRows(doc map[string]any, s diffSection) ([]row, bool) {
 	found := false
 	for _, p := range s.paths {
 		var items []any
-		if p == "$simulation" {
+		if p == "$costTotal" {
+			// The cost estimate's total is a row of its own.
+			c, ok := lookup(doc, "cost").(map[string]any)
+			if !ok {
+				continue
+			}
+			items = []any{map[string]any{"total": "total", "monthlyUsd": c["monthlyUsd"], "maxMonthlyUsd": c["maxMonthlyUsd"], "detail": c["label"]}}
+		} else if p == "$simulation" {
 			// The cold-start simulation is the "cold-start" scenario of a
 			// plan that has no scenario list.
 			sim, ok := lookup(doc, "simulation").(map[string]any)
@@ -356,9 +362,13 @@ func keyedItems(list []any) (map[string]map[string]any, bool) {
 }
 
 func compareRows(s diffSection, base, head []row) DiffTable {
-	t := DiffTable{ID: s.id, Title: s.title, Key: strings.Split(s.keys[0], "|")[0], Rows: []DiffRow{}}
-	if len(s.keys) > 1 {
-		t.Key = strings.Join(s.keys, "/")
+	firsts := make([]string, len(s.keys))
+	for i, k := range s.keys {
+		firsts[i] = strings.Split(k, "|")[0]
+	}
+	t := DiffTable{ID: s.id, Title: s.title, Key: strings.Join(firsts, "/"), Rows: []DiffRow{}}
+	if s.keyLabel != "" {
+		t.Key = s.keyLabel
 	}
 	bm := map[string]row{}
 	for _, r := range base {
