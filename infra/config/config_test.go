@@ -40,10 +40,10 @@ func TestStackFile(t *testing.T) {
 	assert.Equal(t, filepath.Join("r", "stacks", "Pulumi.staging.yaml"), StackFile("r", "staging"))
 	assert.Equal(t, "staging", StackName("/x/stacks/Pulumi.staging.yaml"))
 	assert.Equal(t, "incident", StackName("Pulumi.incident.yml"))
-	assert.Equal(t, "custom", StackName("/tmp/custom.yaml"))
+	assert.Equal(t, "custom", StackName(filepath.Join("some", "dir", "custom.yaml")))
 }
 
-// TestStackFiles checks the numbers of stacks-spec.md in each file, and
+// TestStackFiles checks the sizing numbers written in each stack file's comments, and
 // the defaults Decode applies to keys the files leave out.
 func TestStackFiles(t *testing.T) {
 	t.Run("staging", func(t *testing.T) {
@@ -58,7 +58,10 @@ func TestStackFiles(t *testing.T) {
 		assert.Equal(t, Connector{Name: "staging-connector", IPCIDRRange: "10.8.0.0/28", MachineType: "e2-standard-4", MinInstances: 3, MaxInstances: 10}, *r.Connector)
 		db := s.Database
 		assert.Equal(t, "db-custom-4-16384", db.Tier)
-		assert.Equal(t, 500, db.MaxConnections)
+		assert.Equal(t, 1000, db.MaxConnections, "raised so that every rollout fits")
+		for _, w := range s.Workloads {
+			assert.Equal(t, "latest", w.Deploy.Style, "default deploy style")
+		}
 		assert.Equal(t, "ZONAL", db.Availability)
 		assert.Empty(t, db.Replicas)
 		require.NotNil(t, db.DeletionProtection, "default applied")
@@ -72,10 +75,10 @@ func TestStackFiles(t *testing.T) {
 			assert.Equal(t, PrimaryTarget, w.DB.Target)
 			assert.Equal(t, "netra", w.DB.Database, "set in the stack file")
 			assert.Equal(t, 75.0, w.DB.ConnectTimeoutSeconds)
-			assert.Equal(t, StartupProbe{PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 24}, w.StartupProbe)
+			assert.Equal(t, StartupProbe{PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 24, Path: "/healthz/db"}, w.StartupProbe)
 			demand += w.MaxInstances * (w.DB.PoolSize + w.DB.MaxOverflow) * len(w.Regions)
 		}
-		assert.Equal(t, 370, demand, "stacks-spec.md: 300 + 70")
+		assert.Equal(t, 370, demand, "stack comment: 300 + 70")
 		assert.Equal(t, Targets{0.90, 30, 0.80}, s.Targets)
 	})
 	t.Run("production", func(t *testing.T) {
@@ -87,17 +90,17 @@ func TestStackFiles(t *testing.T) {
 		assert.Equal(t, "prod-connector-use1", s.Network.Regions["us-east1"].Connector.Name)
 		db := s.Database
 		assert.Equal(t, "REGIONAL", db.Availability)
-		assert.Equal(t, 600, db.MaxConnections)
+		assert.Equal(t, 1200, db.MaxConnections, "raised so that every rollout fits")
 		assert.Equal(t, 14, db.Backups.RetainedBackups)
 		require.Len(t, db.Replicas, 1)
-		assert.Equal(t, Replica{Name: "prod-postgres-use1", Region: "us-east1", Tier: "db-custom-8-32768", MaxConnections: 600, Availability: "ZONAL"}, db.Replicas[0])
+		assert.Equal(t, Replica{Name: "prod-postgres-use1", Region: "us-east1", Tier: "db-custom-8-32768", MaxConnections: 1200, Availability: "ZONAL"}, db.Replicas[0])
 		demand := 0
 		for _, w := range s.Workloads {
 			assert.Equal(t, []string{"us-central1", "us-east1"}, w.Regions)
 			assert.Equal(t, 45.0, w.DB.ConnectTimeoutSeconds)
 			demand += w.MaxInstances * (w.DB.PoolSize + w.DB.MaxOverflow) * len(w.Regions)
 		}
-		assert.Equal(t, 440, demand, "stacks-spec.md: 360 + 80")
+		assert.Equal(t, 440, demand, "stack comment: 360 + 80")
 		assert.Equal(t, 0.999, s.Targets.StartupSuccessRate)
 	})
 	t.Run("direct", func(t *testing.T) {
@@ -140,7 +143,7 @@ func TestStackFiles(t *testing.T) {
 		assert.Equal(t, 5, s.Workloads[0].DB.StartupConnections)
 		assert.Equal(t, 30.0, s.Assumptions.ConnectorScaleOutSeconds)
 		// Under-provisioned by construction: 130 startup connections
-		// against 95 usable slots (stacks-spec.md).
+		// against 95 usable slots (staging stack comments).
 		startup := 0
 		for _, w := range s.Workloads {
 			startup += w.MaxInstances * w.DB.StartupConnections

@@ -101,6 +101,19 @@ func (ex *extraction) readService(r *policyx.AnalyzerResource) (capacity.Workloa
 		case stMissing:
 			ex.problem(r, true, "service %s has no %s annotation; egress-headroom counts it as 0 Mbps", w.Name, annotationEgress)
 		}
+		// Deploy style: absent means latest, the worst case; a value we do
+		// not know is judged as latest too, and said so.
+		switch v, st := key(ann, capacity.AnnotationDeployStyle).str(); st {
+		case stOK:
+			style, err := capacity.ParseDeployStyle(v)
+			if err != nil {
+				ex.problem(r, true, "service %s: annotation %s: %v; judged as %s", w.Name, capacity.AnnotationDeployStyle, err, capacity.DeployLatest)
+				style = capacity.DeployLatest
+			}
+			w.Deploy = style
+		case stUnknown:
+			miss("annotations." + capacity.AnnotationDeployStyle)
+		}
 	} else {
 		ex.problem(r, true, "service %s has no %s annotation; egress-headroom counts it as 0 Mbps", w.Name, annotationEgress)
 	}
@@ -169,7 +182,7 @@ func (ex *extraction) readService(r *policyx.AnalyzerResource) (capacity.Workloa
 	}
 
 	// Connection method: a mounted cloudSqlInstance volume means Cloud
-	// Run's built-in connection (100 connections per instance cap).
+	// Run's built-in connection (capped per instance, docs/gcp-limits.md#builtin-connection-cap).
 	if vols, st := get(p, "template.volumes").array(); st == stOK {
 		for _, v := range vols {
 			if v.IsMap() {
@@ -215,36 +228,37 @@ func (ex *extraction) readService(r *policyx.AnalyzerResource) (capacity.Workloa
 	}
 	ex.readDemand(r, env, &w, miss)
 	if fv, present := env[envConnectTimeout]; present {
-		switch n, st := fv.num(); st {
+		switch t, st := fv.text(); st {
 		case stOK:
-			w.ConnectTimeoutSeconds = n
+			// A malformed value is cloudrun-db-pool-contract's to report.
+			if v, err := capacity.ParseConnectTimeout(t); err == nil {
+				w.ConnectTimeoutSeconds = v
+			}
 		case stUnknown:
 			miss("env " + envConnectTimeout)
 		}
 	}
-	probeInts := []struct {
-		path string
-		dst  *int
-		def  int
-	}{
-		// Cloud Run defaults (gcp-capacity.md §5).
-		{"initialDelaySeconds", &w.StartupProbe.InitialDelaySeconds, 0},
-		{"periodSeconds", &w.StartupProbe.PeriodSeconds, 10},
-		{"timeoutSeconds", &w.StartupProbe.TimeoutSeconds, 1},
-		{"failureThreshold", &w.StartupProbe.FailureThreshold, 3},
-	}
-	if probe, st := startupProbe(p); st == stOK {
-		for _, f := range probeInts {
-			switch n, st := get(probe, f.path).integer(); st {
-			case stOK:
-				*f.dst = n
-			case stUnknown:
-				miss("startupProbe." + f.path)
-			default:
-				*f.dst = f.def
-			}
+	switch probe, st := startupProbe(p); st {
+	case stOK:
+		pr, path, pst := readProbe(probe)
+		switch pst {
+		case stOK:
+			w.StartupProbe = pr
+		case stUnknown:
+			miss("startupProbe." + path)
 		}
-	} else if st == stUnknown {
+		// An HTTP startup probe (path "/" when unset) can test the database;
+		// a TCP one passes as soon as the port is bound.
+		switch hg, hst := get(probe, "httpGet").obj(); hst {
+		case stOK:
+			w.StartupProbe.Path = "/"
+			if path, pst := get(hg, "path").str(); pst == stOK && path != "" {
+				w.StartupProbe.Path = path
+			}
+		case stUnknown:
+			miss("startupProbe.httpGet")
+		}
+	case stUnknown:
 		miss("template.containers[0].startupProbe")
 	}
 
