@@ -203,7 +203,7 @@ func buildSARIF(r report.Report, file *config.File, src []byte, uri string) (sar
 				ArtifactLocation: sarifArtifactLocation{URI: uri},
 				Region:           sarifRegion{StartLine: line, StartColumn: col},
 			}}},
-			Properties: map[string]any{"stack": r.Stack, "configKey": key},
+			Properties: map[string]any{"stack": r.Stack, "configKey": key, "enforcementLevel": v.Level},
 		}
 		if v.Resource != "" {
 			res.Locations[0].LogicalLocations = []sarifLogicalLoc{{FullyQualifiedName: v.Resource, Kind: "resource"}}

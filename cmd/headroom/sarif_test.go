@@ -123,7 +123,7 @@ func TestPlanSARIF(t *testing.T) {
 			got := map[string]string{}
 			for _, res := range run.Results {
 				assert.Equal(t, run.Tool.Driver.Rules[res.RuleIndex].ID, res.RuleID)
-				assert.Equal(t, "error", res.Level, "mandatory → error")
+				assert.Equal(t, sarifLevel(res.Properties["enforcementLevel"].(string)), res.Level, "mandatory → error, advisory → warning")
 				loc := res.Locations[0].PhysicalLocation
 				assert.Equal(t, filepath.ToSlash(strings.TrimPrefix(c.file, "../../")), loc.ArtifactLocation.URI,
 					"the path from the repository root")

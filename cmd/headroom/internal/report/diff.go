@@ -189,7 +189,7 @@ func Compare(base, head map[string]any, src DiffBase) *Diff {
 		}
 		d.Sections = append(d.Sections, t)
 	}
-	d.Violations = compareViolations(violations(base), violations(head))
+	d.Violations = compareViolations(violations(base), violations(head), scenarioIDs(base, head))
 	if len(d.Violations.Added)+len(d.Violations.Resolved) > 0 {
 		d.Changed, d.ThresholdCrossed = true, true
 	}
@@ -506,38 +506,65 @@ func violations(doc map[string]any) []Violation {
 	return out
 }
 
-// compareViolations matches violations by policy and resource (the URN's
-// name, so a renamed stack still matches); several violations of one policy
-// on one resource match one for one in order. Messages carry numbers and
-// are not compared: a persisting violation is not "added" because its
-// figures moved.
-func compareViolations(base, head []Violation) ViolationSet {
-	key := func(v Violation) string { return v.Policy + "\x00" + shortURN(v.Resource) }
-	left := map[string]int{}
-	for _, v := range base {
-		left[key(v)]++
+// compareViolations matches violations by policy, resource (the URN's
+// name, so a renamed stack still matches) and scenario (the "<scenario>: "
+// a message starts with, for the scenario ids either plan lists): first
+// those with the same message, then the rest one for one in order.
+// Messages carry numbers, so a persisting violation whose figures moved is
+// unchanged, not added and resolved.
+func compareViolations(base, head []Violation, scenarios map[string]bool) ViolationSet {
+	key := func(v Violation) string {
+		k := v.Policy + "\x00" + shortURN(v.Resource)
+		if i := strings.Index(v.Message, ": "); i > 0 && scenarios[v.Message[:i]] {
+			k += "\x00" + v.Message[:i]
+		}
+		return k
 	}
 	s := ViolationSet{Added: []Violation{}, Resolved: []Violation{}}
-	for _, v := range head {
-		if left[key(v)] > 0 {
-			left[key(v)]--
-			s.Unchanged++
-			continue
+	usedB := make([]bool, len(base))
+	matchedH := make([]bool, len(head))
+	for pass := 0; pass < 2; pass++ {
+		for i, h := range head {
+			if matchedH[i] {
+				continue
+			}
+			for j, b := range base {
+				if usedB[j] || key(b) != key(h) || (pass == 0 && b.Message != h.Message) {
+					continue
+				}
+				usedB[j], matchedH[i] = true, true
+				s.Unchanged++
+				break
+			}
 		}
-		s.Added = append(s.Added, v)
 	}
-	right := map[string]int{}
-	for _, v := range head {
-		right[key(v)]++
-	}
-	for _, v := range base {
-		if right[key(v)] > 0 {
-			right[key(v)]--
-			continue
+	for i, h := range head {
+		if !matchedH[i] {
+			s.Added = append(s.Added, h)
 		}
-		s.Resolved = append(s.Resolved, v)
+	}
+	for j, b := range base {
+		if !usedB[j] {
+			s.Resolved = append(s.Resolved, b)
+		}
 	}
 	return s
+}
+
+// scenarioIDs are the scenario ids either document lists.
+func scenarioIDs(docs ...map[string]any) map[string]bool {
+	ids := map[string]bool{}
+	for _, d := range docs {
+		list, _ := lookup(d, "scenarios").([]any)
+		for _, it := range list {
+			if m, ok := it.(map[string]any); ok {
+				if id, ok := m["id"].(string); ok && id != "" {
+					ids[id] = true
+				}
+			}
+		}
+	}
+	return ids
 }
 
 // lookup walks a dotted path of object keys.

@@ -212,3 +212,20 @@ func TestCompareScenarioChecks(t *testing.T) {
 	d = Compare(mk("ok", "ok", 0.99), mk("ok", "warn", 0.99), DiffBase{Source: "b", Kind: "file"})
 	assert.True(t, d.ThresholdCrossed)
 }
+
+// Violations of one policy on one resource in several scenarios match per
+// scenario: the one whose scenario passes now is resolved, even when its
+// figures and the others' moved.
+func TestCompareViolationsPerScenario(t *testing.T) {
+	v := func(msg string) string {
+		return fmt.Sprintf(`{"policy":"connection-budget","level":"mandatory","resource":"urn:pulumi:s::p::t::db","message":%q}`, msg)
+	}
+	scen := `"scenarios":[{"id":"cold-start"},{"id":"rollout/all"}]`
+	base := doc(t, `{"kind":"plan","verdict":"fail",`+scen+`,"violations":[`+v("cold-start: demand 380")+`,`+v("rollout/all: demand 750")+`]}`)
+	head := doc(t, `{"kind":"plan","verdict":"fail",`+scen+`,"violations":[`+v("rollout/all: demand 700")+`]}`)
+	d := Compare(base, head, DiffBase{Source: "b", Kind: "file"})
+	require.Len(t, d.Violations.Resolved, 1)
+	assert.Equal(t, "cold-start: demand 380", d.Violations.Resolved[0].Message)
+	assert.Empty(t, d.Violations.Added)
+	assert.Equal(t, 1, d.Violations.Unchanged)
+}
