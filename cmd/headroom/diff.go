@@ -16,7 +16,6 @@ import (
 
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
 	"github.com/headroom-dev/headroom/infra/config"
-	"github.com/headroom-dev/headroom/infra/cost"
 )
 
 // diffFlags are the capacity-diff flags of `headroom plan`.
@@ -59,31 +58,8 @@ func planDiff(ctx context.Context, f *planFlags, head *report.Report, ls *loaded
 	if err != nil {
 		return fmt.Errorf("head plan as JSON: %w", err)
 	}
-	// The cost estimate (infra/cost), in the plan JSON's "cost" shape, for
-	// a plan that does not carry it; a saved JSON base without one is
-	// compared without cost on either side.
-	if _, has := doc["cost"]; !has && (src.Kind == "ref" || base["cost"] != nil) {
-		doc["cost"] = costDocument(cost.Estimate(ls.file.Stack))
-	}
 	head.Diff = report.Compare(base, doc, src)
 	return nil
-}
-
-// costDocument is a cost estimate as the plan JSON writes it: its lines
-// (kind, name, detail, monthly at minimum and at maximum scale; null when
-// unpriced), the totals and the estimate's label (list prices of one
-// region, no discounts).
-func costDocument(c cost.Cost) map[string]any {
-	lines := []any{}
-	for _, l := range c.Lines {
-		row := map[string]any{"kind": l.Kind, "name": l.Name, "region": l.Region, "detail": l.Detail, "priced": l.Priced,
-			"monthlyUsd": nil, "maxMonthlyUsd": nil}
-		if l.Priced {
-			row["monthlyUsd"], row["maxMonthlyUsd"] = l.MonthlyUSD, l.MaxMonthlyUSD
-		}
-		lines = append(lines, row)
-	}
-	return map[string]any{"label": c.Label, "monthlyUsd": c.MonthlyUSD, "maxMonthlyUsd": c.MaxMonthlyUSD, "lines": lines}
 }
 
 // basePlan is the base as a JSON plan document. A base that has no stack
@@ -146,9 +122,6 @@ func basePlan(ctx context.Context, f *planFlags, ls *loadedStack, progress io.Wr
 	doc, err := report.ToDocument(r)
 	if err != nil {
 		return nil, src, fmt.Errorf("base plan as JSON: %w", err)
-	}
-	if _, has := doc["cost"]; !has {
-		doc["cost"] = costDocument(cost.Estimate(file.Stack))
 	}
 	return doc, src, nil
 }

@@ -117,6 +117,9 @@ func TestPRPreviewPlanStep(t *testing.T) {
 	assert.Contains(t, c, "No capacity change against `main`", "staging and production did not change")
 	assert.Contains(t, c, "bad input (exit 2)")
 	assert.Contains(t, c, "headroom:database.maxConnections")
+	assert.Contains(t, c, "### 🛠️ Headroom suggest: `incident` — fixes that pass, cheapest first", "refused stacks get suggest's fixes")
+	assert.Contains(t, c, "```suggestion\n")
+	assert.Equal(t, 1, strings.Count(c, "Headroom suggest:"), "only the refused stack")
 	assert.Equal(t, 3, strings.Count(c, "```mermaid"), "one chart per planned stack")
 	mdcheck.Check(t, []byte(c), mdcheck.Expect{Tables: 18})
 	for _, stack := range []string{"staging", "production", "incident"} {

@@ -142,6 +142,30 @@ func TestEstimateLevers(t *testing.T) {
 	plus.Database.Tier = "db-perf-optimized-N-2"
 	assert.InDelta(t, (2*0.0537+16*0.0091)*730+1.7, sqlOf(Estimate(plus), "staging-shared-postgres"), 0.011)
 
+	for tier, want := range map[string][2]float64{"db-custom-N4-2-8192": {0.0413, 0.007}, "db-c4a-highmem-4": {0.054, 0.009}} {
+		st := base
+		st.Database.Tier = tier
+		if tier == "db-c4a-highmem-4" {
+			st.Database.Edition = "ENTERPRISE_PLUS"
+		}
+		c := Estimate(st)
+		require.Empty(t, c.Unpriced, tier)
+		var got float64
+		for _, l := range c.Lines {
+			if l.Kind == KindCloudSQL {
+				got = l.MonthlyUSD
+			}
+		}
+		var vcpu int
+		var mem float64
+		if tier == "db-custom-N4-2-8192" {
+			vcpu, mem = 2, 8
+		} else {
+			vcpu, mem = 4, 32
+		}
+		assert.InDelta(t, (float64(vcpu)*want[0]+mem*want[1])*730+1.7, got, 0.011, tier)
+	}
+
 	shared := base
 	shared.Database.Tier = "db-g1-small"
 	assert.InDelta(t, 0.035*730+1.7, sqlOf(Estimate(shared), "staging-shared-postgres"), 0.011)

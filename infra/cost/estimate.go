@@ -66,7 +66,7 @@ func EstimateWith(t Table, st config.Stack) Cost {
 	if disk <= 0 {
 		disk, _ = t.Lookup(keyDefaultDisk)
 	}
-	edition := capacity.NormalizeEdition(st.Database.Edition)
+	edition := capacity.EffectiveEdition(st.Database.Edition, st.Database.Version)
 	c.add(sqlLine(t, h, st.Database.Name, st.Database.Region, st.Database.Tier, edition, st.Database.Availability, disk))
 	for _, r := range st.Database.Replicas {
 		tier := r.Tier
@@ -137,8 +137,8 @@ func sqlLine(t Table, h float64, name, region, tier, edition, availability strin
 		}
 		compute = p * h
 	} else {
-		pv, ok1 := t.Lookup(keyVCPU(edition))
-		pm, ok2 := t.Lookup(keyMemory(edition))
+		pv, ok1 := t.Lookup(keyVCPU(pt.Edition, pt.Series))
+		pm, ok2 := t.Lookup(keyMemory(pt.Edition, pt.Series))
 		if !ok1 || !ok2 {
 			return l
 		}

@@ -54,8 +54,12 @@ const (
 	keyRunMemoryGiB = "run.defaultMemoryGiB"
 )
 
-func keyVCPU(edition string) string   { return "cloudsql." + edition + ".vcpuHour" }
-func keyMemory(edition string) string { return "cloudsql." + edition + ".memoryGBHour" }
+func keyVCPU(edition, series string) string {
+	return "cloudsql." + edition + "." + series + ".vcpuHour"
+}
+func keyMemory(edition, series string) string {
+	return "cloudsql." + edition + "." + series + ".memoryGBHour"
+}
 func keySharedCore(tier string) string {
 	return "cloudsql." + tier + ".hour"
 }
@@ -63,7 +67,8 @@ func keyConnector(machine string) string { return "connector." + machine + ".hou
 
 // requiredKeys must be present (their value may still be null = not found).
 var requiredKeys = []string{
-	keyVCPU("ENTERPRISE"), keyMemory("ENTERPRISE"), keyVCPU("ENTERPRISE_PLUS"), keyMemory("ENTERPRISE_PLUS"),
+	keyVCPU("ENTERPRISE", "custom"), keyMemory("ENTERPRISE", "custom"), keyVCPU("ENTERPRISE", "N4"), keyMemory("ENTERPRISE", "N4"),
+	keyVCPU("ENTERPRISE_PLUS", "N2"), keyMemory("ENTERPRISE_PLUS", "N2"), keyVCPU("ENTERPRISE_PLUS", "C4A"), keyMemory("ENTERPRISE_PLUS", "C4A"),
 	keySharedCore("db-f1-micro"), keySharedCore("db-g1-small"), keySSD, keyHA, keyDefaultDisk,
 	keyConnector("e2-micro"), keyConnector("e2-standard-4"), keyConnector("f1-micro"),
 	keyRunIdleVCPU, keyRunIdleGiB, keyRunVCPU, keyRunMemoryGiB,
