@@ -409,7 +409,7 @@ func buildLevers(st config.Stack, base Outcome) []lever {
 	}
 	var out []lever
 	if implicated(fail, known, dbPolicies) {
-		for _, b := range base.Capacity.Budgets {
+		for _, b := range worstBudgets(base.Capacity) {
 			if l, ok := databaseLever(st, b); ok {
 				out = append(out, l)
 			}
@@ -430,6 +430,47 @@ func buildLevers(st config.Stack, base Outcome) []lever {
 	if implicated(fail, known, haPolicies) {
 		if l, ok := haLever(st); ok {
 			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// judged lists the scenarios that decide the verdict (every non-advisory
+// one); a report without scenarios is its cold-start figures alone.
+func judged(c capacity.Report) []capacity.ScenarioResult {
+	var out []capacity.ScenarioResult
+	for _, s := range c.Scenarios {
+		if !s.Advisory {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		out = []capacity.ScenarioResult{{Budgets: c.Budgets, Timeouts: c.Timeouts}}
+	}
+	return out
+}
+
+// worstBudgets is, per database instance, the budget of the scenario that
+// needs the most max_connections (a rollout holds both revisions'
+// connections), failing when any judged scenario fails it.
+func worstBudgets(c capacity.Report) []capacity.ConnectionBudget {
+	idx := map[string]int{}
+	var out []capacity.ConnectionBudget
+	for _, s := range judged(c) {
+		for _, b := range s.Budgets {
+			i, ok := idx[b.Database]
+			if !ok {
+				idx[b.Database] = len(out)
+				out = append(out, b)
+				continue
+			}
+			failed := out[i].Severity == capacity.SeverityFail || b.Severity == capacity.SeverityFail
+			if b.RequiredMaxConnections > out[i].RequiredMaxConnections {
+				out[i] = b
+			}
+			if failed {
+				out[i].Severity = capacity.SeverityFail
+			}
 		}
 	}
 	return out
@@ -741,7 +782,11 @@ func freeDirectSubnet(st config.Stack, region string) (string, bool) {
 // window raised to cover the timeout.
 func timeoutLever(st config.Stack, c capacity.Report) (lever, bool) {
 	worst := map[string]float64{}
-	for _, tb := range c.Timeouts {
+	var tbs []capacity.TimeoutBudget
+	for _, s := range judged(c) {
+		tbs = append(tbs, s.Timeouts...)
+	}
+	for _, tb := range tbs {
 		if tb.Severity != capacity.SeverityFail {
 			continue
 		}
