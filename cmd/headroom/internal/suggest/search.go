@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -223,6 +224,18 @@ func Search(ctx context.Context, plan Planner, path string, src []byte, opt Opti
 			return Result{}, err
 		}
 		if out.Report.Failed() {
+			if debugSearch {
+				var w []string
+				for _, o := range c.opts {
+					w = append(w, o.what)
+				}
+				fmt.Fprintln(os.Stderr, "FAIL", c.cost.MonthlyUSD, strings.Join(w, "; "), mandatoryPolicies(out.Report))
+				for _, v := range out.Report.Violations {
+					if v.Level == report.LevelMandatory {
+						fmt.Fprintln(os.Stderr, "   ", v.Message[:min(len(v.Message), 250)])
+					}
+				}
+			}
 			continue
 		}
 		res.Passed++
@@ -251,11 +264,10 @@ func Search(ctx context.Context, plan Planner, path string, src []byte, opt Opti
 		if sim := out.Report.Simulation; sim != nil {
 			s.SuccessRate, s.ConnectP99 = sim.SuccessRate, sim.ConnectP99Seconds
 		}
-		if capy := out.Report.Capacity; capy != nil {
-			for _, d := range capy.Databases {
-				s.Databases = append(s.Databases, DBFit{Database: d.Database, MaxConnections: d.MaxConnections,
-					Demand: d.Demand, Allowed: d.Allowed, Utilization: d.Utilization})
-			}
+		// The budget of the scenario that needs the most (a rollout's peak).
+		for _, b := range worstBudgets(out.Capacity) {
+			s.Databases = append(s.Databases, DBFit{Database: b.Database, MaxConnections: b.MaxConnections,
+				Demand: b.Demand, Allowed: b.Allowed, Utilization: math.Round(b.Utilization*1000) / 1000})
 		}
 		s.Diff, s.Hunks = diff(path, src, c.text)
 		if s.Hunks == nil {
@@ -424,6 +436,11 @@ func buildLevers(st config.Stack, base Outcome) []lever {
 	}
 	if implicated(fail, known, timeoutPolicies) {
 		if l, ok := timeoutLever(st, base.Capacity); ok {
+			out = append(out, l)
+		}
+	}
+	if asksForHTTPProbe(base.Report) {
+		if l, ok := probeLever(st); ok {
 			out = append(out, l)
 		}
 	}
@@ -725,8 +742,8 @@ func egressLever(st config.Stack, e capacity.EgressHeadroom) (lever, bool) {
 }
 
 // freeDirectSubnet finds a Direct VPC egress subnet for a region: the
-// smallest prefix (≤ /26) whose usable addresses hold 2 × Σ maxInstances
-// + 16, at the first 10.x.0.0 that overlaps no range of the stack.
+// smallest prefix (≤ /26) whose usable addresses hold both revisions of a
+// rollout (2 × 2 × Σ maxInstances + 16), at the first 10.x.0.0 that overlaps no range of the stack.
 func freeDirectSubnet(st config.Stack, region string) (string, bool) {
 	total := 0
 	for _, w := range st.Workloads {
@@ -736,7 +753,10 @@ func freeDirectSubnet(st config.Stack, region string) (string, bool) {
 			}
 		}
 	}
-	needed := capacity.DirectEgressIPsNeeded(total)
+	// A rollout runs the old and the new revision side by side, each up to
+	// its maxInstances (docs/gcp-limits.md#cloud-run-rollout), so the subnet
+	// holds both revisions' IPs.
+	needed := capacity.DirectEgressIPsNeeded(2 * total)
 	bits := capacity.DirectEgressMaxPrefixLength
 	for ; bits > 8; bits-- {
 		_, usable, err := capacity.SubnetUsableIPs(fmt.Sprintf("10.0.0.0/%d", bits))
@@ -871,4 +891,42 @@ func nonEmpty(s, def string) string {
 		return def
 	}
 	return s
+}
+
+var debugSearch = os.Getenv("SUGGEST_DEBUG") != ""
+
+// asksForHTTPProbe reports whether a mandatory violation is the TCP-probe
+// rule (its remedy names the startupProbe.path key).
+func asksForHTTPProbe(r report.Report) bool {
+	for _, v := range r.Violations {
+		if v.Level == report.LevelMandatory && strings.Contains(v.Message, "startupProbe.path") {
+			return true
+		}
+	}
+	return false
+}
+
+// HTTPProbePath is the startup probe path suggest proposes in place of a
+// TCP probe: an endpoint that answers once the database connect succeeded
+// (the one the repository's stacks use).
+const HTTPProbePath = "/healthz/db"
+
+// probeLever: an HTTP startup probe (startupProbe.path) on every workload
+// with a database whose probe is TCP, which passes as soon as the port is
+// bound, before the database is reachable (docs/gcp-limits.md#cloud-run).
+func probeLever(st config.Stack) (lever, bool) {
+	var ops []Op
+	var chs []Change
+	var names []string
+	for wi, w := range st.Workloads {
+		if w.StartupProbe.Path != "" || w.DB.Database == "" {
+			continue
+		}
+		o, c := set(fmt.Sprintf("workloads[%d].startupProbe.path", wi), "", HTTPProbePath, keyWorkloads, itoa(wi), "startupProbe", "path")
+		ops, chs, names = append(ops, o), append(chs, c), append(names, w.Name)
+	}
+	if len(ops) == 0 {
+		return lever{}, false
+	}
+	return lever{name: "startup probe", options: []option{{what: "HTTP startup probe " + HTTPProbePath + " on " + strings.Join(names, ", "), ops: ops, changes: chs}}}, true
 }
