@@ -252,10 +252,12 @@ func TestSuggestHAWhereTheRuleNeedsIt(t *testing.T) {
 }
 
 // TestSuggestRanksCapacityLossLast: staging with netra-backend at 25
-// instances overflows its budget (25 × 15 + 70 + 10 = 455 > 396). Raising
-// max_connections on the same tier costs nothing and keeps the capacity, so
-// it ranks first; lowering maxInstances to 21 also passes and says what it
-// gives up (25 × 80 → 21 × 80 concurrent requests).
+// instances overflows its budget when one deploy rolls every service (old
+// and new revisions hold their pools: 2 × 25 × 15 + 2 × 10 × 7 + 10 = 900
+// > 796). Raising max_connections on the same tier to the rollout's
+// requirement costs nothing and keeps the capacity, so it ranks first;
+// lowering maxInstances to 21 also passes and says what it gives up
+// (25 × 80 → 21 × 80 concurrent requests).
 func TestSuggestRanksCapacityLossLast(t *testing.T) {
 	src, err := os.ReadFile("../../stacks/Pulumi.staging.yaml")
 	require.NoError(t, err)
@@ -269,8 +271,8 @@ func TestSuggestRanksCapacityLossLast(t *testing.T) {
 	require.GreaterOrEqual(t, len(r.Suggestions), 2)
 	first := r.Suggestions[0]
 	assert.Empty(t, first.GivesUp)
-	assert.Equal(t, []suggest.Change{{Key: "database.maxConnections", From: "500", To: "574"}}, first.Changes,
-		"574 = 5 reserved + ⌈455 ÷ 0.80⌉ on the same tier")
+	assert.Equal(t, []suggest.Change{{Key: "database.maxConnections", From: "1000", To: "1130"}}, first.Changes,
+		"1130 = 5 reserved + ⌈900 ÷ 0.80⌉ (rollout/all, not cold-start's 574) on the same tier")
 	assert.InDelta(t, 0, first.DeltaUSD, 0.001, "max_connections is free")
 	// Capacity-reducing fixes come after every fix that keeps the capacity,
 	// the one that gives up the fewest requests first.
@@ -293,7 +295,7 @@ func TestSuggestRanksCapacityLossLast(t *testing.T) {
 		}
 	}
 	require.NotNil(t, netra)
-	assert.Equal(t, "21", netra.Changes[0].To, "the model's remedy: ⌊(396 − 70 − 10) ÷ 15⌋")
+	assert.Equal(t, "21", netra.Changes[0].To, "the model's rollout/all remedy: ⌊(796 − 140 − 10) ÷ (2 × 15)⌋")
 	assert.Contains(t, netra.GivesUp[0], "request capacity 2000 → 1680 concurrent requests per region")
 }
 
