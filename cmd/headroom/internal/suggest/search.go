@@ -122,8 +122,8 @@ type Result struct {
 var NotExplored = []string{
 	"adding regions, workloads or Cloud Run services; changing images, CPU, memory or concurrency",
 	"Enterprise ↔ Enterprise Plus edition changes, N4/C4A tiers and Managed Connection Pooling",
-	"min instances of Cloud Run services, ramped rollouts and assumption or target changes",
-	"combinations beyond one option per lever (database, egress per region, timeouts, HA/replica)",
+	"min instances of Cloud Run services, ramped rollouts, deploy style candidate and assumption or target changes",
+	"combinations beyond one option per lever (database, egress per region, timeouts, startup probe, HA/replica)",
 }
 
 // Search plans the stack file and, when it is refused, searches fixes.
