@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -224,18 +223,6 @@ func Search(ctx context.Context, plan Planner, path string, src []byte, opt Opti
 			return Result{}, err
 		}
 		if out.Report.Failed() {
-			if debugSearch {
-				var w []string
-				for _, o := range c.opts {
-					w = append(w, o.what)
-				}
-				fmt.Fprintln(os.Stderr, "FAIL", c.cost.MonthlyUSD, strings.Join(w, "; "), mandatoryPolicies(out.Report))
-				for _, v := range out.Report.Violations {
-					if v.Level == report.LevelMandatory {
-						fmt.Fprintln(os.Stderr, "   ", v.Message[:min(len(v.Message), 250)])
-					}
-				}
-			}
 			continue
 		}
 		res.Passed++
@@ -892,8 +879,6 @@ func nonEmpty(s, def string) string {
 	}
 	return s
 }
-
-var debugSearch = os.Getenv("SUGGEST_DEBUG") != ""
 
 // asksForHTTPProbe reports whether a mandatory violation is the TCP-probe
 // rule (its remedy names the startupProbe.path key).
