@@ -316,3 +316,22 @@ func TestSuggestProbeWindow(t *testing.T) {
 	assert.Contains(t, r.Suggestions[0].Changes, suggest.Change{Key: "workloads[0].startupProbe.failureThreshold", From: "5", To: "8"})
 	assert.InDelta(t, 0, r.Suggestions[0].DeltaUSD, 0.001)
 }
+
+// TestSuggestIncidentSizedForTheRollout: the incident's database lever is
+// sized for rollout/all (old and new revisions hold their pools: 2 × 20 ×
+// 15 + 2 × 10 × 7 + 10 = 750 → 5 reserved + ⌈750 ÷ 0.80⌉ = 943), not the
+// cold start's 480, on a tier whose ceiling holds it; the egress is Direct
+// VPC egress on a subnet holding both revisions' IPs (2 × 60 + 16 = 136 →
+// /24), and the fix passes every judged scenario.
+func TestSuggestIncidentSizedForTheRollout(t *testing.T) {
+	r, err := runSuggest(context.Background(), &suggestFlags{configFile: incidentFile, root: "../..", maxPlans: 150}, nil)
+	require.NoError(t, err)
+	require.NotEmpty(t, r.Suggestions)
+	best := r.Suggestions[0]
+	assert.Contains(t, best.Changes, suggest.Change{Key: "database.maxConnections", From: "100", To: "943"})
+	assert.Contains(t, best.Changes, suggest.Change{Key: "network.regions.us-central1.direct.subnet", From: "", To: "10.20.0.0/24"})
+	assert.Equal(t, "pass", best.Verdict)
+	require.Len(t, best.Databases, 1)
+	assert.Equal(t, 750, best.Databases[0].Demand, "the fit shown is the rollout/all budget")
+	assert.LessOrEqual(t, best.Databases[0].Demand, best.Databases[0].Allowed)
+}
