@@ -32,8 +32,9 @@ func newSuggestCmd() *cobra.Command {
 		Long: `suggest plans a stack like headroom plan and, when it is refused, searches
 changes to its stack file: max_connections within the tier's ceiling, a larger
 tier, connector minimum instances or machine type, Direct VPC egress, longer
-connect timeouts and probe windows, HA and a replica where the multi-region rule
-needs them, and — ranked after those — lower maxInstances or pool overflow
+connect timeouts and probe windows, an HTTP startup probe where the TCP-probe
+rule is mandatory, HA and a replica where the multi-region rule needs them (sized
+for the worst judged scenario, e.g. a rollout's peak), and — ranked after those — lower maxInstances or pool overflow
 (saying what request capacity that gives up). Every candidate is applied to the
 stack file (comments and layout kept), re-planned through the same pipeline as
 headroom plan, and shown only when it passes, cheapest monthly cost first

@@ -252,10 +252,12 @@ func TestSuggestHAWhereTheRuleNeedsIt(t *testing.T) {
 }
 
 // TestSuggestRanksCapacityLossLast: staging with netra-backend at 25
-// instances overflows its budget (25 × 15 + 70 + 10 = 455 > 396). Raising
-// max_connections on the same tier costs nothing and keeps the capacity, so
-// it ranks first; lowering maxInstances to 21 also passes and says what it
-// gives up (25 × 80 → 21 × 80 concurrent requests).
+// instances overflows its budget when one deploy rolls every service (old
+// and new revisions hold their pools: 2 × 25 × 15 + 2 × 10 × 7 + 10 = 900
+// > 796). Raising max_connections on the same tier to the rollout's
+// requirement costs nothing and keeps the capacity, so it ranks first;
+// lowering maxInstances to 21 also passes and says what it gives up
+// (25 × 80 → 21 × 80 concurrent requests).
 func TestSuggestRanksCapacityLossLast(t *testing.T) {
 	src, err := os.ReadFile("../../stacks/Pulumi.staging.yaml")
 	require.NoError(t, err)
@@ -269,8 +271,8 @@ func TestSuggestRanksCapacityLossLast(t *testing.T) {
 	require.GreaterOrEqual(t, len(r.Suggestions), 2)
 	first := r.Suggestions[0]
 	assert.Empty(t, first.GivesUp)
-	assert.Equal(t, []suggest.Change{{Key: "database.maxConnections", From: "500", To: "574"}}, first.Changes,
-		"574 = 5 reserved + ⌈455 ÷ 0.80⌉ on the same tier")
+	assert.Equal(t, []suggest.Change{{Key: "database.maxConnections", From: "1000", To: "1130"}}, first.Changes,
+		"1130 = 5 reserved + ⌈900 ÷ 0.80⌉ (rollout/all, not cold-start's 574) on the same tier")
 	assert.InDelta(t, 0, first.DeltaUSD, 0.001, "max_connections is free")
 	// Capacity-reducing fixes come after every fix that keeps the capacity,
 	// the one that gives up the fewest requests first.
@@ -293,7 +295,7 @@ func TestSuggestRanksCapacityLossLast(t *testing.T) {
 		}
 	}
 	require.NotNil(t, netra)
-	assert.Equal(t, "21", netra.Changes[0].To, "the model's remedy: ⌊(396 − 70 − 10) ÷ 15⌋")
+	assert.Equal(t, "21", netra.Changes[0].To, "the model's rollout/all remedy: ⌊(796 − 140 − 10) ÷ (2 × 15)⌋")
 	assert.Contains(t, netra.GivesUp[0], "request capacity 2000 → 1680 concurrent requests per region")
 }
 
@@ -313,4 +315,23 @@ func TestSuggestProbeWindow(t *testing.T) {
 	require.NotEmpty(t, r.Suggestions, "%v", r.Violations)
 	assert.Contains(t, r.Suggestions[0].Changes, suggest.Change{Key: "workloads[0].startupProbe.failureThreshold", From: "5", To: "8"})
 	assert.InDelta(t, 0, r.Suggestions[0].DeltaUSD, 0.001)
+}
+
+// TestSuggestIncidentSizedForTheRollout: the incident's database lever is
+// sized for rollout/all (old and new revisions hold their pools: 2 × 20 ×
+// 15 + 2 × 10 × 7 + 10 = 750 → 5 reserved + ⌈750 ÷ 0.80⌉ = 943), not the
+// cold start's 480, on a tier whose ceiling holds it; the egress is Direct
+// VPC egress on a subnet holding both revisions' IPs (2 × 60 + 16 = 136 →
+// /24), and the fix passes every judged scenario.
+func TestSuggestIncidentSizedForTheRollout(t *testing.T) {
+	r, err := runSuggest(context.Background(), &suggestFlags{configFile: incidentFile, root: "../..", maxPlans: 150}, nil)
+	require.NoError(t, err)
+	require.NotEmpty(t, r.Suggestions)
+	best := r.Suggestions[0]
+	assert.Contains(t, best.Changes, suggest.Change{Key: "database.maxConnections", From: "100", To: "943"})
+	assert.Contains(t, best.Changes, suggest.Change{Key: "network.regions.us-central1.direct.subnet", From: "", To: "10.20.0.0/24"})
+	assert.Equal(t, "pass", best.Verdict)
+	require.Len(t, best.Databases, 1)
+	assert.Equal(t, 750, best.Databases[0].Demand, "the fit shown is the rollout/all budget")
+	assert.LessOrEqual(t, best.Databases[0].Demand, best.Databases[0].Allowed)
 }

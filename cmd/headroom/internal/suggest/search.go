@@ -121,8 +121,8 @@ type Result struct {
 var NotExplored = []string{
 	"adding regions, workloads or Cloud Run services; changing images, CPU, memory or concurrency",
 	"Enterprise ↔ Enterprise Plus edition changes, N4/C4A tiers and Managed Connection Pooling",
-	"min instances of Cloud Run services, ramped rollouts and assumption or target changes",
-	"combinations beyond one option per lever (database, egress per region, timeouts, HA/replica)",
+	"min instances of Cloud Run services, ramped rollouts, deploy style candidate and assumption or target changes",
+	"combinations beyond one option per lever (database, egress per region, timeouts, startup probe, HA/replica)",
 }
 
 // Search plans the stack file and, when it is refused, searches fixes.
@@ -251,11 +251,10 @@ func Search(ctx context.Context, plan Planner, path string, src []byte, opt Opti
 		if sim := out.Report.Simulation; sim != nil {
 			s.SuccessRate, s.ConnectP99 = sim.SuccessRate, sim.ConnectP99Seconds
 		}
-		if capy := out.Report.Capacity; capy != nil {
-			for _, d := range capy.Databases {
-				s.Databases = append(s.Databases, DBFit{Database: d.Database, MaxConnections: d.MaxConnections,
-					Demand: d.Demand, Allowed: d.Allowed, Utilization: d.Utilization})
-			}
+		// The budget of the scenario that needs the most (a rollout's peak).
+		for _, b := range worstBudgets(out.Capacity) {
+			s.Databases = append(s.Databases, DBFit{Database: b.Database, MaxConnections: b.MaxConnections,
+				Demand: b.Demand, Allowed: b.Allowed, Utilization: math.Round(b.Utilization*1000) / 1000})
 		}
 		s.Diff, s.Hunks = diff(path, src, c.text)
 		if s.Hunks == nil {
@@ -409,7 +408,7 @@ func buildLevers(st config.Stack, base Outcome) []lever {
 	}
 	var out []lever
 	if implicated(fail, known, dbPolicies) {
-		for _, b := range base.Capacity.Budgets {
+		for _, b := range worstBudgets(base.Capacity) {
 			if l, ok := databaseLever(st, b); ok {
 				out = append(out, l)
 			}
@@ -427,9 +426,55 @@ func buildLevers(st config.Stack, base Outcome) []lever {
 			out = append(out, l)
 		}
 	}
+	if asksForHTTPProbe(base.Report) {
+		if l, ok := probeLever(st); ok {
+			out = append(out, l)
+		}
+	}
 	if implicated(fail, known, haPolicies) {
 		if l, ok := haLever(st); ok {
 			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// judged lists the scenarios that decide the verdict (every non-advisory
+// one); a report without scenarios is its cold-start figures alone.
+func judged(c capacity.Report) []capacity.ScenarioResult {
+	var out []capacity.ScenarioResult
+	for _, s := range c.Scenarios {
+		if !s.Advisory {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		out = []capacity.ScenarioResult{{Budgets: c.Budgets, Timeouts: c.Timeouts}}
+	}
+	return out
+}
+
+// worstBudgets is, per database instance, the budget of the scenario that
+// needs the most max_connections (a rollout holds both revisions'
+// connections), failing when any judged scenario fails it.
+func worstBudgets(c capacity.Report) []capacity.ConnectionBudget {
+	idx := map[string]int{}
+	var out []capacity.ConnectionBudget
+	for _, s := range judged(c) {
+		for _, b := range s.Budgets {
+			i, ok := idx[b.Database]
+			if !ok {
+				idx[b.Database] = len(out)
+				out = append(out, b)
+				continue
+			}
+			failed := out[i].Severity == capacity.SeverityFail || b.Severity == capacity.SeverityFail
+			if b.RequiredMaxConnections > out[i].RequiredMaxConnections {
+				out[i] = b
+			}
+			if failed {
+				out[i].Severity = capacity.SeverityFail
+			}
 		}
 	}
 	return out
@@ -684,8 +729,8 @@ func egressLever(st config.Stack, e capacity.EgressHeadroom) (lever, bool) {
 }
 
 // freeDirectSubnet finds a Direct VPC egress subnet for a region: the
-// smallest prefix (≤ /26) whose usable addresses hold 2 × Σ maxInstances
-// + 16, at the first 10.x.0.0 that overlaps no range of the stack.
+// smallest prefix (≤ /26) whose usable addresses hold both revisions of a
+// rollout (2 × 2 × Σ maxInstances + 16), at the first 10.x.0.0 that overlaps no range of the stack.
 func freeDirectSubnet(st config.Stack, region string) (string, bool) {
 	total := 0
 	for _, w := range st.Workloads {
@@ -695,7 +740,10 @@ func freeDirectSubnet(st config.Stack, region string) (string, bool) {
 			}
 		}
 	}
-	needed := capacity.DirectEgressIPsNeeded(total)
+	// A rollout runs the old and the new revision side by side, each up to
+	// its maxInstances (docs/gcp-limits.md#cloud-run-rollout), so the subnet
+	// holds both revisions' IPs.
+	needed := capacity.DirectEgressIPsNeeded(2 * total)
 	bits := capacity.DirectEgressMaxPrefixLength
 	for ; bits > 8; bits-- {
 		_, usable, err := capacity.SubnetUsableIPs(fmt.Sprintf("10.0.0.0/%d", bits))
@@ -741,7 +789,11 @@ func freeDirectSubnet(st config.Stack, region string) (string, bool) {
 // window raised to cover the timeout.
 func timeoutLever(st config.Stack, c capacity.Report) (lever, bool) {
 	worst := map[string]float64{}
-	for _, tb := range c.Timeouts {
+	var tbs []capacity.TimeoutBudget
+	for _, s := range judged(c) {
+		tbs = append(tbs, s.Timeouts...)
+	}
+	for _, tb := range tbs {
 		if tb.Severity != capacity.SeverityFail {
 			continue
 		}
@@ -826,4 +878,40 @@ func nonEmpty(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// asksForHTTPProbe reports whether a mandatory violation is the TCP-probe
+// rule (its remedy names the startupProbe.path key).
+func asksForHTTPProbe(r report.Report) bool {
+	for _, v := range r.Violations {
+		if v.Level == report.LevelMandatory && strings.Contains(v.Message, "startupProbe.path") {
+			return true
+		}
+	}
+	return false
+}
+
+// HTTPProbePath is the startup probe path suggest proposes in place of a
+// TCP probe: an endpoint that answers once the database connect succeeded
+// (the one the repository's stacks use).
+const HTTPProbePath = "/healthz/db"
+
+// probeLever: an HTTP startup probe (startupProbe.path) on every workload
+// with a database whose probe is TCP, which passes as soon as the port is
+// bound, before the database is reachable (docs/gcp-limits.md#cloud-run).
+func probeLever(st config.Stack) (lever, bool) {
+	var ops []Op
+	var chs []Change
+	var names []string
+	for wi, w := range st.Workloads {
+		if w.StartupProbe.Path != "" || w.DB.Database == "" {
+			continue
+		}
+		o, c := set(fmt.Sprintf("workloads[%d].startupProbe.path", wi), "", HTTPProbePath, keyWorkloads, itoa(wi), "startupProbe", "path")
+		ops, chs, names = append(ops, o), append(chs, c), append(names, w.Name)
+	}
+	if len(ops) == 0 {
+		return lever{}, false
+	}
+	return lever{name: "startup probe", options: []option{{what: "HTTP startup probe " + HTTPProbePath + " on " + strings.Join(names, ", "), ops: ops, changes: chs}}}, true
 }

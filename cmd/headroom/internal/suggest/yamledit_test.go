@@ -154,8 +154,16 @@ func TestFreeDirectSubnet(t *testing.T) {
 		Workloads: []config.Workload{{MaxInstances: 20, Regions: []string{"us-central1"}}, {MaxInstances: 10, Regions: []string{"us-central1"}}}}
 	cidr, ok := freeDirectSubnet(st, "us-central1")
 	require.True(t, ok)
-	// 2 × 30 + 16 = 76 addresses → a /25 (124 usable), past both used ranges.
+	// A rollout runs both revisions: 2 × (2 × 30) + 16 = 136 addresses → a
+	// /24 (252 usable), past both used ranges.
+	assert.Equal(t, "10.22.0.0/24", cidr)
+	// Boundary of a /25 (124 usable): 2 × (2 × 27) + 16 = 124 fits, 28 does not.
+	st.Workloads[0].MaxInstances, st.Workloads[1].MaxInstances = 17, 10
+	cidr, _ = freeDirectSubnet(st, "us-central1")
 	assert.Equal(t, "10.22.0.0/25", cidr)
+	st.Workloads[0].MaxInstances = 18
+	cidr, _ = freeDirectSubnet(st, "us-central1")
+	assert.Equal(t, "10.22.0.0/24", cidr)
 	st.Workloads[0].MaxInstances = 1
 	st.Workloads[1].MaxInstances = 1
 	cidr, _ = freeDirectSubnet(st, "us-central1")
