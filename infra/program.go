@@ -8,8 +8,10 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/database"
+	"github.com/headroom-dev/headroom/infra/monitoring"
 	"github.com/headroom-dev/headroom/infra/network"
 	"github.com/headroom-dev/headroom/infra/workloads"
 )
@@ -46,6 +48,8 @@ type Deployment struct {
 	Identities *workloads.Identities
 	Database   *database.Database
 	Workloads  *workloads.Workloads
+	// Monitoring is nil when headroom:monitoring.enabled is false.
+	Monitoring *monitoring.Monitoring
 }
 
 // Deploy declares a stack's resources from a validated config.Stack.
@@ -127,6 +131,14 @@ func Deploy(ctx *pulumi.Context, st config.Stack) (*Deployment, error) {
 		return nil, err
 	}
 
+	var mon *monitoring.Monitoring
+	if st.Monitoring.IsEnabled() {
+		mon, err = monitoring.New(ctx, "monitoring", MonitoringArgs(st, wl))
+		if err != nil {
+			return nil, err
+		}
+	}
+
 	conn, ips := pulumi.StringMap{}, pulumi.StringMap{}
 	for _, n := range db.InstanceNames() {
 		inst, _ := db.Instance(n)
@@ -152,7 +164,23 @@ func Deploy(ctx *pulumi.Context, st config.Stack) (*Deployment, error) {
 	ctx.Export(OutputNetworkID, net.NetworkID)
 	ctx.Export(OutputServiceAccounts, emails)
 
-	return &Deployment{Network: net, Identities: ids, Database: db, Workloads: wl}, nil
+	return &Deployment{Network: net, Identities: ids, Database: db, Workloads: wl, Monitoring: mon}, nil
+}
+
+// MonitoringArgs maps the stack config to the monitoring component's args:
+// every threshold is the capacity model's number for the topology Deploy
+// declares (capacity.AlertThresholds of Topology(st)).
+func MonitoringArgs(st config.Stack, wl *workloads.Workloads) *monitoring.Args {
+	a := &monitoring.Args{
+		Project:              st.Project,
+		Stack:                st.Name,
+		Thresholds:           capacity.AlertThresholds(Topology(st)),
+		NotificationChannels: st.Monitoring.NotificationChannels,
+	}
+	if wl != nil {
+		a.DependsOn = []pulumi.Resource{wl}
+	}
+	return a
 }
 
 // NetworkArgs maps the stack config to the network component's args.

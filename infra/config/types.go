@@ -20,6 +20,8 @@ type Stack struct {
 	Targets     Targets    `yaml:"targets" json:"targets"`
 	// Assumptions override the capacity model's defaults (optional).
 	Assumptions Assumptions `yaml:"assumptions" json:"assumptions"`
+	// Monitoring configures the alert policies and dashboard (optional).
+	Monitoring Monitoring `yaml:"monitoring" json:"monitoring"`
 }
 
 // Network is headroom:network.

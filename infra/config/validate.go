@@ -228,7 +228,10 @@ func (d *decoder) validate(s *Stack) error {
 	if err := d.targets(s); err != nil {
 		return err
 	}
-	return d.assumptions(s)
+	if err := d.assumptions(s); err != nil {
+		return err
+	}
+	return d.monitoring(s)
 }
 
 type namedPrefix struct {
