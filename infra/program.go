@@ -178,7 +178,12 @@ func MonitoringArgs(st config.Stack, wl *workloads.Workloads) *monitoring.Args {
 		NotificationChannels: st.Monitoring.NotificationChannels,
 	}
 	if wl != nil {
-		a.DependsOn = []pulumi.Resource{wl}
+		// The services themselves, not their component: a dependency on a
+		// component is expanded to whichever children are registered at
+		// the time, which would make the recorded graph order racy.
+		for _, n := range wl.ServiceNames() {
+			a.DependsOn = append(a.DependsOn, wl.Services[n])
+		}
 	}
 	return a
 }
