@@ -242,11 +242,13 @@ func DatabaseArgs(st config.Stack) *database.Args {
 				LogRetentionDays:    d.Backups.LogRetentionDays,
 			},
 			Maintenance: database.Maintenance{Day: d.MaintenanceWindow.Day, Hour: d.MaintenanceWindow.Hour},
+			Consumers:   st.ConsumersOf(config.PrimaryTarget),
 		},
 	}
 	for _, r := range d.Replicas {
 		a.Replicas = append(a.Replicas, database.ReplicaArgs{
 			Name: r.Name, Region: r.Region, Tier: r.Tier, MaxConnections: r.MaxConnections, Availability: r.Availability,
+			Consumers: st.ConsumersOf(r.Name),
 		})
 	}
 	for _, w := range st.Workloads {

@@ -294,6 +294,7 @@ func checkServices(t *testing.T, g *graph.Graph, w stackWant) {
 			"DB_STARTUP_CONNECTIONS":     ww.startup,
 			"DB_CONNECT_TIMEOUT_SECONDS": ww.timeout,
 			"DB_INSTANCE":                w.project + ":" + w.instances[0].region + ":" + w.instances[0].name,
+			"DB_PROCESSES":               "1",
 		}, env, s.Name)
 		assert.Contains(t, s.PropertyDependencies["template"], primary.URN, "%s's DB_HOST comes from the instance", s.Name)
 	}

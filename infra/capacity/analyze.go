@@ -148,7 +148,7 @@ func (an *analysis) topology() {
 		} else if w.MinInstances > w.MaxInstances {
 			an.find(CheckTopologyConsistent, subject, SeverityFail, "workload %s (%s): minInstances %d exceeds maxInstances %d", w.Name, w.Region, w.MinInstances, w.MaxInstances)
 		}
-		if w.db >= 0 && w.StartupConnections > w.perInst && w.perInst > 0 {
+		if mainPool := max(w.PoolSize, 0) + max(w.MaxOverflow, 0); w.db >= 0 && w.StartupConnections > mainPool && mainPool > 0 {
 			an.find(CheckTopologyConsistent, subject, SeverityWarn, "workload %s (%s): startupConnections %d exceeds pool %d + overflow %d", w.Name, w.Region, w.StartupConnections, w.PoolSize, w.MaxOverflow)
 		}
 		if err := ValidateStartupProbe(w.StartupProbe); err != nil {
@@ -179,7 +179,8 @@ func (an *analysis) budgets() {
 			Reserved: m.a.ReservedConnections, AdminSlack: m.a.AdminSlackConnections,
 			Usable: d.usable, Allowed: d.allowed,
 		}
-		b.Demand = b.AdminSlack
+		b.Consumers = d.ConsumerConnections()
+		b.Demand = b.AdminSlack + b.Consumers
 		type grp struct {
 			conns, regions, per int
 		}
@@ -238,6 +239,11 @@ func budgetMessage(b ConnectionBudget, d dbInfo, util float64) string {
 	var parts []string
 	for _, c := range b.Contributors {
 		parts = append(parts, fmt.Sprintf("%s %d×%d=%d", c.Name(), c.MaxInstances, c.PerInstance, c.Connections))
+	}
+	for _, c := range d.Consumers {
+		if c.Connections > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", c.Name, c.Connections))
+		}
 	}
 	parts = append(parts, fmt.Sprintf("admin slack %d", b.AdminSlack))
 	source := "explicit"
@@ -316,10 +322,10 @@ func (an *analysis) builtinCap() {
 		if w.Method != MethodBuiltin || w.db == noDatabase {
 			continue
 		}
-		if w.perInst > BuiltinConnectionsPerInstance || w.StartupConnections > BuiltinConnectionsPerInstance {
+		if w.perInst > BuiltinConnectionsPerInstance || w.startup > BuiltinConnectionsPerInstance {
 			an.find(CheckBuiltinConnCap, w.Name, SeverityFail,
-				"workload %s (%s): pool %d + overflow %d = %d (startup %d) exceeds the built-in Cloud SQL connection's %d connections per instance (gcp-capacity.md §2.6); lower pool+overflow to ≤ %d or use the Auth Proxy/connector or private IP",
-				w.Name, w.Region, w.PoolSize, w.MaxOverflow, w.perInst, w.StartupConnections, BuiltinConnectionsPerInstance, BuiltinConnectionsPerInstance)
+				"workload %s (%s): %d connections per instance (startup %d) exceed the built-in Cloud SQL connection's %d connections per instance (gcp-capacity.md §2.6); lower processes × (pool + overflow) to ≤ %d or use the Auth Proxy/connector or private IP",
+				w.Name, w.Region, w.perInst, w.startup, BuiltinConnectionsPerInstance, BuiltinConnectionsPerInstance)
 		}
 	}
 }

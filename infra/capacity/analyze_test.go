@@ -167,7 +167,7 @@ func TestBuiltinCap(t *testing.T) {
 	r := Analyze(topo)
 	fs := findings(r, CheckBuiltinConnCap, "netra-backend")
 	require.Len(t, fs, 1)
-	assert.Contains(t, fs[0].Message, "90 + overflow 20 = 110")
+	assert.Contains(t, fs[0].Message, "110 connections per instance")
 	assert.Empty(t, findings(r, CheckBuiltinConnCap, "auth-service"))
 }
 

@@ -46,7 +46,8 @@ type wlInfo struct {
 	Workload
 	group   string
 	maxInst int // MaxInstances, or Cloud Run's default 100 when unset
-	perInst int // pool + overflow
+	perInst int // connections one instance may hold: processes × Σ(pool + overflow)
+	startup int // connections one instance opens before it is ready
 	db      int // index into dbs; −1 none (Database == ""); −2 unknown name
 	egress  int // index into eg; −1 none / not found
 	window  float64
@@ -115,7 +116,8 @@ func newModel(t Topology) *model {
 		if info.maxInst <= 0 {
 			info.maxInst = CloudRunDefaultMaxInstances
 		}
-		info.perInst = max(w.PoolSize, 0) + max(w.MaxOverflow, 0)
+		info.perInst = w.ConnectionsPerInstance()
+		info.startup = w.StartupConnectionsPerInstance()
 		if w.Database != "" {
 			info.db = unknownDatabase
 			if i, ok := m.dbIndex[w.Database]; ok {
@@ -215,7 +217,7 @@ func (m *model) startupAttempts(d int) int {
 	n := 0
 	for i, w := range m.wl {
 		if w.db == d {
-			n += m.stormInstances(i) * max(w.StartupConnections, 0)
+			n += m.stormInstances(i) * w.startup
 		}
 	}
 	return n

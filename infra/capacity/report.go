@@ -81,12 +81,15 @@ type ConnectionBudget struct {
 	MaxConnectionsExplicit bool
 	Reserved               int // superuser + Cloud SQL connections (assumption)
 	AdminSlack             int // kept for migrations and operators
+	// Consumers is what the database's non-Cloud-Run consumers (jobs, psql,
+	// BI tools) hold; counted in every scenario.
+	Consumers int
 	// Usable = MaxConnections − Reserved.
 	Usable int
 	// Allowed = floor(Usable × utilization target).
 	Allowed int
-	// Demand = Σ maxInstances × (pool + overflow) of the workloads that
-	// target it, plus AdminSlack.
+	// Demand = Σ maxInstances × connections per instance of the workloads
+	// that target it, plus AdminSlack and Consumers.
 	Demand      int
 	Utilization float64 // Demand / Usable
 	// Contributors lists each workload's share of Demand.

@@ -216,7 +216,7 @@ func simulateModel(m *model, opts SimOptions) SimResult {
 		n := min(m.stormInstances(i), MaxSimulatedInstances+1) // saturate: no overflow
 		total += n
 		most = max(most, n)
-		conns += n * min(max(m.wl[i].StartupConnections, 0), MaxSimulatedConnections+1)
+		conns += n * min(m.wl[i].startup, MaxSimulatedConnections+1)
 		conns = min(conns, MaxSimulatedConnections+1)
 	}
 	if total == 0 {
@@ -242,7 +242,7 @@ func simulateModel(m *model, opts SimOptions) SimResult {
 			}
 			need := 0
 			if w.db != noDatabase {
-				need = max(w.StartupConnections, 0)
+				need = w.startup
 			}
 			in := simInst{wl: int32(wi), idx: int32(idx), need: int32(need), start: start, deadline: start + w.budget}
 			maxDeadline = math.Max(maxDeadline, in.deadline)
@@ -407,7 +407,7 @@ func (s *sim) connect(id int32, t float64) {
 	in := &s.insts[id]
 	in.state, in.connectAt = stConnecting, t
 	w := &s.m.wl[in.wl]
-	if w.db == unknownDatabase || (w.Method == MethodBuiltin && w.StartupConnections > BuiltinConnectionsPerInstance) {
+	if w.db == unknownDatabase || (w.Method == MethodBuiltin && w.startup > BuiltinConnectionsPerInstance) {
 		return // can never be ready; fails at its deadline
 	}
 	if in.need == 0 {
@@ -520,7 +520,7 @@ func (s *sim) deadline(id int32) {
 	switch {
 	case w.db == unknownDatabase:
 		s.fails.NoDatabase++
-	case w.Method == MethodBuiltin && w.StartupConnections > BuiltinConnectionsPerInstance:
+	case w.Method == MethodBuiltin && w.startup > BuiltinConnectionsPerInstance:
 		s.fails.BuiltinCap++
 	case in.state == stAdmin:
 		s.fails.AdminQuota++

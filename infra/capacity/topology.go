@@ -73,6 +73,16 @@ type Database struct {
 	MaxConnections int
 	// ReplicaOf names the primary this instance replicates; empty for a primary.
 	ReplicaOf string
+	// Consumers are clients that are not Cloud Run services (migration and
+	// cron jobs, psql, BI tools); their connections count in every scenario.
+	Consumers []Consumer
+}
+
+// Consumer is a non-Cloud-Run client of a database and the connections it
+// may hold at once.
+type Consumer struct {
+	Name        string
+	Connections int
 }
 
 // Egress is the VPC egress path of one region.
@@ -116,11 +126,18 @@ type Workload struct {
 	// EgressMbpsPerInstance is the expected VPC egress of one instance.
 	EgressMbpsPerInstance float64
 
-	// Pool contract of the application (the DB_* env vars).
+	// Pool contract of the application (the DB_* env vars). The main pool
+	// and every extra pool exist once per process.
 	PoolSize              int
 	MaxOverflow           int     // connections beyond PoolSize under load
 	StartupConnections    int     // connections opened before the instance is ready
 	ConnectTimeoutSeconds float64 // the app's startup DB connect timeout
+	// Processes is the number of worker processes per instance (gunicorn or
+	// uvicorn workers), each with its own pools; 0 means 1.
+	Processes int
+	// ExtraPools are further pools each process opens besides the main one
+	// (e.g. asyncpg beside SQLAlchemy).
+	ExtraPools []Pool
 
 	StartupProbe Probe // the service's startup probe (zero = Cloud Run default)
 }

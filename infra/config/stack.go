@@ -70,3 +70,24 @@ func (s Stack) TargetInstance(w Workload) string {
 	}
 	return w.DB.Target
 }
+
+// ConsumersOf lists the database consumers whose target is target
+// ("primary" or a replica name), in the capacity model's form.
+func (s Stack) ConsumersOf(target string) []capacity.Consumer {
+	var out []capacity.Consumer
+	for _, c := range s.Database.Consumers {
+		if c.Target == target {
+			out = append(out, capacity.Consumer{Name: c.Name, Connections: c.Connections})
+		}
+	}
+	return out
+}
+
+// CapacityPools lists a workload's extra pools in the capacity model's form.
+func (w Workload) CapacityPools() []capacity.Pool {
+	var out []capacity.Pool
+	for _, p := range w.DB.ExtraPools {
+		out = append(out, p.capacity())
+	}
+	return out
+}

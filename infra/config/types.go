@@ -4,6 +4,8 @@
 // the same decoder and validation.
 package config
 
+import "github.com/headroom-dev/headroom/infra/capacity"
+
 // Stack is the whole configuration of one stack. YAML/JSON key names are the
 // documented config keys (README "Config reference"); keep them stable.
 type Stack struct {
@@ -67,6 +69,17 @@ type Database struct {
 	Backups            Backups           `yaml:"backups" json:"backups"`
 	MaintenanceWindow  MaintenanceWindow `yaml:"maintenanceWindow" json:"maintenanceWindow"`
 	Replicas           []Replica         `yaml:"replicas" json:"replicas"`
+	// Consumers are clients that are not Cloud Run services (migration and
+	// cron jobs, psql, BI tools); their connections count in every scenario.
+	Consumers []Consumer `yaml:"consumers" json:"consumers"`
+}
+
+// Consumer is one entry of headroom:database.consumers.
+type Consumer struct {
+	Name        string `yaml:"name" json:"name"`
+	Connections int    `yaml:"connections" json:"connections"`
+	// Target is "primary" (default) or the name of a replica.
+	Target string `yaml:"target" json:"target"`
 }
 
 // Backups is headroom:database.backups.
@@ -95,12 +108,15 @@ type Replica struct {
 // Workload is one entry of headroom:workloads: a Cloud Run service deployed
 // to each of its regions.
 type Workload struct {
-	Name                  string       `yaml:"name" json:"name"`
-	Image                 string       `yaml:"image" json:"image"`
-	IgnoreImageChanges    bool         `yaml:"ignoreImageChanges" json:"ignoreImageChanges"`
-	Regions               []string     `yaml:"regions" json:"regions"`
-	MinInstances          int          `yaml:"minInstances" json:"minInstances"`
-	MaxInstances          int          `yaml:"maxInstances" json:"maxInstances"`
+	Name               string   `yaml:"name" json:"name"`
+	Image              string   `yaml:"image" json:"image"`
+	IgnoreImageChanges bool     `yaml:"ignoreImageChanges" json:"ignoreImageChanges"`
+	Regions            []string `yaml:"regions" json:"regions"`
+	MinInstances       int      `yaml:"minInstances" json:"minInstances"`
+	MaxInstances       int      `yaml:"maxInstances" json:"maxInstances"`
+	// Processes is the number of worker processes per instance (gunicorn or
+	// uvicorn workers), each with its own pools; default 1.
+	Processes             int          `yaml:"processes" json:"processes"`
 	Concurrency           int          `yaml:"concurrency" json:"concurrency"`
 	CPU                   string       `yaml:"cpu" json:"cpu"`
 	Memory                string       `yaml:"memory" json:"memory"`
@@ -118,6 +134,16 @@ type WorkloadDB struct {
 	MaxOverflow           int     `yaml:"maxOverflow" json:"maxOverflow"`
 	StartupConnections    int     `yaml:"startupConnections" json:"startupConnections"`
 	ConnectTimeoutSeconds float64 `yaml:"connectTimeoutSeconds" json:"connectTimeoutSeconds"`
+	// ExtraPools are further pools each process opens besides the main one.
+	ExtraPools []Pool `yaml:"extraPools" json:"extraPools"`
+}
+
+// Pool is one entry of headroom:workloads[].db.extraPools.
+type Pool struct {
+	Name               string `yaml:"name" json:"name"`
+	PoolSize           int    `yaml:"poolSize" json:"poolSize"`
+	MaxOverflow        int    `yaml:"maxOverflow" json:"maxOverflow"`
+	StartupConnections int    `yaml:"startupConnections" json:"startupConnections"`
 }
 
 // StartupProbe is a Cloud Run startup probe.
@@ -150,4 +176,9 @@ type Assumptions struct {
 	AdminSlackConnections      int     `yaml:"adminSlackConnections" json:"adminSlackConnections"`
 	RampSeconds                float64 `yaml:"rampSeconds" json:"rampSeconds"`
 	Seed                       int64   `yaml:"seed" json:"seed"`
+}
+
+// capacity converts a pool to the capacity model's form.
+func (p Pool) capacity() capacity.Pool {
+	return capacity.Pool{Name: p.Name, PoolSize: p.PoolSize, MaxOverflow: p.MaxOverflow, StartupConnections: p.StartupConnections}
 }

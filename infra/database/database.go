@@ -12,6 +12,8 @@ import (
 
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/sql"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
 // Type is the component's type token.
@@ -66,6 +68,9 @@ type InstanceArgs struct {
 	DeletionProtection bool
 	Backups            Backups
 	Maintenance        Maintenance
+	// Consumers are the instance's non-Cloud-Run clients, carried as user
+	// labels so the policy pack counts them (capacity.ConsumerLabelPrefix).
+	Consumers []capacity.Consumer
 }
 
 // Backups are the primary's automated backups and PITR (§2.3).
@@ -91,6 +96,7 @@ type ReplicaArgs struct {
 	Tier           string
 	MaxConnections int
 	Availability   string
+	Consumers      []capacity.Consumer // see InstanceArgs.Consumers
 }
 
 // IAMUser is one service account database user.
@@ -168,7 +174,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 				UpdateTrack: pulumi.String("stable"),
 			},
 			InsightsConfig: insights(),
-			UserLabels:     pulumi.StringMap{"managed-by": pulumi.String("headroom"), "role": pulumi.String("primary")},
+			UserLabels:     userLabels("primary", p.Consumers),
 		},
 	}, parent, pulumi.DependsOn(args.DependsOn))
 	if err != nil {
@@ -206,7 +212,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 					UpdateTrack: pulumi.String("stable"),
 				},
 				InsightsConfig: insights(),
-				UserLabels:     pulumi.StringMap{"managed-by": pulumi.String("headroom"), "role": pulumi.String("replica")},
+				UserLabels:     userLabels("replica", r.Consumers),
 			},
 		}, parent, pulumi.DependsOn(append(append([]pulumi.Resource{}, args.DependsOn...), primary)))
 		if err != nil {
@@ -405,4 +411,14 @@ func (a *Args) check() error {
 		}
 	}
 	return nil
+}
+
+// userLabels are an instance's labels: who manages it, its role, and one
+// label per non-Cloud-Run consumer.
+func userLabels(role string, consumers []capacity.Consumer) pulumi.StringMap {
+	m := pulumi.StringMap{"managed-by": pulumi.String("headroom"), "role": pulumi.String(role)}
+	for k, v := range capacity.ConsumerLabels(consumers) {
+		m[k] = pulumi.String(v)
+	}
+	return m
 }

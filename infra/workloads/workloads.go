@@ -15,6 +15,7 @@ import (
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/cloudrunv2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/network"
 )
@@ -165,6 +166,10 @@ func serviceArgs(project string, wl Workload, region, svcName string, email pulu
 		envVar(EnvDBStartupConnections, pulumi.String(strconv.Itoa(db.StartupConnections))),
 		envVar(EnvDBConnectTimeout, pulumi.String(formatFloat(db.ConnectTimeoutSeconds))),
 		envVar(EnvDBInstance, wl.Target.ConnectionName),
+		envVar(capacity.EnvDBProcesses, pulumi.String(strconv.Itoa(max(wl.Processes, 1)))),
+	}
+	if pools := capacity.EncodeExtraPools(wl.CapacityPools()); pools != "" {
+		env = append(env, envVar(capacity.EnvDBExtraPools, pulumi.String(pools)))
 	}
 
 	resources := &cloudrunv2.ServiceTemplateContainerResourcesArgs{

@@ -223,7 +223,7 @@ var catalog = []PolicyInfo{
 		Name: PolicyRunPoolContract, Kind: KindResource, Level: LevelMandatory, Types: []string{TypeRunService},
 		Description: "A Cloud Run service with a database declares the pool contract: DB_POOL_SIZE, " +
 			"DB_MAX_OVERFLOW, DB_STARTUP_CONNECTIONS, DB_CONNECT_TIMEOUT_SECONDS as integers, and " +
-			"DB_HOST or DB_INSTANCE.",
+			"DB_HOST or DB_INSTANCE; optional DB_PROCESSES (integer ≥ 1) and DB_EXTRA_POOLS (JSON array of pools) must be valid.",
 	},
 }
 

@@ -1,0 +1,343 @@
+package pack
+
+import (
+	"net/netip"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+
+	"github.com/headroom-dev/headroom/infra/capacity"
+)
+
+func checkSQLPrivateIP(r *policyx.AnalyzerResource, _ Config, f *findings) {
+	p := r.Properties
+	name := resourceName(r)
+	switch v, st := get(p, "settings.ipConfiguration.ipv4Enabled").boolean(); st {
+	case stOK:
+		if v {
+			f.fail("instance %s: set settings.ipConfiguration.ipv4Enabled to false (no public IPv4)", name)
+		}
+	case stMissing:
+		f.fail("instance %s: set settings.ipConfiguration.ipv4Enabled to false (GCP enables public IPv4 by default)", name)
+	case stUnknown:
+		f.unknown(r, "settings.ipConfiguration.ipv4Enabled")
+	case stInvalid:
+		f.fail("instance %s: settings.ipConfiguration.ipv4Enabled is not a boolean", name)
+	}
+	switch s, st := get(p, "settings.ipConfiguration.privateNetwork").str(); st {
+	case stOK:
+		if s == "" {
+			f.fail("instance %s: set settings.ipConfiguration.privateNetwork to the VPC network", name)
+		}
+	case stMissing:
+		f.fail("instance %s: set settings.ipConfiguration.privateNetwork to the VPC network (private IP)", name)
+	case stUnknown:
+		f.unknown(r, "settings.ipConfiguration.privateNetwork")
+	case stInvalid:
+		f.fail("instance %s: settings.ipConfiguration.privateNetwork is not a string", name)
+	}
+	nets, st := get(p, "settings.ipConfiguration.authorizedNetworks").array()
+	if st == stUnknown {
+		f.unknown(r, "settings.ipConfiguration.authorizedNetworks")
+	}
+	for _, n := range nets {
+		if n.IsComputed() {
+			f.unknown(r, "settings.ipConfiguration.authorizedNetworks[]")
+			continue
+		}
+		if !n.IsMap() {
+			continue
+		}
+		switch v, st := get(n.AsMap(), "value").str(); st {
+		case stOK:
+			if pfx, err := netip.ParsePrefix(v); (err == nil && pfx.Bits() == 0) || v == "0.0.0.0/0" || v == "0.0.0.0" {
+				f.fail("instance %s: remove authorized network %s (open to the world)", name, v)
+			}
+		case stUnknown:
+			f.unknown(r, "settings.ipConfiguration.authorizedNetworks[].value")
+		}
+	}
+}
+
+func checkSQLSSL(r *policyx.AnalyzerResource, _ Config, f *findings) {
+	p := r.Properties
+	name := resourceName(r)
+	mode, st := get(p, "settings.ipConfiguration.sslMode").str()
+	switch st {
+	case stOK:
+		switch mode {
+		case "ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED":
+			return
+		}
+		f.fail("instance %s: set settings.ipConfiguration.sslMode to ENCRYPTED_ONLY (is %s)", name, mode)
+	case stUnknown:
+		f.unknown(r, "settings.ipConfiguration.sslMode")
+	default:
+		// The deprecated requireSsl=true is equivalent to
+		// TRUSTED_CLIENT_CERTIFICATE_REQUIRED.
+		if req, st := get(p, "settings.ipConfiguration.requireSsl").boolean(); st == stOK && req {
+			return
+		} else if st == stUnknown {
+			f.unknown(r, "settings.ipConfiguration.requireSsl")
+			return
+		}
+		f.fail("instance %s: set settings.ipConfiguration.sslMode to ENCRYPTED_ONLY (unencrypted connections are accepted)", name)
+	}
+}
+
+// replicaState reports whether an instance is a read replica.
+func replicaState(p property.Map) status {
+	s, st := get(p, "masterInstanceName").str()
+	if st == stOK && s == "" {
+		return stMissing
+	}
+	return st
+}
+
+// Backups (gcp-capacity.md §2.3): Enterprise keeps 7 backups by default;
+// PITR must be enabled explicitly outside the console; log retention 1–7
+// days (1–35 Enterprise Plus).
+const minRetainedBackups = 7
+
+func checkSQLBackups(r *policyx.AnalyzerResource, _ Config, f *findings) {
+	p := r.Properties
+	name := resourceName(r)
+	switch replicaState(p) {
+	case stOK:
+		return // read replicas have no automated backups of their own
+	case stUnknown:
+		f.unknown(r, "masterInstanceName")
+		return
+	}
+	boolReq := func(path, fix string) {
+		switch v, st := get(p, path).boolean(); st {
+		case stOK:
+			if !v {
+				f.fail("instance %s: %s", name, fix)
+			}
+		case stMissing:
+			f.fail("instance %s: %s", name, fix)
+		case stUnknown:
+			f.unknown(r, path)
+		case stInvalid:
+			f.fail("instance %s: %s is not a boolean", name, path)
+		}
+	}
+	boolReq("settings.backupConfiguration.enabled", "enable automated backups (settings.backupConfiguration.enabled)")
+	boolReq("settings.backupConfiguration.pointInTimeRecoveryEnabled",
+		"enable point-in-time recovery (settings.backupConfiguration.pointInTimeRecoveryEnabled)")
+	switch n, st := get(p, "settings.backupConfiguration.transactionLogRetentionDays").integer(); st {
+	case stOK:
+		if n < 1 {
+			f.fail("instance %s: raise transactionLogRetentionDays to ≥ 1 (is %d)", name, n)
+		}
+	case stUnknown:
+		f.unknown(r, "settings.backupConfiguration.transactionLogRetentionDays")
+	}
+	switch n, st := get(p, "settings.backupConfiguration.backupRetentionSettings.retainedBackups").integer(); st {
+	case stOK:
+		if n < minRetainedBackups {
+			f.fail("instance %s: raise retainedBackups to ≥ %d (is %d)", name, minRetainedBackups, n)
+		}
+	case stUnknown:
+		f.unknown(r, "settings.backupConfiguration.backupRetentionSettings.retainedBackups")
+	}
+}
+
+// Deletion protection (gcp-capacity.md §2.5): deletionProtection (IaC)
+// defaults to true, settings.deletionProtectionEnabled (API) to false; a
+// production policy requires both.
+func checkSQLDeletionProtection(r *policyx.AnalyzerResource, cfg Config, f *findings) {
+	p := r.Properties
+	name := resourceName(r)
+	report := f.fail
+	if cfg.Env() != capacity.EnvProduction {
+		report = f.warn
+	}
+	switch v, st := get(p, "deletionProtection").boolean(); st {
+	case stOK:
+		if !v {
+			report("instance %s: set deletionProtection to true (Pulumi-level protection)", name)
+		}
+	case stUnknown:
+		f.unknown(r, "deletionProtection")
+	}
+	switch v, st := get(p, "settings.deletionProtectionEnabled").boolean(); st {
+	case stOK:
+		if !v {
+			report("instance %s: set settings.deletionProtectionEnabled to true (API-level protection)", name)
+		}
+	case stMissing:
+		report("instance %s: set settings.deletionProtectionEnabled to true (API-level protection; GCP default is off)", name)
+	case stUnknown:
+		f.unknown(r, "settings.deletionProtectionEnabled")
+	}
+}
+
+func checkSQLMaxConnections(r *policyx.AnalyzerResource, _ Config, f *findings) {
+	p := r.Properties
+	name := resourceName(r)
+	tierName, tst := get(p, "settings.tier").str()
+	var tier capacity.Tier
+	tierOK := false
+	if tst == stOK {
+		if t, err := capacity.ParseTier(tierName); err == nil {
+			tier, tierOK = t, true
+		}
+	}
+	def := 0
+	if tierOK {
+		def = capacity.DefaultMaxConnections(tier)
+	}
+	n, st := maxConnectionsFlag(p)
+	switch st {
+	case stMissing:
+		if def > 0 {
+			f.fail("instance %s: set the max_connections flag explicitly (the %s default is %d and changes with the tier)", name, tierName, def)
+		} else {
+			f.fail("instance %s: set the max_connections flag explicitly", name)
+		}
+		return
+	case stUnknown:
+		f.unknown(r, "settings.databaseFlags[max_connections]")
+		return
+	case stInvalid:
+		f.fail("instance %s: max_connections flag is not an integer", name)
+		return
+	}
+	// Bounds come from the capacity catalog, the one place that holds them:
+	// the Cloud SQL minimum (14) and our inferred ceiling for the tier.
+	if n < capacity.MaxConnectionsFlagMin {
+		f.fail("instance %s: raise max_connections from %d to ≥ %d (Cloud SQL minimum)", name, n, capacity.MaxConnectionsFlagMin)
+	}
+	if c := capacity.MaxConnectionsCeiling(tier); tierOK && n > c {
+		f.fail("instance %s: lower max_connections from %d to ≤ %d or choose a tier with more memory (%s: %.2f GB, default %d; ceiling %d× the default, an inference)",
+			name, n, c, tierName, tier.MemoryGB, def, capacity.MaxConnectionsCeilingMultiple)
+	}
+	if tst == stUnknown {
+		f.unknown(r, "settings.tier")
+	}
+}
+
+func checkSQLTierEdition(r *policyx.AnalyzerResource, cfg Config, f *findings) {
+	p := r.Properties
+	name := resourceName(r)
+	tierName, st := get(p, "settings.tier").str()
+	switch st {
+	case stUnknown:
+		f.unknown(r, "settings.tier")
+		return
+	case stMissing, stInvalid:
+		f.fail("instance %s: set settings.tier", name)
+		return
+	}
+	tier, err := capacity.ParseTier(tierName)
+	if err != nil {
+		f.fail("instance %s: %v", name, err)
+		return
+	}
+	edition, est := get(p, "settings.edition").str()
+	if est == stUnknown {
+		f.unknown(r, "settings.edition")
+		return
+	}
+	if err := capacity.CheckTierEdition(tierName, edition); err != nil {
+		f.fail("instance %s: %v", name, err)
+	}
+	// SLA: "Only Cloud SQL instances configured for high availability with
+	// at least one dedicated CPU are covered" (gcp-capacity.md §1.2).
+	if cfg.Env() == capacity.EnvProduction && tier.SharedCore {
+		f.fail("instance %s: use a dedicated-core tier (e.g. db-custom-2-7680) instead of %s; shared-core instances are outside the SLA", name, tierName)
+	}
+}
+
+func checkSQLMaintenance(r *policyx.AnalyzerResource, _ Config, f *findings) {
+	p := r.Properties
+	name := resourceName(r)
+	switch replicaState(p) {
+	case stOK:
+		return // replicas follow their primary's maintenance
+	case stUnknown:
+		f.unknown(r, "masterInstanceName")
+		return
+	}
+	// gcp-capacity.md §2.4: day 1–7 (Monday = 1), hour 0–23 UTC.
+	day, dst := get(p, "settings.maintenanceWindow.day").integer()
+	hour, hst := get(p, "settings.maintenanceWindow.hour").integer()
+	switch {
+	case dst == stUnknown || hst == stUnknown:
+		f.unknown(r, "settings.maintenanceWindow")
+	case dst != stOK:
+		f.fail("instance %s: set settings.maintenanceWindow {day 1–7, hour 0–23} so maintenance restarts land in a known hour", name)
+	case day < 1 || day > 7:
+		f.fail("instance %s: maintenanceWindow.day must be 1–7 (Monday = 1), is %d", name, day)
+	case hst == stOK && (hour < 0 || hour > 23):
+		f.fail("instance %s: maintenanceWindow.hour must be 0–23 UTC, is %d", name, hour)
+	}
+}
+
+// PostgreSQL message severities, least to most severe.
+var pgSeverities = []string{"debug5", "debug4", "debug3", "debug2", "debug1", "info", "notice", "warning", "error", "log", "fatal", "panic"}
+
+func severityRank(s string) int {
+	for i, v := range pgSeverities {
+		if strings.EqualFold(v, s) {
+			return i
+		}
+	}
+	return -1
+}
+
+// CIS PostgreSQL logging flags as checked by Checkov CKV_GCP_51–57/109
+// (anchors.md §4a).
+func checkSQLCISLogging(r *policyx.AnalyzerResource, _ Config, f *findings) {
+	p := r.Properties
+	name := resourceName(r)
+	items, st := get(p, "settings.databaseFlags").array()
+	switch st {
+	case stUnknown:
+		f.unknown(r, "settings.databaseFlags")
+		return
+	case stInvalid:
+		f.fail("instance %s: settings.databaseFlags is not a list", name)
+		return
+	}
+	flags := kvList(items)
+	want := func(flag, value string) {
+		v, ok := flags[flag]
+		if !ok {
+			f.fail("instance %s: set database flag %s=%s", name, flag, value)
+			return
+		}
+		s, st := v.str()
+		switch {
+		case st == stUnknown:
+			f.unknown(r, "settings.databaseFlags["+flag+"]")
+		case st != stOK || !strings.EqualFold(strings.TrimSpace(s), value):
+			f.fail("instance %s: set database flag %s=%s (is %q)", name, flag, value, s)
+		}
+	}
+	for _, fl := range []string{"log_checkpoints", "log_connections", "log_disconnections", "log_lock_waits"} {
+		want(fl, "on")
+	}
+	want("log_temp_files", "0")
+	want("log_min_duration_statement", "-1")
+	atLeast := func(flag, min string) {
+		v, ok := flags[flag]
+		if !ok {
+			f.fail("instance %s: set database flag %s to %s or stricter", name, flag, min)
+			return
+		}
+		s, st := v.str()
+		if st == stUnknown {
+			f.unknown(r, "settings.databaseFlags["+flag+"]")
+			return
+		}
+		if severityRank(s) < severityRank(min) {
+			f.fail("instance %s: set database flag %s to %s or stricter (is %q)", name, flag, min, s)
+		}
+	}
+	atLeast("log_min_messages", "warning")
+	atLeast("log_min_error_statement", "error")
+}

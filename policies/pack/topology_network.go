@@ -1,0 +1,112 @@
+package pack
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+
+	"github.com/headroom-dev/headroom/infra/capacity"
+)
+
+func readSubnet(r *policyx.AnalyzerResource) *subnet {
+	s := &subnet{res: r, name: resourceName(r)}
+	s.region, _ = get(r.Properties, "region").str()
+	s.cidr, _ = get(r.Properties, "ipCidrRange").str()
+	net, _ := get(r.Properties, "network").str()
+	s.network = lastSegment(net, '/')
+	return s
+}
+
+func readPSA(r *policyx.AnalyzerResource) *psaRange {
+	p := r.Properties
+	if purpose, _ := get(p, "purpose").str(); purpose != "VPC_PEERING" {
+		return nil
+	}
+	addr, st1 := get(p, "address").str()
+	prefix, st2 := get(p, "prefixLength").integer()
+	pr := &psaRange{res: r}
+	if st1 == stOK && st2 == stOK {
+		pr.cidr = fmt.Sprintf("%s/%d", addr, prefix)
+	}
+	net, _ := get(p, "network").str()
+	pr.network = lastSegment(net, '/')
+	return pr
+}
+
+func (ex *extraction) readConnector(r *policyx.AnalyzerResource) *connector {
+	p := r.Properties
+	c := &connector{res: r, complete: true}
+	e := capacity.Egress{Kind: capacity.EgressConnector, Name: resourceName(r)}
+	region, st := get(p, "region").str()
+	if st != stOK || region == "" {
+		if id, st := get(p, "id").str(); st == stOK {
+			region = segmentAfter(id, "locations")
+		}
+	}
+	e.Region = region
+	if e.Region == "" {
+		c.complete = false
+		ex.unknown(r, "region", "connector left out of the capacity analyses")
+	}
+	switch s, st := get(p, "machineType").str(); st {
+	case stOK:
+		e.MachineType = s
+	case stMissing:
+		e.MachineType = "e2-micro" // provider default (gcp-capacity.md §3)
+	default:
+		c.complete = false
+		ex.unknown(r, "machineType", "connector left out of the capacity analyses")
+	}
+	for _, f := range []struct {
+		path string
+		dst  *int
+		def  int
+	}{
+		// API defaults 2 and 10 (gcp-capacity.md §3).
+		{"minInstances", &e.MinInstances, 2},
+		{"maxInstances", &e.MaxInstances, 10},
+	} {
+		switch n, st := get(p, f.path).integer(); st {
+		case stOK:
+			*f.dst = n
+		case stMissing:
+			*f.dst = f.def
+		case stUnknown:
+			c.complete = false
+			ex.unknown(r, f.path, "connector left out of the capacity analyses")
+		case stInvalid:
+			c.complete = false
+			ex.problem(r, false, "connector %s: %s is not an integer", e.Name, f.path)
+		}
+	}
+	e.IPCIDRRange, _ = get(p, "ipCidrRange").str()
+	if sn, st := get(p, "subnet.name").str(); st == stOK && sn != "" {
+		for _, s := range ex.g.subnets {
+			if s.name == lastSegment(sn, '/') && (s.region == "" || s.region == e.Region) {
+				e.SubnetCIDR = s.cidr
+			}
+		}
+	}
+	net, _ := get(p, "network").str()
+	c.network = lastSegment(net, '/')
+	c.egress = e
+	return c
+}
+
+func (ex *extraction) connectorNamed(name, region string) *connector {
+	for _, c := range ex.g.connectors {
+		if c.egress.Name == name && (region == "" || c.egress.Region == "" || c.egress.Region == region) {
+			return c
+		}
+	}
+	return nil
+}
+
+func (ex *extraction) subnetNamed(name, region string) *subnet {
+	for _, s := range ex.g.subnets {
+		if s.name == name && (region == "" || s.region == "" || s.region == region) {
+			return s
+		}
+	}
+	return nil
+}
