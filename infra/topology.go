@@ -23,11 +23,13 @@ func Topology(st config.Stack) capacity.Topology {
 	t.Databases = append(t.Databases, capacity.Database{
 		Name: d.Name, Region: d.Region, Tier: d.Tier, Edition: d.Edition,
 		Availability: d.Availability, MaxConnections: d.MaxConnections,
+		Consumers: st.ConsumersOf("primary"),
 	})
 	for _, r := range d.Replicas {
 		t.Databases = append(t.Databases, capacity.Database{
 			Name: r.Name, Region: r.Region, Tier: r.Tier, Edition: d.Edition,
 			Availability: r.Availability, MaxConnections: r.MaxConnections, ReplicaOf: d.Name,
+			Consumers: st.ConsumersOf(r.Name),
 		})
 	}
 	egress := map[string]capacity.Egress{}
@@ -68,6 +70,8 @@ func Topology(st config.Stack) capacity.Topology {
 				MaxInstances:          w.MaxInstances,
 				Concurrency:           w.Concurrency,
 				EgressMbpsPerInstance: w.EgressMbpsPerInstance,
+				Processes:             w.Processes,
+				ExtraPools:            w.CapacityPools(),
 				PoolSize:              w.DB.PoolSize,
 				MaxOverflow:           w.DB.MaxOverflow,
 				StartupConnections:    w.DB.StartupConnections,

@@ -64,6 +64,16 @@ func directStackFile(t *testing.T) string {
 	require.True(t, re.MatchString(s), "staging stack layout changed")
 	s = re.ReplaceAllString(s, "        egress: direct\n        direct:\n          subnet: 10.20.0.0/26\n")
 	s += "  headroom:monitoring:\n    notificationChannels: [projects/netra-staging/notificationChannels/123]\n"
+	// Demand beyond one pool per instance: processes, an extra pool and a
+	// database consumer must reach the thresholds as they reach the plan.
+	s = strings.Replace(s, "      maxInstances: 20          # 20 × 15 connections = 300 at full scale\n",
+		"      maxInstances: 20\n      processes: 2\n", 1)
+	s = strings.Replace(s, "        connectTimeoutSeconds: 75   # the app's staging timeout, kept\n",
+		"        connectTimeoutSeconds: 75\n        extraPools: [{name: asyncpg, poolSize: 2, startupConnections: 1}]\n", 1)
+	s = strings.Replace(s, "    replicas: []\n", "    replicas: []\n    consumers: [{name: migrations, connections: 7}]\n", 1)
+	require.Contains(t, s, "processes: 2")
+	require.Contains(t, s, "extraPools")
+	require.Contains(t, s, "migrations")
 	p := filepath.Join(t.TempDir(), "Pulumi.direct.yaml")
 	require.NoError(t, os.WriteFile(p, []byte(s), 0o644))
 	return p
