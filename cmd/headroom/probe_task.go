@@ -21,7 +21,9 @@ import (
 
 // probeSubcommands are `headroom probe task` and `headroom probe merge`:
 // the probe on Cloud Run Jobs (docs/probe.md "On Cloud Run Jobs").
-func probeSubcommands() []*cobra.Command { return []*cobra.Command{newProbeTaskCmd(), newProbeMergeCmd()} }
+func probeSubcommands() []*cobra.Command {
+	return []*cobra.Command{newProbeTaskCmd(), newProbeMergeCmd()}
+}
 
 // processStart approximates the task's container start: the first moment
 // the binary runs.
