@@ -13,6 +13,7 @@ import (
 	"github.com/headroom-dev/headroom/infra/database"
 	"github.com/headroom-dev/headroom/infra/monitoring"
 	"github.com/headroom-dev/headroom/infra/network"
+	"github.com/headroom-dev/headroom/infra/probejob"
 	"github.com/headroom-dev/headroom/infra/workloads"
 )
 
@@ -50,6 +51,8 @@ type Deployment struct {
 	Workloads  *workloads.Workloads
 	// Monitoring is nil when headroom:monitoring.enabled is false.
 	Monitoring *monitoring.Monitoring
+	// Probe is nil unless headroom:probe.enabled is true.
+	Probe *probejob.ProbeJobs
 }
 
 // Deploy declares a stack's resources from a validated config.Stack.
@@ -131,6 +134,35 @@ func Deploy(ctx *pulumi.Context, st config.Stack) (*Deployment, error) {
 		return nil, err
 	}
 
+	var probes *probejob.ProbeJobs
+	if pw, pc, ok := st.ProbeWorkload(); ok {
+		var target workloads.Target
+		for _, x := range wargs.Workloads {
+			if x.Name == pw.Name {
+				target = x.Target
+			}
+		}
+		email, _ := ids.Email(pw.Name)
+		deps := []pulumi.Resource{net.APIs[network.APIRun]}
+		for _, m := range ids.Members[pw.Name] {
+			deps = append(deps, m)
+		}
+		if u, ok := db.Users[pw.Name]; ok {
+			deps = append(deps, u)
+		}
+		probes, err = probejob.New(ctx, "probe", &probejob.Args{
+			Project: st.Project, Image: pc.Image, Workload: pw,
+			TaskCount: pc.TaskCount, Parallelism: pc.Parallelism,
+			Egress: wargs.Egress, ServiceAccount: email,
+			PrivateIP: target.PrivateIP, ConnectionName: target.ConnectionName,
+			Assumptions: st.CapacityAssumptions(), Targets: st.CapacityTargets(),
+			DependsOn: deps,
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+
 	var mon *monitoring.Monitoring
 	if st.Monitoring.IsEnabled() {
 		mon, err = monitoring.New(ctx, "monitoring", MonitoringArgs(st, wl))
@@ -164,7 +196,7 @@ func Deploy(ctx *pulumi.Context, st config.Stack) (*Deployment, error) {
 	ctx.Export(OutputNetworkID, net.NetworkID)
 	ctx.Export(OutputServiceAccounts, emails)
 
-	return &Deployment{Network: net, Identities: ids, Database: db, Workloads: wl, Monitoring: mon}, nil
+	return &Deployment{Network: net, Identities: ids, Database: db, Workloads: wl, Monitoring: mon, Probe: probes}, nil
 }
 
 // MonitoringArgs maps the stack config to the monitoring component's args:

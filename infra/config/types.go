@@ -24,6 +24,8 @@ type Stack struct {
 	Assumptions Assumptions `yaml:"assumptions" json:"assumptions"`
 	// Monitoring configures the alert policies and dashboard (optional).
 	Monitoring Monitoring `yaml:"monitoring" json:"monitoring"`
+	// Probe declares the storm probe as a Cloud Run job (optional, opt-in).
+	Probe Probe `yaml:"probe" json:"probe"`
 }
 
 // Network is headroom:network.

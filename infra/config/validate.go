@@ -239,5 +239,8 @@ func (d *decoder) validate(s *Stack) error {
 	if err := d.assumptions(s); err != nil {
 		return err
 	}
-	return d.monitoring(s)
+	if err := d.monitoring(s); err != nil {
+		return err
+	}
+	return d.probeJob(s)
 }
