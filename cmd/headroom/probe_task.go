@@ -248,6 +248,8 @@ func sanitizeTag(s string) string {
 type mergeOutput struct {
 	probeOutput
 	Tasks probe.TaskSummary `json:"tasks"`
+	// Egress is the VPC egress the tasks ran behind (their --egress).
+	Egress string `json:"egress,omitempty"`
 }
 
 func newProbeMergeCmd() *cobra.Command {
@@ -366,5 +368,6 @@ func mergeLines(lines []probe.TaskLine, targetSuccess float64, targetP99 time.Du
 	return &mergeOutput{
 		probeOutput: probeOutput{Result: res, Settings: settings.probeSettings, Targets: targets, Criteria: crit, Pass: probe.Passed(crit)},
 		Tasks:       sum,
+		Egress:      settings.Egress,
 	}, nil
 }

@@ -19,7 +19,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
 
+	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/probe"
 	"github.com/headroom-dev/headroom/probe/pgtest"
 )
@@ -272,4 +274,49 @@ func TestProbeTaskIAMAuthDSN(t *testing.T) {
 	dsn, err := taskDSN(context.Background(), &probeTaskFlags{iamAuth: true})
 	require.NoError(t, err)
 	assert.Equal(t, "postgres://netra-backend-run%40netra-staging.iam:ya29.token@10.100.0.5:5432/netra?sslmode=require", dsn)
+}
+
+// calibrate --from-probe turns a merged run into assumptions: behind Direct
+// VPC egress the warm-up is p95(task start → first connection) − the median
+// attempt latency.
+func TestCalibrateFromProbe(t *testing.T) {
+	var lines []string
+	for i := range 20 {
+		l := probe.TaskLine{Schema: probe.TaskSchema, Task: i, TaskCount: 20, Run: "exec-1",
+			FirstConnectSeconds: 1 + 0.1*float64(i), AttemptSeconds: []float64{0.02}, ConnectSeconds: []float64{0.02},
+			Settings: json.RawMessage(`{"instances":1,"egress":"direct"}`),
+			Result: &probe.Result{Target: "10.0.0.5:5432/netra as u", Instances: 1, Ready: 1, SuccessRate: 1, Attempts: 1,
+				Outcomes:        map[probe.Outcome]int{probe.OutcomeOK: 1},
+				InstanceResults: []probe.InstanceResult{{Ready: true, TimeToReadySeconds: 0.02, Attempts: 1}}}}
+		b, err := json.Marshal(l)
+		require.NoError(t, err)
+		lines = append(lines, string(b))
+	}
+	dir := t.TempDir()
+	tasks := filepath.Join(dir, "tasks.jsonl")
+	require.NoError(t, os.WriteFile(tasks, []byte(strings.Join(lines, "\n")+"\n"), 0o644))
+	merged, stderr, code := execCmd(t, "probe", "merge", tasks, "--format", "json")
+	require.Equal(t, exitOK, code, stderr)
+	mergedFile := filepath.Join(dir, "merged.json")
+	require.NoError(t, os.WriteFile(mergedFile, []byte(merged), 0o644))
+
+	out := filepath.Join(dir, "assumptions.yaml")
+	stdout, stderr, code := execCmd(t, "calibrate", "--from-probe", mergedFile, "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "directEgressStartupSeconds")
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	var a config.Assumptions
+	require.NoError(t, yaml.Unmarshal(b, &a), string(b))
+	// 20 first connections 1.0 … 1.9 s; the p95 is the model's percentile.
+	var m mergeOutput
+	require.NoError(t, json.Unmarshal([]byte(merged), &m))
+	assert.InDelta(t, m.Tasks.FirstConnect.P95-0.02, a.DirectEgressStartupSeconds, 1e-6)
+	assert.Greater(t, a.DirectEgressStartupSeconds, 1.5)
+	assert.InDelta(t, 0.02, a.HandshakeSeconds, 1e-9)
+
+	_, stderr, code = execCmd(t, "calibrate", "--from-probe", tasks)
+	assert.Equal(t, exitUsage, code, "task lines are not a merged run: %s", stderr)
+	_, _, code = execCmd(t, "calibrate", "--from-probe", filepath.Join(dir, "nope.json"))
+	assert.Equal(t, exitUsage, code)
 }
