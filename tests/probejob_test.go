@@ -1,6 +1,8 @@
 package tests
 
 import (
+	"os"
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -48,4 +50,18 @@ func TestProbeJob(t *testing.T) {
 	assert.Equal(t, []any{"probe", "task", "--iam-auth", "--i-know-this-is-not-production", "--egress", "connector",
 		"--startup-connections", "2", "--connect-timeout", "75s", "--retry-initial", "0.5s", "--retry-max", "8s",
 		"--retry-multiplier", "2", "--target-success-rate", "0.9", "--target-connect-p99", "30s"}, args)
+}
+
+// The Dockerfile builds with the Go version go.mod names.
+func TestDockerfileGoVersion(t *testing.T) {
+	mod, err := os.ReadFile("../go.mod")
+	require.NoError(t, err)
+	df, err := os.ReadFile("../Dockerfile")
+	require.NoError(t, err)
+	goLine := regexp.MustCompile(`(?m)^go (\S+)$`).FindSubmatch(mod)
+	require.NotNil(t, goLine)
+	assert.Contains(t, string(df), "ARG GO_VERSION="+string(goLine[1])+"\n")
+	assert.Contains(t, string(df), "CGO_ENABLED=0")
+	assert.Contains(t, string(df), "distroless/static")
+	assert.Contains(t, string(df), "./cmd/headroom")
 }
