@@ -93,7 +93,7 @@ func TestCheckTarget(t *testing.T) {
 	}{
 		{"postgres://u:p@127.0.0.1:5432/db", false, false},
 		{"postgres://u:p@[::1]:5432/db", false, false},
-		{"host=/tmp/pg port=5432 user=u", false, false},
+		{"host=/var/run/postgresql port=5432 user=u", false, false},
 		{"postgres://u:p@10.0.0.5:5432/db", false, true},
 		{"postgres://u:p@10.0.0.5:5432/db", true, false},
 		{"postgres://u:p@127.0.0.1:5432,10.0.0.5:5432/db", false, true},
@@ -223,7 +223,7 @@ func TestTargetsTakeTheModelsDefaults(t *testing.T) {
 
 func FuzzConfigValidate(f *testing.F) {
 	f.Add("postgres://u:p@127.0.0.1:5432/db", 10, 2, int64(time.Second), int64(0), 2.0, int64(time.Minute))
-	f.Add("host=/tmp user=u", 0, 0, int64(0), int64(-1), math.NaN(), int64(0))
+	f.Add("host=/var/run/postgresql user=u", 0, 0, int64(0), int64(-1), math.NaN(), int64(0))
 	f.Add("postgres://[::1", 5000, 3, int64(-5), int64(1<<62), math.Inf(1), int64(1<<62))
 	f.Fuzz(func(t *testing.T, dsn string, n, p int, timeout, ramp int64, mult float64, deadline int64) {
 		c := Config{DSN: dsn, Instances: n, StartupConnections: p, ConnectTimeout: time.Duration(timeout),

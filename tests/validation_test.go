@@ -46,9 +46,13 @@ type storm struct {
 	Instances int
 	Startup   int
 	Timeout   time.Duration
-	// Old is the old revision that keeps its sessions open while this one
-	// storms (rollout).
-	Old probe.OldRevision
+	// Pool is each instance's pool (poolSize, no overflow); 0 = Startup.
+	// In a rollout the old revision holds Instances × Pool sessions.
+	Pool int
+	// Rollout: the old revision (as many instances, each holding its whole
+	// pool) keeps its sessions open while this one storms; the model's
+	// rollout/<workload> scenario.
+	Rollout bool
 	// Warmup is the Direct VPC egress warm-up: the path passes nothing for
 	// this long after the storm starts (a loopback proxy).
 	Warmup      time.Duration
@@ -64,14 +68,14 @@ var storms = []storm{
 		Description: "45 sessions for 27 usable slots; the refused retry until their timeout"},
 	{Name: "well over, 2 per instance", Scenario: "cold-start", Instances: 24, Startup: 2, Timeout: 3 * time.Second,
 		Description: "48 sessions for 27 usable slots, 2 per instance"},
-	{Name: "rollout, fits", Scenario: "rollout", Instances: 12, Startup: 1, Timeout: 2 * time.Second,
-		Old: probe.OldRevision{Instances: 6, Connections: 2}, Description: "old revision holds 12, new one opens 12: 24 of 27"},
-	{Name: "rollout, over", Scenario: "rollout", Instances: 24, Startup: 1, Timeout: 3 * time.Second,
-		Old: probe.OldRevision{Instances: 12, Connections: 1}, Description: "old revision holds 12, new one needs 24 of the 15 left"},
-	{Name: "rollout, over, 2 per instance", Scenario: "rollout", Instances: 12, Startup: 2, Timeout: 3 * time.Second,
-		Old: probe.OldRevision{Instances: 6, Connections: 2}, Description: "old revision holds 12, new one needs 24 of the 15 left, 2 per instance"},
-	{Name: "egress warm-up 1 s", Scenario: "egress warm-up", Instances: 10, Startup: 2, Timeout: 3 * time.Second,
-		Warmup: time.Second, Description: "path closed for 1 s, 20 sessions for 27 slots"},
+	{Name: "rollout, fits", Scenario: "rollout", Instances: 8, Startup: 1, Pool: 2, Timeout: 2 * time.Second, Rollout: true,
+		Description: "old revision holds 8 × 2 = 16, the new one opens 8: 24 of 27"},
+	{Name: "rollout, over", Scenario: "rollout", Instances: 18, Startup: 1, Timeout: 3 * time.Second, Rollout: true,
+		Description: "old revision holds 18, the new one needs 18 of the 9 left"},
+	{Name: "rollout, over, pool 2", Scenario: "rollout", Instances: 10, Startup: 1, Pool: 2, Timeout: 3 * time.Second, Rollout: true,
+		Description: "old revision holds its whole pools, 10 × 2 = 20; the new one opens 1 each, 10 for the 7 left"},
+	{Name: "egress warm-up 1 s", Scenario: "egress warm-up", Instances: 10, Startup: 1, Timeout: 3 * time.Second,
+		Warmup: time.Second, Description: "path closed for 1 s, 10 sessions for 27 slots"},
 	{Name: "egress warm-up 1 s, over", Scenario: "egress warm-up", Instances: 45, Startup: 1, Timeout: 3 * time.Second,
 		Warmup: time.Second, Description: "path closed for 1 s, then 45 sessions for 27 slots"},
 	{Name: "egress warm-up longer than the timeout", Scenario: "egress warm-up", Instances: 5, Startup: 1, Timeout: 2 * time.Second,
@@ -106,7 +110,12 @@ func TestModelAgreesWithMeasurement(t *testing.T) {
 	var rows []comparison
 	for _, sc := range storms {
 		t.Run(sc.Name, func(t *testing.T) {
-			pred := capacity.Simulate(topologyFor(cal, sc), capacity.SimOptions{})
+			id := capacity.ScenarioColdStart
+			if sc.Rollout {
+				id = capacity.ScenarioRolloutPrefix + "storm"
+			}
+			pred, ok := capacity.SimulateScenario(topologyFor(cal, sc), id, capacity.SimOptions{})
+			require.True(t, ok, "the model judges scenario %s", id)
 			require.Equal(t, sc.Instances, pred.Instances, "the simulator must see the storm's instances")
 
 			dsn := c.DSN
@@ -126,7 +135,7 @@ func TestModelAgreesWithMeasurement(t *testing.T) {
 					StartupConnections: sc.Startup,
 					ConnectTimeout:     sc.Timeout,
 					Backoff:            validationBackoff,
-					Old:                sc.Old,
+					Old:                sc.old(),
 					// Ready instances keep their connections past every
 					// other instance's timeout, as in the model.
 					Hold:     sc.Timeout + 500*time.Millisecond,
@@ -135,7 +144,7 @@ func TestModelAgreesWithMeasurement(t *testing.T) {
 				res, err := probe.Run(ctx, cfg)
 				require.NoError(t, err)
 				require.False(t, res.DeadlineReached)
-				require.Equal(t, sc.Old.Sessions(), res.OldSessions)
+				require.Equal(t, sc.old().Sessions(), res.OldSessions)
 				// Only slot refusals are part of the model. (A timeout can occur:
 				// an attempt still in flight when its instance's connect timeout
 				// expires is cut, which the model also does; behind the warm-up
@@ -167,14 +176,25 @@ func TestModelAgreesWithMeasurement(t *testing.T) {
 	}
 }
 
+func (sc storm) pool() int { return max(sc.Pool, sc.Startup) }
+
+// old is the probe's old revision: in a rollout, as many instances as the
+// new one, each holding its whole pool (what the model's rollout holds).
+func (sc storm) old() probe.OldRevision {
+	if !sc.Rollout {
+		return probe.OldRevision{}
+	}
+	return probe.OldRevision{Instances: sc.Instances, Connections: sc.pool()}
+}
+
 // topologyFor describes the local cluster and the storm in the model's
 // terms: one database with the cluster's max_connections, the calibrated
-// accept rate, handshake and reserved slots, one workload of N instances ×
-// P startup connections, a direct connection, and:
+// accept rate, handshake and reserved slots, one workload "storm" of N
+// instances with pool P and S startup connections, a direct connection,
+// and:
 //   - cold start: no VPC egress (loopback);
-//   - rollout: the old revision's sessions are held for the whole storm, so
-//     the new revision has the usable slots minus those (the model's
-//     rollout demand: old revision lingering with its pools open);
+//   - rollout: nothing more — the model's rollout/storm scenario holds the
+//     old revision's N × P connections while the new revision storms;
 //   - egress warm-up: Direct VPC egress whose warm-up
 //     (directEgressStartupSeconds) is the proxy's delay.
 func topologyFor(cal *probe.Calibration, sc storm) capacity.Topology {
@@ -187,12 +207,12 @@ func topologyFor(cal *probe.Calibration, sc storm) capacity.Topology {
 		Workloads: []capacity.Workload{{
 			Name: "storm", Region: "local", Egress: capacity.EgressNone, Method: capacity.MethodPrivateIP,
 			Database: "local", MinInstances: 0, MaxInstances: sc.Instances, Concurrency: 1,
-			PoolSize: sc.Startup, StartupConnections: sc.Startup, ConnectTimeoutSeconds: sc.Timeout.Seconds(),
+			PoolSize: sc.pool(), StartupConnections: sc.Startup, ConnectTimeoutSeconds: sc.Timeout.Seconds(),
 		}},
 		Assumptions: capacity.Assumptions{
 			AcceptRatePerSecond: cal.AcceptRatePerSecond,
 			HandshakeSeconds:    cal.HandshakeSeconds,
-			ReservedConnections: cal.ReservedConnections + sc.Old.Sessions(),
+			ReservedConnections: cal.ReservedConnections,
 			RetryInitialSeconds: validationBackoff.Initial.Seconds(),
 			RetryMaxSeconds:     validationBackoff.Max.Seconds(),
 			RetryMultiplier:     validationBackoff.Multiplier,
@@ -246,8 +266,8 @@ func writeValidationDoc(cal *probe.Calibration, rows []comparison) error {
 			verdict = "**MISS**"
 		}
 		old, warm := "—", "—"
-		if n := r.Old.Sessions(); n > 0 {
-			old = fmt.Sprintf("%d × %d = %d", r.Old.Instances, r.Old.Connections, n)
+		if o := r.old(); o.Sessions() > 0 {
+			old = fmt.Sprintf("%d × %d = %d", o.Instances, o.Connections, o.Sessions())
 		}
 		if r.Warmup > 0 {
 			warm = fmt.Sprintf("%gs", r.Warmup.Seconds())

@@ -448,17 +448,20 @@ func stackProbeSettings(root, stack, workload string) (stackSettings, error) {
 		}
 		return stackSettings{}, fmt.Errorf("--workload: required, stack %s has %d workloads (%s)", stack, len(s.Workloads), strings.Join(names, ", "))
 	}
+	model := s.CapacityAssumptions().WithDefaults()
 	sc := stackSettings{
 		workload:           w.Name,
 		environment:        s.Environment,
 		instances:          w.MaxInstances,
 		startupConnections: w.DB.StartupConnections,
 		connectTimeout:     seconds(w.DB.ConnectTimeoutSeconds),
-		ramp:               seconds(s.Assumptions.RampSeconds),
+		ramp:               seconds(model.RampSeconds),
+		// The retry policy the plan assumes for this stack: its own
+		// headroom:assumptions, else the model's defaults.
 		backoff: probe.Backoff{
-			Initial:    seconds(s.Assumptions.RetryInitialSeconds),
-			Max:        seconds(s.Assumptions.RetryMaxSeconds),
-			Multiplier: s.Assumptions.RetryMultiplier,
+			Initial:    seconds(model.RetryInitialSeconds),
+			Max:        seconds(model.RetryMaxSeconds),
+			Multiplier: model.RetryMultiplier,
 		},
 		targets: probe.Targets{StartupSuccessRate: s.Targets.StartupSuccessRate, ConnectP99Seconds: s.Targets.ConnectP99Seconds},
 	}

@@ -319,7 +319,7 @@ func writeVerify(w io.Writer, rep verify.Report, format string) error {
 		if !r.OK {
 			res, ready, last = "FAIL", "—", r.LastError
 		}
-		fmt.Fprintf(tw, "  %s\t%s%s\t%s\t%s\t%.0f s\t%d\t%s\n", r.Service, r.URL, r.Path, res, ready, r.WindowSeconds, r.Attempts, last)
+		fmt.Fprintf(tw, "  %s\t%s%s\t%s\t%s\t%g s\t%d\t%s\n", r.Service, r.URL, r.Path, res, ready, r.WindowSeconds, r.Attempts, last)
 	}
 	return tw.Flush()
 }

@@ -16,12 +16,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/verify"
+	"github.com/headroom-dev/headroom/infra/config"
 )
 
-// Staging's two services.
+// Staging's two services, and the health path both declare as their
+// startup probe (headroom:workloads[].startupProbe.path).
 const (
-	svcBackend = "netra-backend-us-central1"
-	svcAuth    = "auth-service-us-central1"
+	svcBackend    = "netra-backend-us-central1"
+	svcAuth       = "auth-service-us-central1"
+	stagingHealth = "/healthz/db"
 )
 
 // healthServer answers path with 200 once readyAfter has passed since
@@ -76,10 +79,10 @@ func result(r verify.Report, svc string) verify.Result {
 }
 
 func TestVerify(t *testing.T) {
-	ready, _ := healthServer(t, "/", 0, 0)
-	slow, slowN := healthServer(t, "/", 600*time.Millisecond, http.StatusServiceUnavailable)
-	never, neverN := healthServer(t, "/", -1, http.StatusServiceUnavailable)
-	fails, _ := healthServer(t, "/", -1, http.StatusInternalServerError)
+	ready, _ := healthServer(t, stagingHealth, 0, 0)
+	slow, slowN := healthServer(t, stagingHealth, 600*time.Millisecond, http.StatusServiceUnavailable)
+	never, neverN := healthServer(t, stagingHealth, -1, http.StatusServiceUnavailable)
+	fails, _ := healthServer(t, stagingHealth, -1, http.StatusInternalServerError)
 	healthz, _ := healthServer(t, "/healthz", 0, 0)
 	redirect := httptest.NewServer(http.RedirectHandler("https://accounts.example/login", http.StatusFound))
 	t.Cleanup(redirect.Close)
@@ -147,13 +150,13 @@ func TestVerify(t *testing.T) {
 }
 
 func TestVerifyReadsStackOutputs(t *testing.T) {
-	ready, _ := healthServer(t, "/", 0, 0)
+	ready, _ := healthServer(t, stagingHealth, 0, 0)
 	calls := stubOutputs(t, map[string]any{"serviceUrls": map[string]any{svcBackend: ready.URL, svcAuth: ready.URL}}, nil)
 	stdout, stderr, code := runCLI(t, "verify", "--stack", "staging", "--interval", "50ms", "--window", "1s")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, 1, *calls)
 	assert.Contains(t, stdout, "PASS — 2/2 services answered HTTP 200")
-	assert.Contains(t, stdout, ready.URL+"/")
+	assert.Contains(t, stdout, ready.URL+stagingHealth)
 
 	// A service missing from the outputs fails the check.
 	stubOutputs(t, map[string]any{"serviceUrls": map[string]any{svcAuth: ready.URL}}, nil)
@@ -168,17 +171,24 @@ func TestVerifyReadsStackOutputs(t *testing.T) {
 	assert.Contains(t, stderr, "reading outputs")
 }
 
-// The default window is the service's startup probe window (staging:
-// 0 + 10 s × 24 = 240 s); the default path the startup probe's, else /.
+// The default window is the service's startup probe window and the default
+// path its startup probe's (both read here from the stack file).
 func TestVerifyDefaultsFromStack(t *testing.T) {
-	ready, _ := healthServer(t, "/", 0, 0)
+	f, err := config.LoadFile(config.StackFile("../..", "staging"))
+	require.NoError(t, err)
+	ready, _ := healthServer(t, stagingHealth, 0, 0)
 	stubOutputs(t, map[string]any{"serviceUrls": map[string]any{svcBackend: ready.URL, svcAuth: ready.URL}}, nil)
 	stdout, stderr, code := runCLI(t, "verify", "--stack", "staging", "-f", "json")
 	require.Equal(t, exitOK, code, stderr)
 	r := verifyReport(t, stdout)
-	for _, res := range r.Results {
-		assert.InDelta(t, 240.0, res.WindowSeconds, 1e-9)
-		assert.Equal(t, "/", res.Path)
+	require.Len(t, r.Results, len(f.Stack.Workloads))
+	for _, w := range f.Stack.Workloads {
+		res := result(r, w.Name+"-us-central1")
+		p := w.StartupProbe
+		want := float64(p.InitialDelaySeconds + p.PeriodSeconds*p.FailureThreshold)
+		assert.InDelta(t, want, res.WindowSeconds, 1e-9, w.Name)
+		assert.Equal(t, w.StartupProbe.Path, res.Path, w.Name)
+		assert.Equal(t, stagingHealth, res.Path)
 	}
 }
 
@@ -207,8 +217,8 @@ func TestVerifyBadInput(t *testing.T) {
 func TestUpVerify(t *testing.T) {
 	pol := filepath.Join(t.TempDir(), "headroom-policies")
 	require.NoError(t, os.WriteFile(pol, []byte("#!/bin/sh\n"), 0o755))
-	ready, _ := healthServer(t, "/", 0, 0)
-	never, _ := healthServer(t, "/", -1, http.StatusServiceUnavailable)
+	ready, _ := healthServer(t, stagingHealth, 0, 0)
+	never, _ := healthServer(t, stagingHealth, -1, http.StatusServiceUnavailable)
 	args := []string{"up", "--stack", "staging", "--yes", "--policy-pack", pol, "-f", "json", "--verify", "--verify-window", "500ms", "--verify-interval", "50ms"}
 	logs := map[string]string{"preview": "preview-clean.jsonl", "up": "update-ok.jsonl"}
 

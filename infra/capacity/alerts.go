@@ -85,21 +85,18 @@ type ServiceAlert struct {
 const BytesPerMegabit = 1e6 / 8
 
 // AlertThresholds computes a stack's alert thresholds from its capacity
-// report (the same analyses the gate runs).
+// report (the cold-start scenario's analyses, the ones the plan reports).
 func AlertThresholds(t Topology) Alerts {
+	r := analyze(t)
 	m := newModel(t)
-	an := &analysis{m: m}
-	an.budgets()
-	an.egress()
-	an.directIPs()
-	u := m.tg.ConnectionUtilization
+	u := m.targets.ConnectionUtilization
 	out := Alerts{Utilization: u}
-	for _, b := range an.r.Budgets {
+	for _, b := range r.Budgets {
 		out.Databases = append(out.Databases, DatabaseAlert{
 			Database: b.Database, Region: b.Region, MaxConnections: b.MaxConnections, Backends: b.Allowed,
 		})
 	}
-	for _, h := range an.r.Egress {
+	for _, h := range r.Egress {
 		if h.Kind != EgressConnector {
 			continue
 		}
@@ -108,22 +105,24 @@ func AlertThresholds(t Topology) Alerts {
 			ThroughputBytesPerSecond: h.CapacityMaxMbps * u * BytesPerMegabit,
 		})
 	}
-	di := 0
-	for ei, e := range m.eg {
+	for ei, e := range m.egress {
 		if e.Kind != EgressDirect {
 			continue
 		}
-		c := an.r.DirectIPs[di]
-		di++
-		s := SubnetAlert{Subnet: e.Name, Region: e.Region, CIDR: e.SubnetCIDR, UsableIPs: c.UsableIPs}
-		for _, i := range m.egressUsers(ei) {
-			s.Services = append(s.Services, m.wl[i].Name)
+		s := SubnetAlert{Subnet: e.Name, Region: e.Region, CIDR: e.SubnetCIDR}
+		for _, c := range r.DirectIPs {
+			if c.Region == e.Region && c.Subnet == e.SubnetCIDR {
+				s.UsableIPs = c.UsableIPs
+			}
 		}
-		s.InstanceCapacity = max(c.UsableIPs-DirectEgressIPBlock, 0) / DirectEgressIPsPerInstance
+		for _, i := range m.egressUsers(ei) {
+			s.Services = append(s.Services, m.workloads[i].Name)
+		}
+		s.InstanceCapacity = max(s.UsableIPs-DirectEgressIPBlock, 0) / DirectEgressIPsPerInstance
 		s.Instances = NearLimit(s.InstanceCapacity, u)
 		out.Subnets = append(out.Subnets, s)
 	}
-	for _, w := range m.wl {
+	for _, w := range m.workloads {
 		out.Services = append(out.Services, ServiceAlert{
 			Service: w.Name, Region: w.Region, MaxInstances: w.maxInst,
 			Instances: NearLimit(w.maxInst, u),

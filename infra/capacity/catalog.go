@@ -13,9 +13,11 @@ type Tier struct {
 	Name       string  // the tier as given
 	VCPUs      int     // 0 for shared-core tiers
 	MemoryGB   float64 // as the max_connections table reads it
-	SharedCore bool    // db-f1-micro, db-g1-small: no SLA (gcp-capacity.md §1.2)
+	SharedCore bool    // db-f1-micro, db-g1-small: no SLA (docs/gcp-limits.md#cloud-sql-tiers)
 	// Edition the tier belongs to: "ENTERPRISE" or "ENTERPRISE_PLUS".
 	Edition string
+	// Series is the machine series: "shared-core", "custom", "N2", "C4A" or "N4".
+	Series string
 }
 
 // ConnectorMachine is a Serverless VPC Access connector machine type.
@@ -28,20 +30,28 @@ type ConnectorMachine struct {
 }
 
 // This file is the catalog of Google Cloud limits the model relies on. Every
-// constant cites the section of /work/shared/facts/gcp-capacity.md it comes
-// from; constants that are our own inference say so.
+// constant cites the section of docs/gcp-limits.md that states it in our
+// words with Google's URL; constants that are our own inference say so.
 
-// Cloud SQL editions (gcp-capacity.md §1.2).
+// Cloud SQL editions (docs/gcp-limits.md#cloud-sql-tiers).
 const (
-	// EditionEnterprise is Cloud SQL Enterprise edition (shared-core and
-	// db-custom tiers). An empty edition means Enterprise.
+	// EditionEnterprise is Cloud SQL Enterprise edition (shared-core,
+	// db-custom and N4 tiers).
 	EditionEnterprise = "ENTERPRISE"
-	// EditionEnterprisePlus is Cloud SQL Enterprise Plus edition
-	// (db-perf-optimized-N-* tiers).
+	// EditionEnterprisePlus is Cloud SQL Enterprise Plus edition (N2
+	// db-perf-optimized-N-* and C4A db-c4a-highmem-* tiers).
 	EditionEnterprisePlus = "ENTERPRISE_PLUS"
+	// EditionDeveloper is the API's DEVELOPER edition value. Google
+	// documents no tiers or limits Headroom could judge it by, so
+	// CheckTierEdition refuses it (a policy choice, said in the message).
+	EditionDeveloper = "DEVELOPER"
+	// EditionPlusDefaultFromMajor is the first PostgreSQL major version for
+	// which an instance created without an edition gets Enterprise Plus
+	// (Cloud SQL release note of 2024-10-23); older versions get Enterprise.
+	EditionPlusDefaultFromMajor = 16
 )
 
-// Cloud SQL availability types (gcp-capacity.md §2.1).
+// Cloud SQL availability types (docs/gcp-limits.md#cloud-sql-ha).
 const (
 	// AvailabilityZonal is a single-zone instance (the API default).
 	AvailabilityZonal = "ZONAL"
@@ -50,57 +60,78 @@ const (
 	AvailabilityRegional = "REGIONAL"
 )
 
-// Cloud SQL connection limits.
+// Cloud SQL connection limits (docs/gcp-limits.md#cloud-sql-max-connections).
 const (
 	// MaxConnectionsFlagMin is the smallest value Cloud SQL accepts for the
-	// max_connections flag (gcp-capacity.md §1.1, "max_connections integer 14 …").
+	// max_connections flag.
 	MaxConnectionsFlagMin = 14
 	// MaxConnectionsCeilingMultiple bounds an explicit max_connections at
 	// this multiple of the tier's memory-derived default. INFERENCE (ours):
-	// Google documents no fixed maximum — it "varies" with the backend
-	// connections already in use (gcp-capacity.md §1.1) — and every
-	// PostgreSQL backend costs memory the default table already budgets
-	// for, so going far beyond the default trades connection slots for
-	// out-of-memory risk. 4× keeps db-custom-1-3840 (default 100) at ≤ 400.
+	// Google documents no fixed maximum (it varies with the backend
+	// connections already in use) and every PostgreSQL backend costs memory
+	// the default table already budgets for, so going far beyond the
+	// default trades connection slots for out-of-memory risk. 4× keeps
+	// db-custom-1-3840 (default 100) at ≤ 400.
 	MaxConnectionsCeilingMultiple = 4
 	// SuperuserReservedConnections is PostgreSQL's
-	// superuser_reserved_connections as measured on Cloud SQL
-	// (gcp-capacity.md §1.1, [secondary, measured]; Google's default is NOT FOUND).
+	// superuser_reserved_connections as measured on Cloud SQL (field
+	// report; Google publishes no default).
 	SuperuserReservedConnections = 3
 	// CloudSQLInternalConnections are the sessions cloudsqladmin holds
-	// (gcp-capacity.md §1.1, [secondary, measured] "2 held by cloudsqladmin").
+	// (field report, measured on db-f1-micro).
 	CloudSQLInternalConnections = 2
 	// DefaultReservedConnections = 3 + 2: what applications cannot use
-	// (gcp-capacity.md §1.1 and §8 budget rule; unverified, overridable).
+	// (docs/gcp-limits.md#derived-rules; unverified, overridable).
 	DefaultReservedConnections = SuperuserReservedConnections + CloudSQLInternalConnections
 )
 
-// Cloud SQL custom-tier rules (gcp-capacity.md §1.2).
+// Cloud SQL tier rules (docs/gcp-limits.md#cloud-sql-tiers).
 const (
-	// CustomMaxVCPUs: "must be either 1 or an even number between 2 and 96".
+	// CustomMaxVCPUs: custom tiers have "1 or an even number between 2 and 96" vCPUs.
 	CustomMaxVCPUs = 96
-	// CustomMemoryStepMB: memory "must be a multiple of 256 MB".
+	// CustomMemoryStepMB: custom-tier memory is a multiple of 256 MB.
 	CustomMemoryStepMB = 256
-	// CustomMinMemoryMB: memory "at least 3.75 GB" (3.75 × 1024 = 3840 MB,
+	// CustomMinMemoryMB: custom-tier memory is at least 3.75 GB (3840 MB,
 	// the db-custom-1-3840 tier).
 	CustomMinMemoryMB = 3840
-	// CustomMinMBPerVCPU / CustomMaxMBPerVCPU: "0.9 to 6.5 GB per vCPU"
-	// in MB (GB = 1024 MB, as in db-custom-2-13312 = 2 × 6.5 × 1024).
+	// CustomMinMBPerVCPU / CustomMaxMBPerVCPU: 0.9 to 6.5 GB per vCPU, in
+	// MB (GB = 1024 MB, as in db-custom-2-13312 = 2 × 6.5 × 1024).
 	CustomMinMBPerVCPU = 0.9 * 1024
 	CustomMaxMBPerVCPU = 6.5 * 1024 // see CustomMinMBPerVCPU
-	// PerfOptimizedGBPerVCPU: Enterprise Plus N2 is "1 vCPU : 8 GB"
-	// (gcp-capacity.md §1.2), up to N-80; larger sizes come from perfOptimizedMemoryGB.
+	// PerfOptimizedGBPerVCPU: Enterprise Plus N2 is 1 vCPU : 8 GB up to
+	// N-80; larger sizes come from perfOptimizedMemoryGB.
 	PerfOptimizedGBPerVCPU = 8
+	// C4AGBPerVCPU: Enterprise Plus C4A (Axion) is 8 GB per vCPU.
+	C4AGBPerVCPU = 8
+	// N4MaxVCPUs: Enterprise N4 custom tiers go up to 80 vCPUs.
+	N4MaxVCPUs = 80
+	// N4MinMBPerVCPU / N4MaxMBPerVCPU: 2 to 8 GB per vCPU for N4 custom
+	// tiers. INFERENCE from the Compute Engine N4 custom shapes (Cloud SQL
+	// publishes the tier name, not the ratio); memory steps of 256 MB.
+	N4MinMBPerVCPU = 2 * 1024
+	N4MaxMBPerVCPU = 8 * 1024 // see N4MinMBPerVCPU
+)
+
+// Tier name prefixes (docs/gcp-limits.md#cloud-sql-tiers).
+const (
+	TierPrefixCustom        = "db-custom-"
+	TierPrefixN4            = "db-custom-N4-"
+	TierPrefixPerfOptimized = "db-perf-optimized-N-"
+	TierPrefixC4A           = "db-c4a-highmem-"
 )
 
 // perfOptimizedMemoryGB lists the db-perf-optimized-N-<vCPU> sizes
-// (gcp-capacity.md §1.2 [official] up to N-80; N-96 and N-128 [secondary]).
+// (official up to N-80; N-96 and N-128 from a field copy of the same page).
 var perfOptimizedMemoryGB = map[int]float64{
 	2: 16, 4: 32, 8: 64, 16: 128, 32: 256, 48: 384, 64: 512, 80: 640,
 	96: 768, 128: 864,
 }
 
-// Shared-core tiers (gcp-capacity.md §1.1 and §1.2). Memory as the
+// c4aVCPUs lists the db-c4a-highmem-<vCPU> sizes: the C4A highmem shapes
+// from 1 to 72 vCPUs, each with C4AGBPerVCPU GB.
+var c4aVCPUs = []int{1, 2, 4, 8, 16, 32, 48, 64, 72}
+
+// Shared-core tiers (docs/gcp-limits.md#cloud-sql-tiers). Memory as the
 // max_connections table reads it: "tiny (~0.5)" and "small (~1.7)"; the
 // old FAQ gives db-f1-micro 0.6 GB.
 const (
@@ -114,11 +145,12 @@ type maxConnBracket struct {
 	Default int
 }
 
-// maxConnTable is gcp-capacity.md §1.1 [official]: default max_connections
-// by the memory of the largest instance in the primary chain, ascending.
-// The rows below 3.75 GB are the shared-core tiers (tiny → 25, small → 50);
-// assigning any other memory below 3.75 GB to them is an INFERENCE (no
-// dedicated-core tier is that small, §1.2).
+// maxConnTable is Google's default max_connections by the memory of the
+// largest instance in the primary chain, ascending
+// (docs/gcp-limits.md#cloud-sql-max-connections). The rows below 3.75 GB
+// are the shared-core tiers (tiny → 25, small → 50); assigning any other
+// memory below 3.75 GB to them is an INFERENCE (no dedicated-core tier is
+// that small).
 var maxConnTable = []maxConnBracket{
 	{0, 25},
 	{1.0, 50}, // inference: boundary between "tiny (~0.5)" and "small (~1.7)"
@@ -131,120 +163,230 @@ var maxConnTable = []maxConnBracket{
 	{120, 1000},
 }
 
-// Serverless VPC Access connector limits (gcp-capacity.md §3).
+// Serverless VPC Access connector limits (docs/gcp-limits.md#vpc-connector).
 const (
-	// ConnectorMinInstancesFloor: "Minimum at least 2" (docs; API min_instances 2–9).
+	// ConnectorMinInstancesFloor: the minimum is at least 2 (API
+	// min_instances 2–9).
 	ConnectorMinInstancesFloor = 2
-	// ConnectorMaxInstancesCeiling: "maximum at most 10" (docs; API max_instances 3–10).
+	// ConnectorMaxInstancesCeiling: the maximum is at most 10 (API
+	// max_instances 3–10).
 	ConnectorMaxInstancesCeiling = 10
-	// ConnectorDefaultMinInstances / ConnectorDefaultMaxInstances: "Defaults: min 2, max 10".
+	// ConnectorDefaultMinInstances / ConnectorDefaultMaxInstances are
+	// gcloud's defaults (min 2, max 10) and Headroom's config defaults; the
+	// program always sets both explicitly.
 	ConnectorDefaultMinInstances = 2
 	ConnectorDefaultMaxInstances = 10 // see ConnectorDefaultMinInstances
-	// ConnectorPrefixLength: the connector needs "an existing /28 subnet …
-	// or an unused /28 CIDR range".
+	// ConnectorThroughputMbpsPerInstance converts the deprecated throughput
+	// fields to instances: 200 Mbps ≙ 2 instances, 1,000 ≙ 10 (INFERENCE
+	// from the field documentation's ranges).
+	ConnectorThroughputMbpsPerInstance = 100
+	// ConnectorAPIDefaultMinThroughputMbps / ConnectorAPIDefaultMaxThroughputMbps:
+	// a connector created through the API without instances or throughput
+	// gets min 200 and max 300 Mbps, i.e. 2 to 3 instances, not gcloud's 10.
+	ConnectorAPIDefaultMinThroughputMbps = 200
+	ConnectorAPIDefaultMaxThroughputMbps = 300 // see ConnectorAPIDefaultMinThroughputMbps
+	// ConnectorPrefixLength: the connector needs an unused /28 range or a
+	// dedicated /28 subnet.
 	ConnectorPrefixLength = 28
+	// ConnectorNameMaxLength: connector names are at most 25 characters
+	// (provider validation).
+	ConnectorNameMaxLength = 25
 	// ConnectorDefaultMachineType is the API default machine type.
 	ConnectorDefaultMachineType = "e2-micro"
 )
 
-// connectorMachines is gcp-capacity.md §3 "Throughput per connector"
-// [official]; PerInstanceMbps is the INFERENCE range ÷ (2…10 instances).
+// connectorMachines is each machine type's documented throughput range per
+// connector; PerInstanceMbps is the INFERENCE range ÷ (2…10 instances)
+// (docs/gcp-limits.md#vpc-connector).
 var connectorMachines = []ConnectorMachine{
 	{Name: "f1-micro", MinMbps: 100, MaxMbps: 500, PerInstanceMbps: 50},
 	{Name: "e2-micro", MinMbps: 200, MaxMbps: 1000, PerInstanceMbps: 100},
 	{Name: "e2-standard-4", MinMbps: 3200, MaxMbps: 16000, PerInstanceMbps: 1600},
 }
 
-// Cloud Run limits (gcp-capacity.md §5 unless noted).
+// Cloud Run limits (docs/gcp-limits.md#cloud-run).
 const (
-	// CloudRunDefaultMaxInstances: max_instance_count "When unspecified …
-	// the server default value of 100".
+	// CloudRunDefaultMaxInstances: the API documents a server default of
+	// 100 for an unset max_instance_count (the limits page says the regional
+	// quota applies instead; either way it is not a value to rely on).
 	CloudRunDefaultMaxInstances = 100
-	// ConcurrencyMin / ConcurrencyMax / ConcurrencyDefault: "Default 80; max 1,000".
+	// ConcurrencyMin / ConcurrencyMax / ConcurrencyDefault: default 80, max 1,000.
 	ConcurrencyMin     = 1
 	ConcurrencyMax     = 1000 // see ConcurrencyMin
 	ConcurrencyDefault = 80   // see ConcurrencyMin
-	// StartupProbeMaxWindowSeconds: failureThreshold × periodSeconds
-	// "cannot exceed 240 seconds".
-	StartupProbeMaxWindowSeconds = 240
-	// StartupProbeMaxInitialDelaySeconds: initial_delay_seconds max 240 (startup).
-	StartupProbeMaxInitialDelaySeconds = 240
-	// StartupProbeMaxPeriodSeconds: period_seconds max 240 (startup).
-	StartupProbeMaxPeriodSeconds = 240
+	// CloudRunMaxCPU: at most 8 vCPUs per instance.
+	CloudRunMaxCPU = 8
+	// StartupProbeMaxWindowSeconds: the startup window initialDelaySeconds
+	// + periodSeconds × failureThreshold cannot exceed 600 s (non-GPU).
+	StartupProbeMaxWindowSeconds = 600
+	// StartupProbeMaxInitialDelaySeconds: initialDelaySeconds 0–600.
+	StartupProbeMaxInitialDelaySeconds = 600
+	// StartupProbeMinPeriodSeconds / StartupProbeMaxPeriodSeconds: periodSeconds 1–600.
+	StartupProbeMinPeriodSeconds = 1
+	StartupProbeMaxPeriodSeconds = 600 // see StartupProbeMinPeriodSeconds
+	// StartupProbeMinTimeoutSeconds / StartupProbeMaxTimeoutSeconds:
+	// timeoutSeconds 1–600, and at most periodSeconds (equal is allowed).
+	StartupProbeMinTimeoutSeconds = 1
+	StartupProbeMaxTimeoutSeconds = 600 // see StartupProbeMinTimeoutSeconds
+	// StartupProbeMinFailureThreshold: failureThreshold ≥ 1.
+	StartupProbeMinFailureThreshold = 1
+	// API defaults of a startup probe's fields when the probe is given but
+	// a field is not: initial delay 0, period 10, timeout 1, threshold 3.
+	StartupProbeDefaultInitialDelaySeconds = 0
+	StartupProbeDefaultPeriodSeconds       = 10
+	StartupProbeDefaultTimeoutSeconds      = 1
+	StartupProbeDefaultFailureThreshold    = 3
 	// DefaultProbeWindowSeconds is the window of the TCP startup probe Cloud
-	// Run configures when none is given: period 240 × failureThreshold 1
-	// ([secondary] Datadog sample, gcp-capacity.md §5).
+	// Run configures when none is given: period 240, timeout 240, threshold 1.
 	DefaultProbeWindowSeconds = 240
 	// BuiltinConnectionsPerInstance: the built-in Cloud SQL connection
-	// limits each container instance to "100 connections per Cloud SQL
-	// database" (gcp-capacity.md §2.6).
+	// limits each container instance to 100 connections per Cloud SQL
+	// database (docs/gcp-limits.md#builtin-connection-cap).
 	BuiltinConnectionsPerInstance = 100
 )
 
-// Cloud SQL Admin API (gcp-capacity.md §2.7).
+// Cloud SQL Admin API and IAM login quotas (docs/gcp-limits.md#admin-api-quota).
 const (
 	// AdminAPIConnectQuotaPerMinute: Connect category, 1,000 per minute per
-	// user per region, refilled over 60-second intervals.
+	// user (that is, per service account) per region. The model pools every
+	// workload of a region against one quota, which is conservative when
+	// services run under different service accounts.
 	AdminAPIConnectQuotaPerMinute = 1000
-	// AdminAPIQuotaIntervalSeconds: quotas are "enforced and refilled over
-	// 60-second intervals".
+	// AdminAPIQuotaIntervalSeconds: quotas are enforced and refilled over
+	// 60-second intervals.
 	AdminAPIQuotaIntervalSeconds = 60
-	// AdminAPICallsPerInstancePerDatabase: "approximately two times the
-	// number of Cloud SQL instances configured by the number of Cloud Run
-	// instances".
+	// AdminAPICallsPerInstancePerDatabase: about two Connect calls per
+	// Cloud SQL instance per Cloud Run instance.
 	AdminAPICallsPerInstancePerDatabase = 2
+	// IAMLoginQuotaPerMinutePerInstance: IAM database authentication allows
+	// 12,000 logins per minute per Cloud SQL instance.
+	IAMLoginQuotaPerMinutePerInstance = 12000
 )
 
-// Direct VPC egress (gcp-capacity.md §4).
+// Direct VPC egress (docs/gcp-limits.md#direct-vpc-egress).
 const (
-	// DirectEgressIPsPerInstance: IPs in use ≈ instance_count × 2
-	// (networking best practices, newer version).
+	// DirectEgressIPsPerInstance: an instance holds 2 IPs, for its lifetime
+	// plus up to DirectEgressIPHoldSeconds.
 	DirectEgressIPsPerInstance = 2
-	// DirectEgressIPBlock: "reserves IP addresses in blocks of 16".
+	// DirectEgressIPHoldSeconds: IPs stay reserved up to 20 minutes after
+	// an instance ends.
+	DirectEgressIPHoldSeconds = 20 * 60
+	// DirectEgressIPBlock: IPs are reserved in blocks of 16.
 	DirectEgressIPBlock = 16
-	// DirectEgressMaxPrefixLength: "/26 subnet minimum" ([secondary] quote).
+	// DirectEgressMaxPrefixLength: the subnet must be /26 or larger.
 	DirectEgressMaxPrefixLength = 26
-	// DirectEgressPerInstanceMbps: "~1 Gbps per instance" ([secondary] quote).
+	// DirectEgressPerInstanceMbps: about 1 Gbps per instance.
 	DirectEgressPerInstanceMbps = 1000
+	// DirectEgressInstanceQuotaMin / DirectEgressInstanceQuotaMax: the
+	// default quota of instances using Direct VPC egress is 100 to 200 per
+	// revision and region depending on the region (raisable). Above the
+	// lower figure a stack depends on its region's quota.
+	DirectEgressInstanceQuotaMin = 100
+	DirectEgressInstanceQuotaMax = 200 // see DirectEgressInstanceQuotaMin
 	// SubnetReservedAddresses: a VPC subnet reserves 4 addresses (network,
-	// gateway, second-to-last, broadcast). NOT in gcp-capacity.md: general
-	// VPC knowledge, marked as INFERENCE for the IP budget.
+	// gateway, second-to-last, broadcast). General VPC knowledge, used as
+	// an INFERENCE for the IP budget.
 	SubnetReservedAddresses = 4
 )
 
+// Private services access (docs/gcp-limits.md#private-ip).
+const (
+	// PSAMaxPrefixLength: the allocated range is a /24 at the smallest.
+	PSAMaxPrefixLength = 24
+)
+
+// Backups, PITR and maintenance (docs/gcp-limits.md#cloud-sql-backups).
+const (
+	RetainedBackupsMin            = 1   // retained automated backups: 1–365
+	RetainedBackupsMax            = 365 // see RetainedBackupsMin
+	RetainedBackupsDefault        = 7   // Enterprise default (Enterprise Plus: 15)
+	LogRetentionDaysMin           = 1   // PITR log retention: 1–7 days
+	LogRetentionDaysMax           = 7   // see LogRetentionDaysMin
+	LogRetentionDaysMaxPlus       = 35  // Enterprise Plus: 1–35 days
+	LogRetentionDaysDefault       = 7   // see LogRetentionDaysMin
+	MaintenanceDayMin             = 1   // maintenance window day: 1 (Monday)–7 (Sunday)
+	MaintenanceDayMax             = 7   // see MaintenanceDayMin
+	MaintenanceHourMax            = 23  // maintenance window hour: 0–23 UTC
+	DiskSizeMinGB                 = 10  // provider: settings.disk_size at least 10 GB
+	InstanceQualifiedNameMaxChars = 98  // "project-ID:instance-ID" at most 98 characters
+)
+
 // ParseTier parses and validates a tier name (db-f1-micro, db-g1-small,
-// db-custom-<vCPU>-<MB>, db-perf-optimized-N-<vCPU>); the error says what
-// rule the name breaks.
+// db-custom-<vCPU>-<MB>, db-custom-N4-<vCPU>-<MB>, db-perf-optimized-N-<vCPU>,
+// db-c4a-highmem-<vCPU>); the error says what rule the name breaks
+// (docs/gcp-limits.md#cloud-sql-tiers).
 func ParseTier(name string) (Tier, error) {
 	switch name {
 	case TierF1Micro:
-		// gcp-capacity.md §1.1: "tiny (~0.5)"; the table row is what matters.
-		return Tier{Name: name, MemoryGB: 0.6, SharedCore: true, Edition: EditionEnterprise}, nil
+		// "tiny (~0.5)" in the max_connections table; the row is what matters.
+		return Tier{Name: name, MemoryGB: 0.6, SharedCore: true, Edition: EditionEnterprise, Series: "shared-core"}, nil
 	case TierG1Small:
-		return Tier{Name: name, MemoryGB: 1.7, SharedCore: true, Edition: EditionEnterprise}, nil
+		return Tier{Name: name, MemoryGB: 1.7, SharedCore: true, Edition: EditionEnterprise, Series: "shared-core"}, nil
 	}
-	if rest, ok := strings.CutPrefix(name, "db-custom-"); ok {
+	if rest, ok := strings.CutPrefix(name, TierPrefixN4); ok {
+		return parseN4Tier(name, rest)
+	}
+	if rest, ok := strings.CutPrefix(name, TierPrefixCustom); ok {
 		return parseCustomTier(name, rest)
 	}
-	if rest, ok := strings.CutPrefix(name, "db-perf-optimized-N-"); ok {
-		v, err := strconv.Atoi(rest)
-		if err != nil || v <= 0 || strconv.Itoa(v) != rest {
-			return Tier{}, fmt.Errorf("tier %q: want db-perf-optimized-N-<vCPU> with a positive integer vCPU count", name)
+	if rest, ok := strings.CutPrefix(name, TierPrefixPerfOptimized); ok {
+		v, ok := positiveInt(rest)
+		if !ok {
+			return Tier{}, fmt.Errorf("tier %q: want %s<vCPU> with a positive integer vCPU count", name, TierPrefixPerfOptimized)
 		}
 		mem, ok := perfOptimizedMemoryGB[v]
 		if !ok {
 			return Tier{}, fmt.Errorf("tier %q: Enterprise Plus N2 sizes are 2, 4, 8, 16, 32, 48, 64, 80, 96, 128 vCPUs, not %d", name, v)
 		}
-		return Tier{Name: name, VCPUs: v, MemoryGB: mem, Edition: EditionEnterprisePlus}, nil
+		return Tier{Name: name, VCPUs: v, MemoryGB: mem, Edition: EditionEnterprisePlus, Series: "N2"}, nil
 	}
-	return Tier{}, fmt.Errorf("tier %q: want db-f1-micro, db-g1-small, db-custom-<vCPU>-<MB> or db-perf-optimized-N-<vCPU>", name)
+	if rest, ok := strings.CutPrefix(name, TierPrefixC4A); ok {
+		v, ok := positiveInt(rest)
+		if !ok {
+			return Tier{}, fmt.Errorf("tier %q: want %s<vCPU> with a positive integer vCPU count", name, TierPrefixC4A)
+		}
+		if !containsInt(c4aVCPUs, v) {
+			return Tier{}, fmt.Errorf("tier %q: Enterprise Plus C4A sizes are %s vCPUs, not %d", name, joinInts(c4aVCPUs), v)
+		}
+		return Tier{Name: name, VCPUs: v, MemoryGB: float64(v * C4AGBPerVCPU), Edition: EditionEnterprisePlus, Series: "C4A"}, nil
+	}
+	return Tier{}, fmt.Errorf("tier %q: want db-f1-micro, db-g1-small, db-custom-<vCPU>-<MB>, db-custom-N4-<vCPU>-<MB>, db-perf-optimized-N-<vCPU> or db-c4a-highmem-<vCPU>", name)
+}
+
+// positiveInt parses a canonical positive decimal integer.
+func positiveInt(s string) (int, bool) {
+	v, err := strconv.Atoi(s)
+	return v, err == nil && v > 0 && strconv.Itoa(v) == s
+}
+
+func containsInt(xs []int, v int) bool {
+	for _, x := range xs {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func joinInts(xs []int) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = strconv.Itoa(x)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// cpuMem splits "<vCPU>-<MB>" into two canonical integers.
+func cpuMem(rest string) (cpu, mem int, ok bool) {
+	cpuS, memS, found := strings.Cut(rest, "-")
+	cpu, err1 := strconv.Atoi(cpuS)
+	mem, err2 := strconv.Atoi(memS)
+	return cpu, mem, found && err1 == nil && err2 == nil && strconv.Itoa(cpu) == cpuS && strconv.Itoa(mem) == memS
 }
 
 func parseCustomTier(name, rest string) (Tier, error) {
-	cpuS, memS, ok := strings.Cut(rest, "-")
-	cpu, err1 := strconv.Atoi(cpuS)
-	mem, err2 := strconv.Atoi(memS)
-	if !ok || err1 != nil || err2 != nil || strconv.Itoa(cpu) != cpuS || strconv.Itoa(mem) != memS {
+	cpu, mem, ok := cpuMem(rest)
+	if !ok {
 		return Tier{}, fmt.Errorf("tier %q: want db-custom-<vCPU>-<memoryMB> with integer vCPU and memory", name)
 	}
 	if cpu != 1 && (cpu < 2 || cpu > CustomMaxVCPUs || cpu%2 != 0) {
@@ -261,10 +403,30 @@ func parseCustomTier(name, rest string) (Tier, error) {
 		return Tier{}, fmt.Errorf("tier %q: memory must be 0.9–6.5 GB per vCPU (%d–%d MB for %d vCPU), got %d MB",
 			name, int(math.Ceil(lo)), int(math.Floor(hi)), cpu, mem)
 	}
-	return Tier{Name: name, VCPUs: cpu, MemoryGB: float64(mem) / 1024, Edition: EditionEnterprise}, nil
+	return Tier{Name: name, VCPUs: cpu, MemoryGB: float64(mem) / 1024, Edition: EditionEnterprise, Series: "custom"}, nil
 }
 
-// NormalizeEdition maps "" to ENTERPRISE and upper-cases the rest.
+func parseN4Tier(name, rest string) (Tier, error) {
+	cpu, mem, ok := cpuMem(rest)
+	if !ok {
+		return Tier{}, fmt.Errorf("tier %q: want %s<vCPU>-<memoryMB> with integer vCPU and memory", name, TierPrefixN4)
+	}
+	if cpu != 1 && (cpu < 2 || cpu > N4MaxVCPUs || cpu%2 != 0) {
+		return Tier{}, fmt.Errorf("tier %q: N4 vCPUs must be 1 or an even number between 2 and %d, got %d", name, N4MaxVCPUs, cpu)
+	}
+	if mem%CustomMemoryStepMB != 0 {
+		return Tier{}, fmt.Errorf("tier %q: memory must be a multiple of %d MB, got %d", name, CustomMemoryStepMB, mem)
+	}
+	lo, hi := N4MinMBPerVCPU*cpu, N4MaxMBPerVCPU*cpu
+	if mem < lo || mem > hi {
+		return Tier{}, fmt.Errorf("tier %q: N4 memory must be 2–8 GB per vCPU (%d–%d MB for %d vCPU), got %d MB", name, lo, hi, cpu, mem)
+	}
+	return Tier{Name: name, VCPUs: cpu, MemoryGB: float64(mem) / 1024, Edition: EditionEnterprise, Series: "N4"}, nil
+}
+
+// NormalizeEdition maps "" to ENTERPRISE and upper-cases the rest. Use
+// DefaultEdition when the database version is known: an instance created
+// without an edition gets Enterprise Plus from PostgreSQL 16 on.
 func NormalizeEdition(edition string) string {
 	if edition == "" {
 		return EditionEnterprise
@@ -272,12 +434,46 @@ func NormalizeEdition(edition string) string {
 	return strings.ToUpper(edition)
 }
 
+// DefaultEdition is the edition Cloud SQL gives an instance of version
+// (e.g. "POSTGRES_16") created without one: Enterprise Plus from
+// PostgreSQL 16, Enterprise before (docs/gcp-limits.md#cloud-sql-tiers).
+// An unreadable version yields Enterprise.
+func DefaultEdition(version string) string {
+	major, ok := PostgresMajor(version)
+	if ok && major >= EditionPlusDefaultFromMajor {
+		return EditionEnterprisePlus
+	}
+	return EditionEnterprise
+}
+
+// PostgresMajor reads the major version of "POSTGRES_<major>[_<minor>]".
+func PostgresMajor(version string) (int, bool) {
+	rest, ok := strings.CutPrefix(strings.ToUpper(version), "POSTGRES_")
+	if !ok {
+		return 0, false
+	}
+	head, _, _ := strings.Cut(rest, "_")
+	return positiveInt(head)
+}
+
+// EffectiveEdition is edition when set, else DefaultEdition(version).
+func EffectiveEdition(edition, version string) string {
+	if edition == "" {
+		return DefaultEdition(version)
+	}
+	return strings.ToUpper(edition)
+}
+
 // CheckTierEdition reports whether tier may be used with edition ("" means
-// ENTERPRISE); the error says why not. Enterprise runs shared-core and
-// db-custom tiers, Enterprise Plus runs db-perf-optimized-N tiers
-// (gcp-capacity.md §1.2 "Machine series by edition").
+// ENTERPRISE); the error says why not. Enterprise runs shared-core, db-custom
+// and N4 tiers; Enterprise Plus runs N2 (db-perf-optimized-N) and C4A
+// (db-c4a-highmem) tiers (docs/gcp-limits.md#cloud-sql-tiers).
 func CheckTierEdition(tier, edition string) error {
 	ed := NormalizeEdition(edition)
+	if ed == EditionDeveloper {
+		return fmt.Errorf("edition %s: Headroom judges %s and %s only (Google publishes no tiers or limits for %s)",
+			ed, EditionEnterprise, EditionEnterprisePlus, EditionDeveloper)
+	}
 	if ed != EditionEnterprise && ed != EditionEnterprisePlus {
 		return fmt.Errorf("edition %q: want %s or %s", edition, EditionEnterprise, EditionEnterprisePlus)
 	}
@@ -292,9 +488,9 @@ func CheckTierEdition(tier, edition string) error {
 }
 
 // DefaultMaxConnections is Cloud SQL's memory-derived default
-// max_connections for the tier (gcp-capacity.md §1.1). For a read replica
-// Cloud SQL reads the largest memory of the primary chain; use
-// DefaultMaxConnectionsForMemory with that figure.
+// max_connections for the tier (docs/gcp-limits.md#cloud-sql-max-connections).
+// For a read replica Cloud SQL reads the largest memory of the primary
+// chain; use DefaultMaxConnectionsForMemory with that figure.
 func DefaultMaxConnections(t Tier) int {
 	switch t.Name {
 	case TierF1Micro:
@@ -305,8 +501,8 @@ func DefaultMaxConnections(t Tier) int {
 	return DefaultMaxConnectionsForMemory(t.MemoryGB)
 }
 
-// DefaultMaxConnectionsForMemory looks memory (GB) up in the
-// gcp-capacity.md §1.1 table; 0 for non-positive memory.
+// DefaultMaxConnectionsForMemory looks memory (GB) up in the default
+// max_connections table; 0 for non-positive memory.
 func DefaultMaxConnectionsForMemory(gb float64) int {
 	if gb <= 0 {
 		return 0
@@ -339,23 +535,6 @@ func MaxConnectionsCeiling(t Tier) int {
 	return MaxConnectionsCeilingMultiple * DefaultMaxConnections(t)
 }
 
-// ValidateMaxConnections checks an explicit max_connections flag for tier
-// t: 0 (unset) is fine; otherwise it must be ≥ 14 (gcp-capacity.md §1.1) and
-// ≤ MaxConnectionsCeiling(t) (our inference).
-func ValidateMaxConnections(t Tier, n int) error {
-	if n == 0 {
-		return nil
-	}
-	if n < MaxConnectionsFlagMin {
-		return fmt.Errorf("max_connections %d: Cloud SQL's minimum is %d", n, MaxConnectionsFlagMin)
-	}
-	if c := MaxConnectionsCeiling(t); n > c {
-		return fmt.Errorf("max_connections %d on %s: above %d (%d× the tier default %d); pick a tier with more memory",
-			n, t.Name, c, MaxConnectionsCeilingMultiple, DefaultMaxConnections(t))
-	}
-	return nil
-}
-
 // LookupConnectorMachine returns the machine type's figures, false if unknown.
 func LookupConnectorMachine(name string) (ConnectorMachine, bool) {
 	for _, m := range connectorMachines {
@@ -371,41 +550,19 @@ func ConnectorMachines() []ConnectorMachine {
 	return append([]ConnectorMachine(nil), connectorMachines...)
 }
 
-// ValidateConnectorSizing checks a connector's machine type and instance
-// bounds: a known machine type (empty = e2-micro), 2 ≤ min < max ≤ 10
-// (gcp-capacity.md §3).
-func ValidateConnectorSizing(machineType string, minInstances, maxInstances int) error {
-	if machineType != "" {
-		if _, ok := LookupConnectorMachine(machineType); !ok {
-			return fmt.Errorf("connector machineType %q: want f1-micro, e2-micro or e2-standard-4", machineType)
-		}
+// ConnectorMachineNames lists the machine type names, smallest first.
+func ConnectorMachineNames() []string {
+	names := make([]string, len(connectorMachines))
+	for i, m := range connectorMachines {
+		names[i] = m.Name
 	}
-	if minInstances < ConnectorMinInstancesFloor {
-		return fmt.Errorf("connector minInstances %d: must be at least %d", minInstances, ConnectorMinInstancesFloor)
-	}
-	if maxInstances > ConnectorMaxInstancesCeiling {
-		return fmt.Errorf("connector maxInstances %d: must be at most %d", maxInstances, ConnectorMaxInstancesCeiling)
-	}
-	if maxInstances <= minInstances {
-		return fmt.Errorf("connector maxInstances %d: must be greater than minInstances %d", maxInstances, minInstances)
-	}
-	return nil
+	return names
 }
 
-// ValidateConnectorCIDR checks that cidr is a /28 IPv4 range
-// (gcp-capacity.md §3).
-func ValidateConnectorCIDR(cidr string) error {
-	p, err := netip.ParsePrefix(cidr)
-	if err != nil || !p.Addr().Is4() {
-		return fmt.Errorf("connector ipCidrRange %q: want an IPv4 CIDR like 10.8.0.0/28", cidr)
-	}
-	if p.Bits() != ConnectorPrefixLength {
-		return fmt.Errorf("connector ipCidrRange %q: must be a /%d, got /%d", cidr, ConnectorPrefixLength, p.Bits())
-	}
-	if p.Masked() != p {
-		return fmt.Errorf("connector ipCidrRange %q: not aligned, did you mean %s?", cidr, p.Masked())
-	}
-	return nil
+// ConnectorInstancesForThroughput converts a deprecated throughput field
+// (Mbps) to connector instances (see ConnectorThroughputMbpsPerInstance).
+func ConnectorInstancesForThroughput(mbps int) int {
+	return mbps / ConnectorThroughputMbpsPerInstance
 }
 
 // SubnetUsableIPs returns the prefix length and the usable addresses of an
@@ -426,57 +583,24 @@ func SubnetUsableIPs(cidr string) (prefix, usable int, err error) {
 
 // DirectEgressIPsNeeded is the Direct VPC egress IP budget for a subnet
 // whose services may run maxInstances instances in total: 2 × instances +
-// one 16-address block (gcp-capacity.md §4 and §8).
+// one 16-address block (docs/gcp-limits.md#direct-vpc-egress).
 func DirectEgressIPsNeeded(maxInstances int) int {
 	return DirectEgressIPsPerInstance*maxInstances + DirectEgressIPBlock
 }
 
-// ValidateConcurrency checks Cloud Run's max concurrent requests per
-// instance: 0 (unset → 80) or 1–1,000 (gcp-capacity.md §5).
-func ValidateConcurrency(n int) error {
-	if n == 0 || (n >= ConcurrencyMin && n <= ConcurrencyMax) {
-		return nil
-	}
-	return fmt.Errorf("concurrency %d: must be between %d and %d", n, ConcurrencyMin, ConcurrencyMax)
-}
-
 // ProbeWindowSeconds is how long Cloud Run waits for a startup probe to
 // succeed: initialDelay + period × failureThreshold, or the default TCP
-// probe's 240 s when the probe is unset (gcp-capacity.md §5).
+// probe's 240 s when the probe is unset (docs/gcp-limits.md#cloud-run).
 func ProbeWindowSeconds(p Probe) float64 {
 	if p == (Probe{}) {
 		return DefaultProbeWindowSeconds
 	}
 	period, thr := p.PeriodSeconds, p.FailureThreshold
 	if period == 0 {
-		period = 10 // API default period_seconds (gcp-capacity.md §5)
+		period = StartupProbeDefaultPeriodSeconds
 	}
 	if thr == 0 {
-		thr = 3 // API default failure_threshold (gcp-capacity.md §5)
+		thr = StartupProbeDefaultFailureThreshold
 	}
 	return float64(p.InitialDelaySeconds + period*thr)
-}
-
-// ValidateStartupProbe checks Cloud Run's startup probe limits
-// (gcp-capacity.md §5): initialDelay ≤ 240, 1 ≤ period ≤ 240,
-// timeout < period, failureThreshold ≥ 1, period × failureThreshold ≤ 240.
-// The zero probe (Cloud Run's default TCP probe) is valid.
-func ValidateStartupProbe(p Probe) error {
-	if p == (Probe{}) {
-		return nil
-	}
-	switch {
-	case p.InitialDelaySeconds < 0 || p.InitialDelaySeconds > StartupProbeMaxInitialDelaySeconds:
-		return fmt.Errorf("startupProbe initialDelaySeconds %d: must be 0–%d", p.InitialDelaySeconds, StartupProbeMaxInitialDelaySeconds)
-	case p.PeriodSeconds < 1 || p.PeriodSeconds > StartupProbeMaxPeriodSeconds:
-		return fmt.Errorf("startupProbe periodSeconds %d: must be 1–%d", p.PeriodSeconds, StartupProbeMaxPeriodSeconds)
-	case p.TimeoutSeconds < 0 || (p.TimeoutSeconds > 0 && p.TimeoutSeconds >= p.PeriodSeconds):
-		return fmt.Errorf("startupProbe timeoutSeconds %d: must be less than periodSeconds %d", p.TimeoutSeconds, p.PeriodSeconds)
-	case p.FailureThreshold < 1:
-		return fmt.Errorf("startupProbe failureThreshold %d: must be at least 1", p.FailureThreshold)
-	case p.PeriodSeconds*p.FailureThreshold > StartupProbeMaxWindowSeconds:
-		return fmt.Errorf("startupProbe periodSeconds × failureThreshold = %d × %d = %d s: must not exceed %d s",
-			p.PeriodSeconds, p.FailureThreshold, p.PeriodSeconds*p.FailureThreshold, StartupProbeMaxWindowSeconds)
-	}
-	return nil
 }

@@ -14,19 +14,36 @@ func TestParseTier(t *testing.T) {
 		want    Tier
 		wantErr string
 	}{
-		{name: "db-f1-micro", want: Tier{Name: "db-f1-micro", MemoryGB: 0.6, SharedCore: true, Edition: EditionEnterprise}},
-		{name: "db-g1-small", want: Tier{Name: "db-g1-small", MemoryGB: 1.7, SharedCore: true, Edition: EditionEnterprise}},
+		{name: "db-f1-micro", want: Tier{Name: "db-f1-micro", MemoryGB: 0.6, SharedCore: true, Edition: EditionEnterprise, Series: "shared-core"}},
+		{name: "db-g1-small", want: Tier{Name: "db-g1-small", MemoryGB: 1.7, SharedCore: true, Edition: EditionEnterprise, Series: "shared-core"}},
 		// 3840 MB ÷ 1024 = 3.75 GB, the documented minimum.
-		{name: "db-custom-1-3840", want: Tier{Name: "db-custom-1-3840", VCPUs: 1, MemoryGB: 3.75, Edition: EditionEnterprise}},
+		{name: "db-custom-1-3840", want: Tier{Name: "db-custom-1-3840", VCPUs: 1, MemoryGB: 3.75, Edition: EditionEnterprise, Series: "custom"}},
 		// 16384 ÷ 1024 = 16 GB; 4 GB per vCPU is inside 0.9–6.5.
-		{name: "db-custom-4-16384", want: Tier{Name: "db-custom-4-16384", VCPUs: 4, MemoryGB: 16, Edition: EditionEnterprise}},
+		{name: "db-custom-4-16384", want: Tier{Name: "db-custom-4-16384", VCPUs: 4, MemoryGB: 16, Edition: EditionEnterprise, Series: "custom"}},
 		// 2 × 6.5 × 1024 = 13312: exactly the per-vCPU maximum.
-		{name: "db-custom-2-13312", want: Tier{Name: "db-custom-2-13312", VCPUs: 2, MemoryGB: 13, Edition: EditionEnterprise}},
-		{name: "db-custom-96-98304", want: Tier{Name: "db-custom-96-98304", VCPUs: 96, MemoryGB: 96, Edition: EditionEnterprise}},
+		{name: "db-custom-2-13312", want: Tier{Name: "db-custom-2-13312", VCPUs: 2, MemoryGB: 13, Edition: EditionEnterprise, Series: "custom"}},
+		{name: "db-custom-96-98304", want: Tier{Name: "db-custom-96-98304", VCPUs: 96, MemoryGB: 96, Edition: EditionEnterprise, Series: "custom"}},
 		// N2 is 1 vCPU : 8 GB → 8 × 8 = 64 GB.
-		{name: "db-perf-optimized-N-8", want: Tier{Name: "db-perf-optimized-N-8", VCPUs: 8, MemoryGB: 64, Edition: EditionEnterprisePlus}},
-		{name: "db-perf-optimized-N-128", want: Tier{Name: "db-perf-optimized-N-128", VCPUs: 128, MemoryGB: 864, Edition: EditionEnterprisePlus}},
+		{name: "db-perf-optimized-N-8", want: Tier{Name: "db-perf-optimized-N-8", VCPUs: 8, MemoryGB: 64, Edition: EditionEnterprisePlus, Series: "N2"}},
+		{name: "db-perf-optimized-N-128", want: Tier{Name: "db-perf-optimized-N-128", VCPUs: 128, MemoryGB: 864, Edition: EditionEnterprisePlus, Series: "N2"}},
 
+		// C4A (Enterprise Plus): 8 GB per vCPU.
+		{name: "db-c4a-highmem-4", want: Tier{Name: "db-c4a-highmem-4", VCPUs: 4, MemoryGB: 32, Edition: EditionEnterprisePlus, Series: "C4A"}},
+		{name: "db-c4a-highmem-1", want: Tier{Name: "db-c4a-highmem-1", VCPUs: 1, MemoryGB: 8, Edition: EditionEnterprisePlus, Series: "C4A"}},
+		{name: "db-c4a-highmem-72", want: Tier{Name: "db-c4a-highmem-72", VCPUs: 72, MemoryGB: 576, Edition: EditionEnterprisePlus, Series: "C4A"}},
+		// N4 (Enterprise): 4 vCPU, 16 GB = 4 GB per vCPU, inside 2–8.
+		{name: "db-custom-N4-4-16384", want: Tier{Name: "db-custom-N4-4-16384", VCPUs: 4, MemoryGB: 16, Edition: EditionEnterprise, Series: "N4"}},
+		// boundaries: 2 × 2 × 1024 = 4096 and 2 × 8 × 1024 = 16384.
+		{name: "db-custom-N4-2-4096", want: Tier{Name: "db-custom-N4-2-4096", VCPUs: 2, MemoryGB: 4, Edition: EditionEnterprise, Series: "N4"}},
+		{name: "db-custom-N4-2-16384", want: Tier{Name: "db-custom-N4-2-16384", VCPUs: 2, MemoryGB: 16, Edition: EditionEnterprise, Series: "N4"}},
+		{name: "db-custom-N4-2-3840", wantErr: "N4 memory must be 2–8 GB per vCPU"},
+		{name: "db-custom-N4-2-16640", wantErr: "N4 memory must be 2–8 GB per vCPU"},
+		{name: "db-custom-N4-82-335872", wantErr: "N4 vCPUs must be 1 or an even number between 2 and 80"},
+		{name: "db-custom-N4-4-16000", wantErr: "multiple of 256"},
+		{name: "db-custom-N4-4", wantErr: "db-custom-N4-<vCPU>-<memoryMB>"},
+		{name: "db-c4a-highmem-3", wantErr: "Enterprise Plus C4A sizes are 1, 2, 4, 8, 16, 32, 48, 64, 72 vCPUs, not 3"},
+		{name: "db-c4a-highmem-96", wantErr: "C4A sizes"},
+		{name: "db-c4a-highmem-x", wantErr: "positive integer"},
 		{name: "db-custom-3-12288", wantErr: "1 or an even number"},
 		{name: "db-custom-98-100352", wantErr: "1 or an even number"},
 		{name: "db-custom-0-3840", wantErr: "1 or an even number"},
@@ -106,6 +123,11 @@ func TestCheckTierEdition(t *testing.T) {
 		{"db-perf-optimized-N-8", "", "belongs to edition ENTERPRISE_PLUS, not ENTERPRISE"},
 		{"db-custom-4-16384", "ENTERPRISE_PLUS", "belongs to edition ENTERPRISE, not ENTERPRISE_PLUS"},
 		{"db-custom-4-16384", "GOLD", `edition "GOLD"`},
+		{"db-c4a-highmem-4", "ENTERPRISE_PLUS", ""},
+		{"db-c4a-highmem-4", "ENTERPRISE", "belongs to edition ENTERPRISE_PLUS, not ENTERPRISE"},
+		{"db-custom-N4-4-16384", "ENTERPRISE", ""},
+		{"db-custom-N4-4-16384", "ENTERPRISE_PLUS", "belongs to edition ENTERPRISE, not ENTERPRISE_PLUS"},
+		{"db-custom-4-16384", "DEVELOPER", "Headroom judges ENTERPRISE and ENTERPRISE_PLUS only"},
 		{"db-bogus", "ENTERPRISE", "want db-f1-micro"},
 	}
 	for _, tt := range tests {
@@ -129,8 +151,8 @@ func TestValidateMaxConnections(t *testing.T) {
 		wantErr string
 	}{
 		{0, ""}, {14, ""}, {100, ""}, {400, ""},
-		{13, "minimum is 14"},
-		{401, "above 400 (4× the tier default 100)"},
+		{13, "must be an integer ≥ 14"},
+		{401, "must be at most 400 on db-custom-1-3840 (4× the tier default 100)"},
 	}
 	for _, tt := range tests {
 		err := ValidateMaxConnections(small, tt.n)
@@ -148,7 +170,7 @@ func TestConnectorCatalog(t *testing.T) {
 		name                   string
 		minMbps, maxMbps, perI float64
 	}{
-		// per instance = min ÷ 2 = max ÷ 10 (inference, gcp-capacity.md §3)
+		// per instance = min ÷ 2 = max ÷ 10 (inference, docs/gcp-limits.md#vpc-connector)
 		{"f1-micro", 100, 500, 50},
 		{"e2-micro", 200, 1000, 100},
 		{"e2-standard-4", 3200, 16000, 1600},
@@ -176,10 +198,12 @@ func TestValidateConnectorSizing(t *testing.T) {
 		{"e2-micro", 2, 10, ""},
 		{"", 2, 3, ""},
 		{"e2-standard-4", 9, 10, ""},
-		{"e2-micro", 1, 10, "at least 2"},
-		{"e2-micro", 2, 11, "at most 10"},
-		{"e2-micro", 5, 5, "greater than minInstances 5"},
-		{"n1-standard-1", 2, 10, "want f1-micro, e2-micro or e2-standard-4"},
+		{"e2-micro", 1, 10, "minInstances: must be an integer from 2 to 9, got 1"},
+		{"e2-micro", 10, 10, "minInstances: must be an integer from 2 to 9, got 10"},
+		{"e2-micro", 2, 2, "maxInstances: must be an integer from 3 to 10, got 2"},
+		{"e2-micro", 2, 11, "maxInstances: must be an integer from 3 to 10, got 11"},
+		{"e2-micro", 5, 5, "must be greater than minInstances (5), got 5"},
+		{"n1-standard-1", 2, 10, "must be one of f1-micro, e2-micro, e2-standard-4"},
 	}
 	for _, tt := range tests {
 		err := ValidateConnectorSizing(tt.machine, tt.min, tt.max)
@@ -196,11 +220,11 @@ func TestValidateConnectorCIDR(t *testing.T) {
 	assert.NoError(t, ValidateConnectorCIDR("10.8.0.0/28"))
 	assert.NoError(t, ValidateConnectorCIDR("10.8.0.16/28"))
 	for cidr, want := range map[string]string{
-		"10.8.0.0/27":  "must be a /28, got /27",
-		"10.8.0.8/28":  "not aligned, did you mean 10.8.0.0/28",
-		"banana":       "want an IPv4 CIDR",
-		"fd00::/28":    "want an IPv4 CIDR",
-		"10.8.0.0/280": "want an IPv4 CIDR",
+		"10.8.0.0/27":  "must be a /28 range",
+		"10.8.0.8/28":  "did you mean 10.8.0.0/28?",
+		"banana":       "must be an IPv4 CIDR range",
+		"fd00::/28":    "must be an IPv4 CIDR range",
+		"10.8.0.0/280": "must be an IPv4 CIDR range",
 	} {
 		err := ValidateConnectorCIDR(cidr)
 		require.Error(t, err, cidr)
@@ -228,7 +252,7 @@ func TestValidateConcurrency(t *testing.T) {
 	for _, n := range []int{-1, 1001} {
 		err := ValidateConcurrency(n)
 		require.Error(t, err)
-		assert.Contains(t, err.Error(), "between 1 and 1000")
+		assert.Contains(t, err.Error(), "must be an integer from 1 to 1000")
 	}
 }
 
@@ -236,23 +260,129 @@ func TestProbe(t *testing.T) {
 	assert.Equal(t, 240.0, ProbeWindowSeconds(probe240))                     // 0 + 10 × 24
 	assert.Equal(t, 240.0, ProbeWindowSeconds(Probe{}))                      // default TCP probe
 	assert.Equal(t, 35.0, ProbeWindowSeconds(Probe{InitialDelaySeconds: 5})) // 5 + 10 × 3 (API defaults)
-	assert.NoError(t, ValidateStartupProbe(probe240))
-	assert.NoError(t, ValidateStartupProbe(Probe{}))
+	valid := []Probe{
+		probe240,
+		{},
+		// a 300 s window: 10 × 30 (valid since the 600 s limit)
+		{PeriodSeconds: 10, TimeoutSeconds: 1, FailureThreshold: 30},
+		// timeoutSeconds == periodSeconds is allowed (the default TCP probe is 240/240/1)
+		{PeriodSeconds: 240, TimeoutSeconds: 240, FailureThreshold: 1},
+		// periodSeconds 1 with the 1 s minimum timeout
+		{PeriodSeconds: 1, TimeoutSeconds: 1, FailureThreshold: 3},
+		// the window boundary: 0 + 10 × 60 = 600 s; 100 + 10 × 50 = 600 s
+		{PeriodSeconds: 10, TimeoutSeconds: 1, FailureThreshold: 60},
+		{InitialDelaySeconds: 100, PeriodSeconds: 10, TimeoutSeconds: 1, FailureThreshold: 50},
+		// field maxima: 600 each (window 600)
+		{InitialDelaySeconds: 0, PeriodSeconds: 600, TimeoutSeconds: 600, FailureThreshold: 1},
+		{PeriodSeconds: 10, FailureThreshold: 3}, // timeout unset (API default 1)
+	}
+	for _, p := range valid {
+		assert.NoError(t, ValidateStartupProbe(p), "%+v", p)
+	}
 	tests := []struct {
-		p    Probe
-		want string
+		p     Probe
+		field string
+		want  string
 	}{
-		{Probe{InitialDelaySeconds: 241, PeriodSeconds: 10, FailureThreshold: 1}, "initialDelaySeconds 241"},
-		{Probe{PeriodSeconds: 0, FailureThreshold: 1, TimeoutSeconds: 1}, "periodSeconds 0"},
-		{Probe{PeriodSeconds: 10, TimeoutSeconds: 10, FailureThreshold: 1}, "less than periodSeconds"},
-		{Probe{PeriodSeconds: 10, FailureThreshold: 0}, "failureThreshold 0"},
-		{Probe{PeriodSeconds: 10, FailureThreshold: 25}, "10 × 25 = 250 s"},
+		{Probe{InitialDelaySeconds: 601, PeriodSeconds: 10, FailureThreshold: 1}, "initialDelaySeconds", "must be an integer from 0 to 600, got 601"},
+		{Probe{InitialDelaySeconds: -1, PeriodSeconds: 10, FailureThreshold: 1}, "initialDelaySeconds", "got -1"},
+		{Probe{PeriodSeconds: 0, FailureThreshold: 1, TimeoutSeconds: 1}, "periodSeconds", "must be an integer from 1 to 600, got 0"},
+		{Probe{PeriodSeconds: 601, FailureThreshold: 1}, "periodSeconds", "got 601"},
+		{Probe{PeriodSeconds: 10, TimeoutSeconds: 11, FailureThreshold: 1}, "timeoutSeconds", "must be at most periodSeconds (10), got 11"},
+		{Probe{PeriodSeconds: 10, TimeoutSeconds: -1, FailureThreshold: 1}, "timeoutSeconds", "from 1 to 600, got -1"},
+		{Probe{PeriodSeconds: 10, FailureThreshold: 0}, "failureThreshold", "must be an integer ≥ 1, got 0"},
+		{Probe{PeriodSeconds: 10, FailureThreshold: 61}, "failureThreshold", "0 + 10 × 61 = 610 s within 600 s"},
+		{Probe{InitialDelaySeconds: 1, PeriodSeconds: 10, FailureThreshold: 60}, "failureThreshold", "1 + 10 × 60 = 601 s"},
 	}
 	for _, tt := range tests {
 		err := ValidateStartupProbe(tt.p)
-		require.Error(t, err)
+		require.Error(t, err, "%+v", tt.p)
+		var re *RuleError
+		require.ErrorAs(t, err, &re)
+		assert.Equal(t, tt.field, re.Field)
+		assert.Equal(t, AnchorCloudRun, re.Anchor)
 		assert.Contains(t, err.Error(), tt.want)
+		assert.Contains(t, err.Error(), "docs/gcp-limits.md#cloud-run")
 	}
+}
+
+func TestDefaultEdition(t *testing.T) {
+	for v, want := range map[string]string{
+		"POSTGRES_15": EditionEnterprise, "POSTGRES_9_6": EditionEnterprise,
+		"POSTGRES_16": EditionEnterprisePlus, "POSTGRES_17": EditionEnterprisePlus, "postgres_18": EditionEnterprisePlus,
+		"": EditionEnterprise, "MYSQL_8_0": EditionEnterprise, "POSTGRES_x": EditionEnterprise,
+	} {
+		assert.Equal(t, want, DefaultEdition(v), v)
+	}
+	assert.Equal(t, EditionEnterprisePlus, EffectiveEdition("", "POSTGRES_16"))
+	assert.Equal(t, EditionEnterprise, EffectiveEdition("enterprise", "POSTGRES_16"))
+	// A db-custom tier on PostgreSQL 16 without an edition is refused, as Google does.
+	assert.Error(t, CheckTierEdition("db-g1-small", EffectiveEdition("", "POSTGRES_16")))
+}
+
+func TestConnectTimeoutAndPool(t *testing.T) {
+	for _, s := range []string{"75", "74.5", " 1 ", "0.25"} {
+		_, err := ParseConnectTimeout(s)
+		assert.NoError(t, err, s)
+	}
+	v, err := ParseConnectTimeout("74.5")
+	require.NoError(t, err)
+	assert.Equal(t, 74.5, v)
+	for _, s := range []string{"0", "-1", "abc", "", "NaN", "Inf"} {
+		_, err := ParseConnectTimeout(s)
+		require.Error(t, err, s)
+		assert.Contains(t, err.Error(), "must be a decimal number of seconds > 0", s)
+	}
+	assert.NoError(t, ValidatePool(1, 0, 0))
+	assert.NoError(t, ValidatePool(5, 2, 7))
+	for _, tt := range []struct {
+		pool, over, start int
+		field             string
+	}{
+		{0, 0, 0, "poolSize"}, {5, -1, 0, "maxOverflow"}, {5, 2, 8, "startupConnections"}, {5, 2, -1, "startupConnections"},
+	} {
+		var re *RuleError
+		require.ErrorAs(t, ValidatePool(tt.pool, tt.over, tt.start), &re)
+		assert.Equal(t, tt.field, re.Field)
+	}
+}
+
+func TestOtherRules(t *testing.T) {
+	assert.NoError(t, ValidateMaxInstances(0, 1))
+	assert.Error(t, ValidateMaxInstances(0, 0))
+	assert.Error(t, ValidateMaxInstances(2, 1))
+	assert.NoError(t, ValidateCPU(8))
+	assert.Error(t, ValidateCPU(8.5))
+	assert.Error(t, ValidateCPU(0))
+	assert.NoError(t, ValidateBackups(7, 7, ""))
+	assert.NoError(t, ValidateBackups(365, 35, EditionEnterprisePlus))
+	assert.Error(t, ValidateBackups(6, 7, ""))
+	assert.Error(t, ValidateBackups(366, 7, ""))
+	assert.Error(t, ValidateBackups(7, 8, EditionEnterprise))
+	assert.Error(t, ValidateBackups(7, 36, EditionEnterprisePlus))
+	assert.NoError(t, ValidateMaintenanceWindow(1, 0))
+	assert.NoError(t, ValidateMaintenanceWindow(7, 23))
+	assert.Error(t, ValidateMaintenanceWindow(0, 0))
+	assert.Error(t, ValidateMaintenanceWindow(8, 0))
+	assert.Error(t, ValidateMaintenanceWindow(1, 24))
+	assert.Error(t, ValidateMaintenanceWindow(1, -1))
+	assert.NoError(t, ValidateAvailability(AvailabilityZonal, false, false))
+	assert.NoError(t, ValidateAvailability(AvailabilityRegional, true, true))
+	assert.Error(t, ValidateAvailability(AvailabilityRegional, true, false))
+	assert.Error(t, ValidateAvailability("zonal", true, true))
+	assert.NoError(t, ValidateConnectorName("conn-us-central1"))
+	assert.Error(t, ValidateConnectorName("conn-us-central1-very-long"))
+	assert.Error(t, ValidateConnectorName("1conn"))
+	assert.Error(t, ValidateConnectorName("conn-"))
+	assert.Error(t, ValidateConnectorName("Conn"))
+	assert.NoError(t, ValidatePSARange(16))
+	assert.NoError(t, ValidatePSARange(24))
+	assert.Error(t, ValidatePSARange(25))
+	assert.NoError(t, DirectEgressInstanceQuotaRisk(100))
+	assert.Error(t, DirectEgressInstanceQuotaRisk(101))
+	assert.Equal(t, 3, ConnectorInstancesForThroughput(ConnectorAPIDefaultMaxThroughputMbps))
+	assert.Equal(t, 2, ConnectorInstancesForThroughput(ConnectorAPIDefaultMinThroughputMbps))
+	assert.Equal(t, 12000, IAMLoginQuotaPerMinutePerInstance)
 }
 
 func TestNormalizeEdition(t *testing.T) {

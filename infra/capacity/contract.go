@@ -41,20 +41,6 @@ func ValidateConsumerName(name string) error {
 	return nil
 }
 
-// ValidatePool checks one pool's sizes: poolSize ≥ 1, maxOverflow ≥ 0,
-// 0 ≤ startupConnections ≤ poolSize + maxOverflow.
-func ValidatePool(p Pool) error {
-	switch {
-	case p.PoolSize < 1:
-		return fmt.Errorf("poolSize %d: must be at least 1", p.PoolSize)
-	case p.MaxOverflow < 0:
-		return fmt.Errorf("maxOverflow %d: must be at least 0", p.MaxOverflow)
-	case p.StartupConnections < 0 || p.StartupConnections > p.PoolSize+p.MaxOverflow:
-		return fmt.Errorf("startupConnections %d: must be 0–%d (poolSize + maxOverflow)", p.StartupConnections, p.PoolSize+p.MaxOverflow)
-	}
-	return nil
-}
-
 // poolJSON is the wire form of a Pool in EnvDBExtraPools.
 type poolJSON struct {
 	Name               string `json:"name"`
@@ -94,7 +80,7 @@ func DecodeExtraPools(s string) ([]Pool, error) {
 	out := make([]Pool, len(in))
 	for i, p := range in {
 		out[i] = Pool(p)
-		if err := ValidatePool(out[i]); err != nil {
+		if err := ValidatePool(p.PoolSize, p.MaxOverflow, p.StartupConnections); err != nil {
 			return nil, fmt.Errorf("%s[%d]: %v", EnvDBExtraPools, i, err)
 		}
 	}

@@ -58,10 +58,10 @@ func TestExtraPoolsRoundTrip(t *testing.T) {
 func TestDecodeExtraPoolsRejects(t *testing.T) {
 	for in, want := range map[string]string{
 		`{"name":"x"}`:                                       "JSON array",
-		`[{"name":"x","poolSize":0}]`:                        "poolSize 0",
+		`[{"name":"x","poolSize":0}]`:                        "poolSize: must be an integer ≥ 1, got 0",
 		`[{"name":"x","poolSize":2,"size":3}]`:               "unknown field",
-		`[{"name":"x","poolSize":2,"maxOverflow":-1}]`:       "maxOverflow -1",
-		`[{"name":"x","poolSize":2,"startupConnections":3}]`: "startupConnections 3",
+		`[{"name":"x","poolSize":2,"maxOverflow":-1}]`:       "maxOverflow: must be an integer ≥ 0, got -1",
+		`[{"name":"x","poolSize":2,"startupConnections":3}]`: "got 3",
 		`[{"name":"x","poolSize":2}] []`:                     "trailing data",
 	} {
 		_, err := DecodeExtraPools(in)
@@ -96,7 +96,7 @@ func FuzzDecodeExtraPools(f *testing.F) {
 			return
 		}
 		for _, p := range pools {
-			require.NoError(t, ValidatePool(p))
+			require.NoError(t, ValidatePool(p.PoolSize, p.MaxOverflow, p.StartupConnections))
 		}
 		again, err := DecodeExtraPools(EncodeExtraPools(pools))
 		require.NoError(t, err)

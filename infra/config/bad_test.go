@@ -123,15 +123,15 @@ func TestBadInput(t *testing.T) {
 		{"unknown key", "staging", []edit{{"headroom:workloads[1].db.poolsize", `3`}}, "headroom:workloads[1].db.poolsize", "unknown key; expected one of connectTimeoutSeconds"},
 		{"unknown key", "staging", []edit{{"headroom:network.regions.us-central1.connector.minInstance", `3`}}, "headroom:network.regions.us-central1.connector.minInstance", "unknown key"},
 		// negative / zero counts
-		{"zero", "staging", []edit{{"headroom:workloads[0].maxInstances", `0`}}, "headroom:workloads[0].maxInstances", "must be an integer ≥ 1, got 0"},
-		{"negative", "staging", []edit{{"headroom:workloads[0].minInstances", `-1`}}, "headroom:workloads[0].minInstances", "≥ 0, got -1"},
+		{"zero", "staging", []edit{{"headroom:workloads[0].maxInstances", `0`}}, "headroom:workloads[0].maxInstances", "must be an integer ≥ 1 (unset or 0 means Cloud Run's default of 100), got 0"},
+		{"negative", "staging", []edit{{"headroom:workloads[0].minInstances", `-1`}}, "headroom:workloads[0].minInstances", "from 0 to maxInstances (20), got -1"},
 		{"zero", "staging", []edit{{"headroom:workloads[0].db.poolSize", `0`}}, "headroom:workloads[0].db.poolSize", "≥ 1, got 0"},
 		{"negative", "staging", []edit{{"headroom:workloads[0].db.maxOverflow", `-2`}}, "headroom:workloads[0].db.maxOverflow", "≥ 0, got -2"},
 		{"zero", "staging", []edit{{"headroom:database.maxConnections", `0`}}, "headroom:database.maxConnections", "≥ 14, got 0"},
-		{"zero", "staging", []edit{{"headroom:workloads[0].concurrency", `0`}}, "headroom:workloads[0].concurrency", "from 1 to 1000, got 0"},
+		{"too many", "staging", []edit{{"headroom:workloads[0].concurrency", `1001`}}, "headroom:workloads[0].concurrency", "from 1 to 1000, got 1001"},
 		{"zero", "staging", []edit{{"headroom:workloads[0].egressMbpsPerInstance", `0`}}, "headroom:workloads[0].egressMbpsPerInstance", "> 0, got 0"},
 		{"zero", "staging", []edit{{"headroom:workloads[1].db.connectTimeoutSeconds", `0`}}, "headroom:workloads[1].db.connectTimeoutSeconds", "> 0"},
-		{"zero", "staging", []edit{{"headroom:database.backups.retainedBackups", `0`}}, "headroom:database.backups.retainedBackups", "from 1 to 365, got 0"},
+		{"zero", "staging", []edit{{"headroom:database.backups.retainedBackups", `0`}}, "headroom:database.backups.retainedBackups", "from 7 to 365, got 0"},
 		{"negative", "staging", []edit{{"headroom:assumptions", `{"reservedConnections":-1}`}}, "headroom:assumptions.reservedConnections", "≥ 0, got -1"},
 		{"zero", "staging", []edit{{"headroom:workloads", `[]`}}, "headroom:workloads", "at least one workload"},
 		{"zero", "staging", []edit{{"headroom:network.regions", `{}`}}, "headroom:network.regions", "at least one region"},
@@ -171,7 +171,7 @@ func TestBadInput(t *testing.T) {
 		{"egress", "staging", []edit{{"headroom:network.regions.us-central1.egress", del}}, "headroom:network.regions.us-central1.egress", "required"},
 		// replicas
 		{"replica region", "production", []edit{{"headroom:database.replicas[0].region", `"us-central1"`}}, "headroom:database.replicas[0].region", "must differ from the primary's region (us-central1)"},
-		{"replica max_connections", "production", []edit{{"headroom:database.replicas[0].maxConnections", `500`}}, "headroom:database.replicas[0].maxConnections", "must be ≥ the primary's maxConnections (600), got 500"},
+		{"replica max_connections", "production", []edit{{"headroom:database.replicas[0].maxConnections", `500`}}, "headroom:database.replicas[0].maxConnections", "must be ≥ the primary's maxConnections (1200), got 500"},
 		{"replica name", "production", []edit{{"headroom:database.replicas[0].name", `"prod-postgres"`}}, "headroom:database.replicas[0].name", "already used by headroom:database.name"},
 		// connector bounds
 		{"connector min", "staging", []edit{{"headroom:network.regions.us-central1.connector.minInstances", `1`}}, "headroom:network.regions.us-central1.connector.minInstances", "from 2 to 9, got 1"},
@@ -186,12 +186,15 @@ func TestBadInput(t *testing.T) {
 		{"db.target", "staging", []edit{{"headroom:workloads[1].db.target", `"replica-x"`}}, "headroom:workloads[1].db.target", `names no replica: got "replica-x"`},
 		{"db.target", "production", []edit{{"headroom:workloads[1].db.target", `"prod-postgres"`}}, "headroom:workloads[1].db.target", "or a replica: prod-postgres-use1"},
 		// startupConnections > poolSize + maxOverflow
-		{"startupConnections", "staging", []edit{{"headroom:workloads[0].db.startupConnections", `16`}}, "headroom:workloads[0].db.startupConnections", "must be ≤ poolSize + maxOverflow (15), got 16"},
+		{"startupConnections", "staging", []edit{{"headroom:workloads[0].db.startupConnections", `16`}}, "headroom:workloads[0].db.startupConnections", "must be an integer from 0 to poolSize + maxOverflow (15), got 16"},
 		// probe window
-		{"probe window", "staging", []edit{{"headroom:workloads[0].startupProbe.failureThreshold", `25`}}, "headroom:workloads[0].startupProbe.failureThreshold", "25 × 10 = 250 s exceeds Cloud Run's 240 s"},
-		{"probe period", "staging", []edit{{"headroom:workloads[0].startupProbe.periodSeconds", `241`}}, "headroom:workloads[0].startupProbe.periodSeconds", "from 1 to 240, got 241"},
-		{"probe timeout", "staging", []edit{{"headroom:workloads[0].startupProbe.timeoutSeconds", `10`}}, "headroom:workloads[0].startupProbe.timeoutSeconds", "must be < periodSeconds (10)"},
-		{"probe delay", "staging", []edit{{"headroom:workloads[0].startupProbe.initialDelaySeconds", `300`}}, "headroom:workloads[0].startupProbe.initialDelaySeconds", "from 0 to 240"},
+		{"probe window", "staging", []edit{{"headroom:workloads[0].startupProbe.failureThreshold", `61`}}, "headroom:workloads[0].startupProbe.failureThreshold", "0 + 10 × 61 = 610 s within 600 s"},
+		{"probe window", "staging", []edit{{"headroom:workloads[0].startupProbe.initialDelaySeconds", `301`}, {"headroom:workloads[0].startupProbe.failureThreshold", `30`}}, "headroom:workloads[0].startupProbe.failureThreshold", "301 + 10 × 30 = 601 s"},
+		{"probe period", "staging", []edit{{"headroom:workloads[0].startupProbe.periodSeconds", `601`}}, "headroom:workloads[0].startupProbe.periodSeconds", "from 1 to 600, got 601"},
+		{"probe timeout", "staging", []edit{{"headroom:workloads[0].startupProbe.timeoutSeconds", `11`}}, "headroom:workloads[0].startupProbe.timeoutSeconds", "must be at most periodSeconds (10), got 11"},
+		// a 1 s period with the stack's 5 s timeout: refused here, as the pack refuses it
+		{"probe timeout", "staging", []edit{{"headroom:workloads[0].startupProbe.periodSeconds", `1`}}, "headroom:workloads[0].startupProbe.timeoutSeconds", "must be at most periodSeconds (1), got 5"},
+		{"probe delay", "staging", []edit{{"headroom:workloads[0].startupProbe.initialDelaySeconds", `601`}}, "headroom:workloads[0].startupProbe.initialDelaySeconds", "from 0 to 600, got 601"},
 		{"probe path", "staging", []edit{{"headroom:workloads[0].startupProbe.path", `"healthz"`}}, "headroom:workloads[0].startupProbe.path", "starting with /"},
 		// environment
 		{"environment", "staging", []edit{{"headroom:environment", "prod"}}, "headroom:environment", `must be one of staging, production, got "prod"`},
@@ -204,11 +207,11 @@ func TestBadInput(t *testing.T) {
 		{"maintenance day", "staging", []edit{{"headroom:database.maintenanceWindow.day", `0`}}, "headroom:database.maintenanceWindow.day", "got 0"},
 		{"maintenance hour", "staging", []edit{{"headroom:database.maintenanceWindow.hour", `24`}}, "headroom:database.maintenanceWindow.hour", "from 0 to 23 (UTC), got 24"},
 		// backups
-		{"HA needs PITR", "production", []edit{{"headroom:database.backups.pointInTimeRecovery", `false`}}, "headroom:database.availability", "REGIONAL (HA) requires backups"},
+		{"HA needs PITR", "production", []edit{{"headroom:database.backups.pointInTimeRecovery", `false`}}, "headroom:database.availability", "requires backups.enabled and backups.pointInTimeRecovery"},
 		{"PITR needs backups", "staging", []edit{{"headroom:database.backups.enabled", `false`}}, "headroom:database.backups.pointInTimeRecovery", "requires backups.enabled"},
 		{"log retention", "staging", []edit{{"headroom:database.backups.logRetentionDays", `8`}}, "headroom:database.backups.logRetentionDays", "from 1 to 7"},
 		// names GCP would reject
-		{"connector name", "staging", []edit{{"headroom:network.regions.us-central1.connector.name", `"staging-connector-abcdefgh"`}}, "headroom:network.regions.us-central1.connector.name", "≤ 25 characters"},
+		{"connector name", "staging", []edit{{"headroom:network.regions.us-central1.connector.name", `"staging-connector-abcdefgh"`}}, "headroom:network.regions.us-central1.connector.name", "at most 25 characters"},
 		{"connector name", "staging", []edit{{"headroom:network.regions.us-central1.connector.name", `"Staging-Connector"`}}, "headroom:network.regions.us-central1.connector.name", "lowercase"},
 		{"instance name", "staging", []edit{{"headroom:database.name", `"staging_db"`}}, "headroom:database.name", `Cloud SQL instance name`},
 		{"instance name", "staging", []edit{{"headroom:database.name", `"1db"`}}, "headroom:database.name", "starts with a letter"},
@@ -248,6 +251,35 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 	assert.GreaterOrEqual(t, len(classes), 30)
+}
+
+// TestValidStacksGoogleAccepts: values Google accepts must not be refused
+// as bad input (docs/gcp-limits.md#cloud-run, #cloud-sql-tiers).
+func TestValidStacksGoogleAccepts(t *testing.T) {
+	cases := []struct {
+		name  string
+		edits []edit
+	}{
+		{"300 s startup window", []edit{{"headroom:workloads[0].startupProbe.failureThreshold", `30`}}},
+		{"600 s startup window", []edit{{"headroom:workloads[0].startupProbe.initialDelaySeconds", `100`}, {"headroom:workloads[0].startupProbe.failureThreshold", `50`}}},
+		{"timeout equals period", []edit{{"headroom:workloads[0].startupProbe.timeoutSeconds", `10`}}},
+		{"period 1 with the default timeout", []edit{{"headroom:workloads[0].startupProbe.periodSeconds", `1`}, {"headroom:workloads[0].startupProbe.timeoutSeconds", del}}},
+		{"C4A tier", []edit{{"headroom:database.tier", `"db-c4a-highmem-4"`}, {"headroom:database.edition", `"ENTERPRISE_PLUS"`}}},
+		{"N4 tier", []edit{{"headroom:database.tier", `"db-custom-N4-4-16384"`}, {"headroom:database.edition", `"ENTERPRISE"`}}},
+		{"PostgreSQL 16 defaults to Enterprise Plus", []edit{{"headroom:database.version", `"POSTGRES_16"`}, {"headroom:database.edition", del}, {"headroom:database.tier", `"db-perf-optimized-N-4"`}}},
+		{"decimal connect timeout", []edit{{"headroom:workloads[0].db.connectTimeoutSeconds", `74.5`}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Decode("staging", applyEdits(t, load(t, "staging").Values, c.edits...))
+			assert.NoError(t, err)
+		})
+	}
+	// Without an edition, PostgreSQL 16 gets Enterprise Plus, which has no db-custom tiers.
+	_, err := Decode("staging", applyEdits(t, load(t, "staging").Values,
+		edit{"headroom:database.version", `"POSTGRES_16"`}, edit{"headroom:database.edition", del}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "Cloud SQL defaults to ENTERPRISE_PLUS for this version")
 }
 
 // TestExactMessage pins the issue's example wording.
@@ -321,7 +353,7 @@ func TestDefaults(t *testing.T) {
 		edit{"headroom:database.replicas[0]", `{"name":"prod-postgres-use1","region":"us-east1"}`})
 	p, err := Decode("production", pvals)
 	require.NoError(t, err)
-	assert.Equal(t, Replica{Name: "prod-postgres-use1", Region: "us-east1", Tier: "db-custom-8-32768", MaxConnections: 600, Availability: "ZONAL"}, p.Database.Replicas[0])
+	assert.Equal(t, Replica{Name: "prod-postgres-use1", Region: "us-east1", Tier: "db-custom-8-32768", MaxConnections: 1200, Availability: "ZONAL"}, p.Database.Replicas[0])
 
 	// Direct VPC egress is accepted with its subnet.
 	dvals := applyEdits(t, load(t, "staging").Values,

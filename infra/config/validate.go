@@ -1,53 +1,23 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
-// GCP limits the validation enforces. Each carries its source: a section
-// of /work/shared/facts/gcp-capacity.md, or the page it comes from when
-// the facts file does not cover it.
+// Headroom's own defaults (policy choices, not Google Cloud limits). Every
+// Google Cloud limit and rule comes from infra/capacity, which cites
+// docs/gcp-limits.md.
 const (
-	// Serverless VPC Access connector instances: min ≥ 2, max ≤ 10,
-	// min < max; defaults 2 and 10 (gcp-capacity.md §3).
-	connectorMinInstances     = 2
-	connectorMaxInstances     = 10
-	connectorDefaultMin       = 2
-	connectorDefaultMax       = 10
-	connectorDefaultMachine   = "e2-micro" // [tf-doc] default, §3
-	connectorPrefixBits       = 28         // "/28", §3
-	connectorNameMaxLen       = 25         // [tf-doc] "max 25 characters", §3
-	pgMinMaxConnections       = 14         // max_connections flag minimum, §1.1
-	psaMaxPrefixBits          = 24         // PSA range "minimum size is a single /24", §6
-	retainedBackupsMin        = 1          // §2.3 "1 to 365"
-	retainedBackupsMax        = 365        //
-	retainedBackupsDefault    = 7          // §2.3 Enterprise default
-	logRetentionMin           = 1          // §2.3 1–7 days (1–35 Enterprise Plus)
-	logRetentionMax           = 7          //
-	logRetentionMaxPlus       = 35         //
-	logRetentionDefault       = 7          //
-	runConcurrencyDefault     = 80         // §5
-	runConcurrencyMax         = 1000       // §5
-	runCPUMax                 = 8          // §5 "max 8 vCPU"
-	probeWindowMaxSeconds     = 240        // §5 failureThreshold × periodSeconds ≤ 240 s
-	probeInitialDelayMax      = 240        // §5 initial_delay_seconds max 240
-	probePeriodMax            = 240        // §5 period_seconds max 240
-	probePeriodDefault        = 10         // §5
-	probeTimeoutDefault       = 1          // §5
-	probeTimeoutMax           = 3600       // §5
-	probeFailureDefault       = 3          // §5
-	maintenanceDefaultDay     = 7          // Sunday (Headroom's choice)
-	maintenanceDefaultHour    = 3          // 03:00 UTC (Headroom's choice)
-	cloudSQLMinDiskGB         = 10         // [tf-doc] settings.disk_size minimum 10 GB (not in gcp-capacity.md)
-	cloudSQLQualifiedNameMax  = 98         // gcloud: "project-ID:instance-ID must be 98 characters or less" (not in gcp-capacity.md)
+	maintenanceDefaultDay     = 7          // Sunday
+	maintenanceDefaultHour    = 3          // 03:00 UTC
 	defaultDatabaseName       = "postgres" // exists on every Cloud SQL for PostgreSQL instance
-	defaultDatabaseEdition    = "ENTERPRISE"
-	defaultAvailability       = "ZONAL" // [tf-doc] default, §2.1
 	defaultStartupConnections = 1
 )
 
@@ -57,47 +27,47 @@ const (
 var hints = map[string]string{
 	"environment":                                    "one of staging, production",
 	"network.name":                                   "a VPC network name (lowercase letters, digits, hyphens; starts with a letter; ≤ 63 characters)",
-	"network.privateServiceAccessRange":              "an IPv4 CIDR range of /24 or larger, e.g. 10.100.0.0/16",
+	"network.privateServiceAccessRange":              fmt.Sprintf("an IPv4 CIDR range of /%d or larger, e.g. 10.100.0.0/16", capacity.PSAMaxPrefixLength),
 	"network.regions":                                "an object keyed by Google Cloud region",
 	"network.regions.*.subnet":                       "an IPv4 CIDR range, e.g. 10.10.0.0/20",
 	"network.regions.*.egress":                       "one of connector, direct",
-	"network.regions.*.connector.name":               "a connector name (lowercase letters, digits, hyphens; starts with a letter; ≤ 25 characters)",
-	"network.regions.*.connector.ipCidrRange":        "an unused IPv4 /28 range, e.g. 10.8.0.0/28",
-	"network.regions.*.connector.machineType":        "one of f1-micro, e2-micro, e2-standard-4",
-	"network.regions.*.connector.minInstances":       "an integer from 2 to 9",
-	"network.regions.*.connector.maxInstances":       "an integer from 3 to 10",
+	"network.regions.*.connector.name":               fmt.Sprintf("a connector name (lowercase letters, digits, hyphens; starts with a letter; ≤ %d characters)", capacity.ConnectorNameMaxLength),
+	"network.regions.*.connector.ipCidrRange":        fmt.Sprintf("an unused IPv4 /%d range, e.g. 10.8.0.0/%d", capacity.ConnectorPrefixLength, capacity.ConnectorPrefixLength),
+	"network.regions.*.connector.machineType":        "one of " + strings.Join(capacity.ConnectorMachineNames(), ", "),
+	"network.regions.*.connector.minInstances":       fmt.Sprintf("an integer from %d to %d", capacity.ConnectorMinInstancesFloor, capacity.ConnectorMaxInstancesCeiling-1),
+	"network.regions.*.connector.maxInstances":       fmt.Sprintf("an integer from %d to %d", capacity.ConnectorMinInstancesFloor+1, capacity.ConnectorMaxInstancesCeiling),
 	"network.regions.*.direct.subnet":                "an IPv4 CIDR range, e.g. 10.20.0.0/24",
 	"database.name":                                  "a Cloud SQL instance name (lowercase letters, digits, hyphens; starts with a letter)",
 	"database.version":                               "a PostgreSQL version such as POSTGRES_15",
-	"database.edition":                               "one of ENTERPRISE, ENTERPRISE_PLUS",
+	"database.edition":                               "one of " + capacity.EditionEnterprise + ", " + capacity.EditionEnterprisePlus + " (default: " + capacity.EditionEnterprisePlus + fmt.Sprintf(" from POSTGRES_%d, else ", capacity.EditionPlusDefaultFromMajor) + capacity.EditionEnterprise + ")",
 	"database.tier":                                  "a Cloud SQL tier such as db-custom-4-16384",
 	"database.region":                                "a Google Cloud region such as us-central1",
-	"database.availability":                          "one of ZONAL, REGIONAL",
-	"database.maxConnections":                        "an integer ≥ 14",
-	"database.diskSizeGb":                            "an integer ≥ 10",
-	"database.backups.retainedBackups":               "an integer from 1 to 365",
-	"database.backups.logRetentionDays":              "an integer from 1 to 7 (35 for ENTERPRISE_PLUS)",
-	"database.maintenanceWindow.day":                 "an integer from 1 (Monday) to 7 (Sunday)",
-	"database.maintenanceWindow.hour":                "an integer from 0 to 23 (UTC)",
+	"database.availability":                          "one of " + capacity.AvailabilityZonal + ", " + capacity.AvailabilityRegional,
+	"database.maxConnections":                        fmt.Sprintf("an integer ≥ %d", capacity.MaxConnectionsFlagMin),
+	"database.diskSizeGb":                            fmt.Sprintf("an integer ≥ %d", capacity.DiskSizeMinGB),
+	"database.backups.retainedBackups":               fmt.Sprintf("an integer from %d to %d", capacity.RetainedBackupsDefault, capacity.RetainedBackupsMax),
+	"database.backups.logRetentionDays":              fmt.Sprintf("an integer from %d to %d (%d for ENTERPRISE_PLUS)", capacity.LogRetentionDaysMin, capacity.LogRetentionDaysMax, capacity.LogRetentionDaysMaxPlus),
+	"database.maintenanceWindow.day":                 fmt.Sprintf("an integer from %d (Monday) to %d (Sunday)", capacity.MaintenanceDayMin, capacity.MaintenanceDayMax),
+	"database.maintenanceWindow.hour":                fmt.Sprintf("an integer from 0 to %d (UTC)", capacity.MaintenanceHourMax),
 	"database.replicas[].name":                       "a Cloud SQL instance name (lowercase letters, digits, hyphens; starts with a letter)",
 	"database.replicas[].region":                     "a Google Cloud region other than the primary's",
 	"database.replicas[].tier":                       "a Cloud SQL tier such as db-custom-4-16384",
 	"database.replicas[].maxConnections":             "an integer ≥ the primary's maxConnections",
-	"database.replicas[].availability":               "one of ZONAL, REGIONAL",
+	"database.replicas[].availability":               "one of " + capacity.AvailabilityZonal + ", " + capacity.AvailabilityRegional,
 	"workloads[].name":                               "a Cloud Run service name (lowercase letters, digits, hyphens; starts with a letter; ≤ 63 characters)",
 	"workloads[].image":                              "a container image reference",
 	"workloads[].regions[]":                          "a region listed under headroom:network.regions",
 	"workloads[].minInstances":                       "an integer ≥ 0",
 	"workloads[].maxInstances":                       "an integer ≥ 1",
-	"workloads[].concurrency":                        "an integer from 1 to 1000",
-	"workloads[].cpu":                                "a CPU limit such as \"1\", \"2\" or \"1000m\" (at most 8)",
+	"workloads[].concurrency":                        fmt.Sprintf("an integer from %d to %d (default %d)", capacity.ConcurrencyMin, capacity.ConcurrencyMax, capacity.ConcurrencyDefault),
+	"workloads[].cpu":                                fmt.Sprintf("a CPU limit such as \"1\", \"2\" or \"1000m\" (at most %d)", capacity.CloudRunMaxCPU),
 	"workloads[].memory":                             "a memory limit such as \"512Mi\" or \"2Gi\"",
 	"workloads[].egressMbpsPerInstance":              "a number > 0",
 	"workloads[].db.target":                          "\"primary\" or the name of a replica",
 	"workloads[].db.poolSize":                        "an integer ≥ 1",
 	"workloads[].db.maxOverflow":                     "an integer ≥ 0",
 	"workloads[].db.startupConnections":              "an integer from 0 to poolSize + maxOverflow",
-	"workloads[].db.connectTimeoutSeconds":           "a number > 0",
+	"workloads[].db.connectTimeoutSeconds":           "a decimal number of seconds > 0",
 	"workloads[].processes":                          "an integer ≥ 1 (worker processes per instance)",
 	"workloads[].db.extraPools":                      "a list of pools [{name, poolSize, maxOverflow, startupConnections}]",
 	"workloads[].db.extraPools[].name":               "a pool name unique within the workload (not \"main\")",
@@ -108,10 +78,10 @@ var hints = map[string]string{
 	"database.consumers[].name":                      "a consumer name (lowercase letters, digits, '-' or '_'; starts with a letter; ≤ 45 characters)",
 	"database.consumers[].connections":               "an integer ≥ 1",
 	"database.consumers[].target":                    "\"primary\" or the name of a replica",
-	"workloads[].startupProbe.initialDelaySeconds":   "an integer from 0 to 240",
-	"workloads[].startupProbe.periodSeconds":         "an integer from 1 to 240",
-	"workloads[].startupProbe.timeoutSeconds":        "an integer ≥ 1 and < periodSeconds",
-	"workloads[].startupProbe.failureThreshold":      "an integer ≥ 1 with failureThreshold × periodSeconds ≤ 240",
+	"workloads[].startupProbe.initialDelaySeconds":   fmt.Sprintf("an integer from 0 to %d", capacity.StartupProbeMaxInitialDelaySeconds),
+	"workloads[].startupProbe.periodSeconds":         fmt.Sprintf("an integer from %d to %d", capacity.StartupProbeMinPeriodSeconds, capacity.StartupProbeMaxPeriodSeconds),
+	"workloads[].startupProbe.timeoutSeconds":        fmt.Sprintf("an integer from %d to %d and ≤ periodSeconds", capacity.StartupProbeMinTimeoutSeconds, capacity.StartupProbeMaxTimeoutSeconds),
+	"workloads[].startupProbe.failureThreshold":      fmt.Sprintf("an integer ≥ %d with initialDelaySeconds + periodSeconds × failureThreshold ≤ %d", capacity.StartupProbeMinFailureThreshold, capacity.StartupProbeMaxWindowSeconds),
 	"workloads[].startupProbe.path":                  "an HTTP path starting with /",
 	"targets.startupSuccessRate":                     "a number in (0, 1]",
 	"targets.connectP99Seconds":                      "a number > 0",
@@ -149,19 +119,27 @@ var (
 	// hyphens; must start with a letter" (Cloud SQL instance settings page).
 	sqlInstanceName = regexp.MustCompile(`^[a-z][-a-z0-9]*$`)
 	// Project ID: 6–30 lowercase letters, digits, hyphens; starts with a
-	// letter, does not end with a hyphen (Resource Manager docs; not in
-	// gcp-capacity.md).
+	// letter, does not end with a hyphen (Resource Manager docs,
+	// https://cloud.google.com/resource-manager/docs/creating-managing-projects).
 	projectID   = regexp.MustCompile(`^[a-z][-a-z0-9]{4,28}[a-z0-9]$`)
 	pgVersion   = regexp.MustCompile(`^POSTGRES_(9_6|[1-9][0-9])$`)
 	cpuLimit    = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?|[0-9]+m)$`)
 	memoryLimit = regexp.MustCompile(`^[1-9][0-9]*(Mi|Gi|M|G)$`)
 )
 
-// connectorMachineKnown asks the capacity model's catalog of Serverless
-// VPC Access machine types (gcp-capacity.md §3).
-func connectorMachineKnown(name string) bool {
-	_, ok := capacity.LookupConnectorMachine(name)
-	return ok
+// ruleErr reports a broken capacity rule at the key of base the rule is
+// about (base.Field), in the rule's own words, so the stack config and the
+// policy pack give the same reason. Other errors are reported at base.
+func ruleErr(base path, err error) error {
+	var re *capacity.RuleError
+	if errors.As(err, &re) {
+		p := base
+		if re.Field != "" {
+			p = base.field(re.Field)
+		}
+		return errf(p, "%s (%s)", re.Reason(), re.Source())
+	}
+	return errf(base, "%s", oneLine(err.Error()))
 }
 
 func errf(p path, format string, args ...any) error {

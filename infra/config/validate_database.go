@@ -1,6 +1,8 @@
 package config
 
 import (
+	"fmt"
+
 	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
@@ -11,20 +13,28 @@ func (d *decoder) instanceName(p path, project, name string) error {
 	if !sqlInstanceName.MatchString(name) {
 		return bad(p, name)
 	}
-	if len(project)+1+len(name) > cloudSQLQualifiedNameMax {
-		return errf(p, "is too long: %q:%q exceeds Cloud SQL's %d characters for project-ID:instance-ID", project, name, cloudSQLQualifiedNameMax)
+	if len(project)+1+len(name) > capacity.InstanceQualifiedNameMaxChars {
+		return errf(p, "is too long: %q:%q exceeds Cloud SQL's %d characters for project-ID:instance-ID (docs/gcp-limits.md#cloud-sql-tiers)",
+			project, name, capacity.InstanceQualifiedNameMaxChars)
 	}
 	return nil
 }
 
-func (d *decoder) tier(p path, tier, edition string) error {
-	if _, err := capacity.ParseTier(tier); err != nil {
-		return errf(p, "must be a valid Cloud SQL tier (gcp-capacity.md §1.2): %s", oneLine(err.Error()))
+// tier checks a tier against its edition; defaulted says the edition was
+// not given (Google's default for the version applies).
+func (d *decoder) tier(p path, tier, edition string, defaulted bool) (capacity.Tier, error) {
+	t, err := capacity.ParseTier(tier)
+	if err != nil {
+		return t, errf(p, "must be a valid Cloud SQL tier (docs/gcp-limits.md#cloud-sql-tiers): %s", oneLine(err.Error()))
 	}
 	if err := capacity.CheckTierEdition(tier, edition); err != nil {
-		return errf(p, "must be a tier of edition %s (gcp-capacity.md §1.2): %s", edition, oneLine(err.Error()))
+		why := ""
+		if defaulted {
+			why = fmt.Sprintf(" (no headroom:database.edition given: Cloud SQL defaults to %s for this version; set edition)", edition)
+		}
+		return t, errf(p, "must be a tier of edition %s (docs/gcp-limits.md#cloud-sql-tiers): %s%s", edition, oneLine(err.Error()), why)
 	}
-	return nil
+	return t, nil
 }
 
 func (d *decoder) database(s *Stack) error {
@@ -44,16 +54,21 @@ func (d *decoder) database(s *Stack) error {
 		return bad(vp, db.Version)
 	}
 	edp := dp.field("edition")
-	if !d.has(edp) {
-		db.Edition = defaultDatabaseEdition
+	editionDefaulted := !d.has(edp)
+	if editionDefaulted {
+		db.Edition = capacity.DefaultEdition(db.Version)
 	}
-	if db.Edition != "ENTERPRISE" && db.Edition != "ENTERPRISE_PLUS" {
+	if db.Edition != capacity.EditionEnterprise && db.Edition != capacity.EditionEnterprisePlus {
+		if err := capacity.CheckTierEdition(db.Tier, db.Edition); err != nil && db.Edition == capacity.EditionDeveloper {
+			return errf(edp, "%s", oneLine(err.Error()))
+		}
 		return bad(edp, db.Edition)
 	}
 	if err := d.required(dp.field("tier")); err != nil {
 		return err
 	}
-	if err := d.tier(dp.field("tier"), db.Tier, db.Edition); err != nil {
+	tier, err := d.tier(dp.field("tier"), db.Tier, db.Edition, editionDefaulted)
+	if err != nil {
 		return err
 	}
 	rp := dp.field("region")
@@ -65,19 +80,19 @@ func (d *decoder) database(s *Stack) error {
 	}
 	ap := dp.field("availability")
 	if !d.has(ap) {
-		db.Availability = defaultAvailability
-	}
-	if db.Availability != "ZONAL" && db.Availability != "REGIONAL" {
-		return bad(ap, db.Availability)
+		db.Availability = capacity.AvailabilityZonal
 	}
 	mp := dp.field("maxConnections")
 	if err := d.required(mp); err != nil {
 		return err
 	}
-	if db.MaxConnections < pgMinMaxConnections {
+	if db.MaxConnections == 0 {
 		return bad(mp, db.MaxConnections)
 	}
-	if p := dp.field("diskSizeGb"); db.DiskSizeGb != 0 && db.DiskSizeGb < cloudSQLMinDiskGB {
+	if err := capacity.ValidateMaxConnections(tier, db.MaxConnections); err != nil {
+		return ruleErr(dp, err)
+	}
+	if p := dp.field("diskSizeGb"); db.DiskSizeGb != 0 && db.DiskSizeGb < capacity.DiskSizeMinGB {
 		return bad(p, db.DiskSizeGb)
 	}
 	if !d.has(dp.field("deletionProtection")) {
@@ -85,7 +100,7 @@ func (d *decoder) database(s *Stack) error {
 		db.DeletionProtection = &t
 	}
 
-	// Backups (gcp-capacity.md §2.3): on, with PITR, by default.
+	// Backups (docs/gcp-limits.md#cloud-sql-backups): on, with PITR, by default.
 	bp := dp.field("backups")
 	b := &db.Backups
 	if !d.has(bp.field("enabled")) {
@@ -97,36 +112,31 @@ func (d *decoder) database(s *Stack) error {
 	if b.PointInTimeRecovery && !b.Enabled {
 		return errf(bp.field("pointInTimeRecovery"), "requires backups.enabled: true")
 	}
-	if p := bp.field("retainedBackups"); !d.has(p) {
-		b.RetainedBackups = retainedBackupsDefault
-	} else if b.RetainedBackups < retainedBackupsMin || b.RetainedBackups > retainedBackupsMax {
-		return bad(p, b.RetainedBackups)
+	if !d.has(bp.field("retainedBackups")) {
+		b.RetainedBackups = capacity.RetainedBackupsDefault
 	}
-	maxLog := logRetentionMax
-	if db.Edition == "ENTERPRISE_PLUS" {
-		maxLog = logRetentionMaxPlus
+	if !d.has(bp.field("logRetentionDays")) {
+		b.LogRetentionDays = capacity.LogRetentionDaysDefault
+	} else if b.LogRetentionDays == 0 {
+		return bad(bp.field("logRetentionDays"), 0)
 	}
-	if p := bp.field("logRetentionDays"); !d.has(p) {
-		b.LogRetentionDays = logRetentionDefault
-	} else if b.LogRetentionDays < logRetentionMin || b.LogRetentionDays > maxLog {
-		return bad(p, b.LogRetentionDays)
+	if err := capacity.ValidateBackups(b.RetainedBackups, b.LogRetentionDays, db.Edition); err != nil {
+		return ruleErr(bp, err)
 	}
-	// HA for PostgreSQL requires backups and PITR ([tf-doc], §2.1).
-	if db.Availability == "REGIONAL" && (!b.Enabled || !b.PointInTimeRecovery) {
-		return errf(ap, "REGIONAL (HA) requires backups.enabled and backups.pointInTimeRecovery (gcp-capacity.md §2.1)")
+	if err := capacity.ValidateAvailability(db.Availability, b.Enabled, b.PointInTimeRecovery); err != nil {
+		return ruleErr(dp, err)
 	}
 
-	// Maintenance window (§2.4): day 1–7 (Monday = 1), hour 0–23 UTC.
+	// Maintenance window (docs/gcp-limits.md#cloud-sql-backups).
 	wp := dp.field("maintenanceWindow")
-	if p := wp.field("day"); !d.has(p) {
+	if !d.has(wp.field("day")) {
 		db.MaintenanceWindow.Day = maintenanceDefaultDay
-	} else if db.MaintenanceWindow.Day < 1 || db.MaintenanceWindow.Day > 7 {
-		return bad(p, db.MaintenanceWindow.Day)
 	}
-	if p := wp.field("hour"); !d.has(p) {
+	if !d.has(wp.field("hour")) {
 		db.MaintenanceWindow.Hour = maintenanceDefaultHour
-	} else if db.MaintenanceWindow.Hour < 0 || db.MaintenanceWindow.Hour > 23 {
-		return bad(p, db.MaintenanceWindow.Hour)
+	}
+	if err := capacity.ValidateMaintenanceWindow(db.MaintenanceWindow.Day, db.MaintenanceWindow.Hour); err != nil {
+		return ruleErr(wp, err)
 	}
 
 	names := map[string]string{db.Name: dp.field("name").display}
@@ -159,7 +169,8 @@ func (d *decoder) database(s *Stack) error {
 		if !d.has(p.field("tier")) {
 			r.Tier = db.Tier
 		}
-		if err := d.tier(p.field("tier"), r.Tier, db.Edition); err != nil {
+		rtier, err := d.tier(p.field("tier"), r.Tier, db.Edition, editionDefaulted)
+		if err != nil {
 			return err
 		}
 		mcp := p.field("maxConnections")
@@ -171,11 +182,14 @@ func (d *decoder) database(s *Stack) error {
 		if r.MaxConnections < db.MaxConnections {
 			return errf(mcp, "must be ≥ the primary's maxConnections (%d), got %d: PostgreSQL will not run a hot standby with a lower max_connections", db.MaxConnections, r.MaxConnections)
 		}
+		if err := capacity.ValidateMaxConnections(rtier, r.MaxConnections); err != nil {
+			return ruleErr(p, err)
+		}
 		avp := p.field("availability")
 		if !d.has(avp) {
-			r.Availability = defaultAvailability
+			r.Availability = capacity.AvailabilityZonal
 		}
-		if r.Availability != "ZONAL" && r.Availability != "REGIONAL" {
+		if r.Availability != capacity.AvailabilityZonal && r.Availability != capacity.AvailabilityRegional {
 			return bad(avp, r.Availability)
 		}
 	}

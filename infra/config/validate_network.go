@@ -31,8 +31,8 @@ func (d *decoder) network(s *Stack) error {
 	if err != nil {
 		return err
 	}
-	if pf.Bits() > psaMaxPrefixBits {
-		return errf(psa, "must be /%d or larger (Cloud SQL private services access minimum, gcp-capacity.md §6), got /%d", psaMaxPrefixBits, pf.Bits())
+	if err := capacity.ValidatePSARange(pf.Bits()); err != nil {
+		return ruleErr(np, err)
 	}
 	prefixes = append(prefixes, namedPrefix{psa, pf})
 
@@ -98,8 +98,9 @@ func (d *decoder) network(s *Stack) error {
 		n.Regions[name] = r
 	}
 	// No two ranges may overlap: the connector range must be unused
-	// (§3), subnets of one VPC cannot overlap, and the PSA range is
-	// reserved for the service producer (§6).
+	// (docs/gcp-limits.md#vpc-connector), subnets of one VPC cannot
+	// overlap, and the PSA range is reserved for the service producer
+	// (docs/gcp-limits.md#private-ip).
 	for i := range prefixes {
 		for j := 0; j < i; j++ {
 			if prefixes[i].pf.Overlaps(prefixes[j].pf) {
@@ -115,8 +116,8 @@ func (d *decoder) connector(p path, c *Connector) (netip.Prefix, error) {
 	if err := d.required(np); err != nil {
 		return netip.Prefix{}, err
 	}
-	if len(c.Name) > connectorNameMaxLen || !rfc1035.MatchString(c.Name) {
-		return netip.Prefix{}, bad(np, c.Name)
+	if err := capacity.ValidateConnectorName(c.Name); err != nil {
+		return netip.Prefix{}, ruleErr(p, err)
 	}
 	ip := p.field("ipCidrRange")
 	if err := d.required(ip); err != nil {
@@ -126,31 +127,20 @@ func (d *decoder) connector(p path, c *Connector) (netip.Prefix, error) {
 	if err != nil {
 		return netip.Prefix{}, err
 	}
-	if pf.Bits() != connectorPrefixBits {
-		return netip.Prefix{}, errf(ip, "must be a /28 range (Serverless VPC Access, gcp-capacity.md §3), got /%d", pf.Bits())
+	if err := capacity.ValidateConnectorCIDR(c.IPCIDRRange); err != nil {
+		return netip.Prefix{}, ruleErr(p, err)
 	}
-	mp := p.field("machineType")
-	if !d.has(mp) {
-		c.MachineType = connectorDefaultMachine
+	if !d.has(p.field("machineType")) {
+		c.MachineType = capacity.ConnectorDefaultMachineType
 	}
-	if !connectorMachineKnown(c.MachineType) {
-		return netip.Prefix{}, bad(mp, c.MachineType)
+	if !d.has(p.field("minInstances")) {
+		c.MinInstances = capacity.ConnectorDefaultMinInstances
 	}
-	minP, maxP := p.field("minInstances"), p.field("maxInstances")
-	if !d.has(minP) {
-		c.MinInstances = connectorDefaultMin
+	if !d.has(p.field("maxInstances")) {
+		c.MaxInstances = capacity.ConnectorDefaultMaxInstances
 	}
-	if !d.has(maxP) {
-		c.MaxInstances = connectorDefaultMax
-	}
-	if c.MinInstances < connectorMinInstances || c.MinInstances > connectorMaxInstances-1 {
-		return netip.Prefix{}, bad(minP, c.MinInstances)
-	}
-	if c.MaxInstances < connectorMinInstances+1 || c.MaxInstances > connectorMaxInstances {
-		return netip.Prefix{}, bad(maxP, c.MaxInstances)
-	}
-	if c.MaxInstances <= c.MinInstances {
-		return netip.Prefix{}, errf(maxP, "must be greater than minInstances (%d), got %d (gcp-capacity.md §3)", c.MinInstances, c.MaxInstances)
+	if err := capacity.ValidateConnectorSizing(c.MachineType, c.MinInstances, c.MaxInstances); err != nil {
+		return netip.Prefix{}, ruleErr(p, err)
 	}
 	return pf, nil
 }

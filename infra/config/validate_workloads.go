@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -60,27 +61,25 @@ func (d *decoder) workloads(s *Stack) error {
 				return errf(ep, "region %s is listed twice", r)
 			}
 		}
-		minP, maxP := p.field("minInstances"), p.field("maxInstances")
-		if w.MinInstances < 0 {
-			return bad(minP, w.MinInstances)
-		}
-		if err := d.required(maxP); err != nil {
+		if err := d.required(p.field("maxInstances")); err != nil {
 			return err
 		}
-		if w.MaxInstances < 1 {
-			return bad(maxP, w.MaxInstances)
+		if err := capacity.ValidateMaxInstances(w.MinInstances, w.MaxInstances); err != nil {
+			return ruleErr(p, err)
 		}
-		if w.MinInstances > w.MaxInstances {
-			return errf(minP, "must be ≤ maxInstances (%d), got %d", w.MaxInstances, w.MinInstances)
+		if !d.has(p.field("concurrency")) || w.Concurrency == 0 {
+			w.Concurrency = capacity.ConcurrencyDefault
 		}
-		if p := p.field("concurrency"); !d.has(p) {
-			w.Concurrency = runConcurrencyDefault
-		} else if w.Concurrency < 1 || w.Concurrency > runConcurrencyMax {
-			return bad(p, w.Concurrency)
+		if err := capacity.ValidateConcurrency(w.Concurrency); err != nil {
+			return ruleErr(p, err)
 		}
 		if p := p.field("cpu"); w.CPU != "" {
-			if !validCPU(w.CPU) {
+			v, ok := parseCPU(w.CPU)
+			if !ok {
 				return bad(p, w.CPU)
+			}
+			if err := capacity.ValidateCPU(v); err != nil {
+				return errf(p, "%s, got %q (%s)", err.(*capacity.RuleError).Rule, w.CPU, err.(*capacity.RuleError).Source())
 			}
 		}
 		if p := p.field("memory"); w.Memory != "" && !memoryLimit.MatchString(w.Memory) {
@@ -108,25 +107,17 @@ func (d *decoder) workloads(s *Stack) error {
 	return nil
 }
 
-func validCPU(s string) bool {
+// parseCPU reads a CPU limit ("1", "0.5", "1000m") in vCPUs.
+func parseCPU(s string) (float64, bool) {
 	if !cpuLimit.MatchString(s) {
-		return false
+		return 0, false
 	}
-	var v float64
 	if m, ok := strings.CutSuffix(s, "m"); ok {
 		n, err := strconv.ParseFloat(m, 64)
-		if err != nil {
-			return false
-		}
-		v = n / 1000
-	} else {
-		n, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return false
-		}
-		v = n
+		return n / 1000, err == nil
 	}
-	return v > 0 && v <= runCPUMax
+	n, err := strconv.ParseFloat(s, 64)
+	return n, err == nil
 }
 
 func (d *decoder) workloadDB(s *Stack, p path, db *WorkloadDB) error {
@@ -157,32 +148,20 @@ func (d *decoder) workloadDB(s *Stack, p path, db *WorkloadDB) error {
 	} else if db.Database == "" {
 		return bad(dp, db.Database)
 	}
-	pp := p.field("poolSize")
-	if err := d.required(pp); err != nil {
+	if err := d.required(p.field("poolSize")); err != nil {
 		return err
 	}
-	if db.PoolSize < 1 {
-		return bad(pp, db.PoolSize)
-	}
-	if op := p.field("maxOverflow"); db.MaxOverflow < 0 {
-		return bad(op, db.MaxOverflow)
-	}
-	sp := p.field("startupConnections")
-	if !d.has(sp) {
+	if !d.has(p.field("startupConnections")) {
 		db.StartupConnections = min(defaultStartupConnections, db.PoolSize+db.MaxOverflow)
 	}
-	if db.StartupConnections < 0 {
-		return bad(sp, db.StartupConnections)
+	if err := capacity.ValidatePool(db.PoolSize, db.MaxOverflow, db.StartupConnections); err != nil {
+		return ruleErr(p, err)
 	}
-	if db.StartupConnections > db.PoolSize+db.MaxOverflow {
-		return errf(sp, "must be ≤ poolSize + maxOverflow (%d), got %d", db.PoolSize+db.MaxOverflow, db.StartupConnections)
-	}
-	cp := p.field("connectTimeoutSeconds")
-	if err := d.required(cp); err != nil {
+	if err := d.required(p.field("connectTimeoutSeconds")); err != nil {
 		return err
 	}
-	if !(db.ConnectTimeoutSeconds > 0) {
-		return bad(cp, db.ConnectTimeoutSeconds)
+	if err := capacity.ValidateConnectTimeoutSeconds(db.ConnectTimeoutSeconds); err != nil {
+		return ruleErr(p, err)
 	}
 	return d.extraPools(p.field("extraPools"), db.ExtraPools)
 }
@@ -211,49 +190,44 @@ func (d *decoder) extraPools(p path, pools []Pool) error {
 		if !d.has(ip.field("startupConnections")) {
 			pl.StartupConnections = min(defaultStartupConnections, max(pl.PoolSize, 0)+max(pl.MaxOverflow, 0))
 		}
-		if err := capacity.ValidatePool(pl.capacity()); err != nil {
-			field, _, _ := strings.Cut(err.Error(), " ")
-			return errf(ip.field(field), "%v", err)
+		if err := capacity.ValidatePool(pl.PoolSize, pl.MaxOverflow, pl.StartupConnections); err != nil {
+			var re *capacity.RuleError
+			if errors.As(err, &re) {
+				return errf(ip.field(re.Field), "%s", re.Reason())
+			}
+			return errf(ip, "%v", err)
 		}
 	}
 	return nil
 }
 
-// probe applies the Cloud Run startup-probe defaults and limits
-// (gcp-capacity.md §5).
+// probe applies Cloud Run's startup-probe field defaults and checks the
+// probe with the capacity catalog's rule (docs/gcp-limits.md#cloud-run).
 func (d *decoder) probe(p path, pr *StartupProbe) error {
-	if ip := p.field("initialDelaySeconds"); pr.InitialDelaySeconds < 0 || pr.InitialDelaySeconds > probeInitialDelayMax {
-		return bad(ip, pr.InitialDelaySeconds)
+	if !d.has(p.field("periodSeconds")) {
+		pr.PeriodSeconds = capacity.StartupProbeDefaultPeriodSeconds
 	}
-	pp := p.field("periodSeconds")
-	if !d.has(pp) {
-		pr.PeriodSeconds = probePeriodDefault
-	} else if pr.PeriodSeconds < 1 || pr.PeriodSeconds > probePeriodMax {
-		return bad(pp, pr.PeriodSeconds)
+	if !d.has(p.field("timeoutSeconds")) {
+		pr.TimeoutSeconds = min(capacity.StartupProbeDefaultTimeoutSeconds, pr.PeriodSeconds)
 	}
-	tp := p.field("timeoutSeconds")
-	if !d.has(tp) {
-		pr.TimeoutSeconds = min(probeTimeoutDefault, pr.PeriodSeconds)
-	} else if pr.TimeoutSeconds < 1 || pr.TimeoutSeconds > probeTimeoutMax {
-		return bad(tp, pr.TimeoutSeconds)
+	if !d.has(p.field("failureThreshold")) {
+		pr.FailureThreshold = capacity.StartupProbeDefaultFailureThreshold
 	}
-	// timeout < period ([tf-doc], §5); a 1 s period cannot satisfy it with
-	// the 1 s minimum timeout, so it is exempt rather than unusable.
-	if pr.TimeoutSeconds >= pr.PeriodSeconds && pr.PeriodSeconds > 1 {
-		return errf(tp, "must be < periodSeconds (%d), got %d (gcp-capacity.md §5)", pr.PeriodSeconds, pr.TimeoutSeconds)
-	}
-	fp := p.field("failureThreshold")
-	if !d.has(fp) {
-		pr.FailureThreshold = probeFailureDefault
-	} else if pr.FailureThreshold < 1 {
-		return bad(fp, pr.FailureThreshold)
-	}
-	if w := pr.FailureThreshold * pr.PeriodSeconds; w > probeWindowMaxSeconds {
-		return errf(fp, "failureThreshold × periodSeconds = %d × %d = %d s exceeds Cloud Run's %d s startup-probe window (gcp-capacity.md §5)",
-			pr.FailureThreshold, pr.PeriodSeconds, w, probeWindowMaxSeconds)
+	if err := capacity.ValidateStartupProbe(pr.Capacity()); err != nil {
+		return ruleErr(p, err)
 	}
 	if hp := p.field("path"); pr.Path != "" && !strings.HasPrefix(pr.Path, "/") {
 		return bad(hp, pr.Path)
 	}
 	return nil
+}
+
+// Capacity is the probe in the capacity model's terms.
+func (p StartupProbe) Capacity() capacity.Probe {
+	return capacity.Probe{
+		InitialDelaySeconds: p.InitialDelaySeconds,
+		PeriodSeconds:       p.PeriodSeconds,
+		TimeoutSeconds:      p.TimeoutSeconds,
+		FailureThreshold:    p.FailureThreshold,
+	}
 }

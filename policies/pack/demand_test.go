@@ -53,7 +53,7 @@ func TestDemandContractRejects(t *testing.T) {
 	}{
 		{capacity.EnvDBProcesses, "0", "DB_PROCESSES must be an integer ≥ 1"},
 		{capacity.EnvDBProcesses, "two", "DB_PROCESSES must be an integer ≥ 1"},
-		{capacity.EnvDBExtraPools, `[{"name":"a","poolSize":0}]`, "poolSize 0"},
+		{capacity.EnvDBExtraPools, `[{"name":"a","poolSize":0}]`, "poolSize: must be an integer ≥ 1, got 0"},
 		{capacity.EnvDBExtraPools, `nope`, "JSON array"},
 	} {
 		t.Run(c.env+"="+c.value, func(t *testing.T) {

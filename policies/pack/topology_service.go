@@ -244,6 +244,17 @@ func (ex *extraction) readService(r *policyx.AnalyzerResource) (capacity.Workloa
 				*f.dst = f.def
 			}
 		}
+		// An HTTP startup probe (path "/" when unset) can test the database;
+		// a TCP one passes as soon as the port is bound.
+		switch hg, st := get(probe, "httpGet").obj(); st {
+		case stOK:
+			w.StartupProbe.Path = "/"
+			if path, pst := get(hg, "path").str(); pst == stOK && path != "" {
+				w.StartupProbe.Path = path
+			}
+		case stUnknown:
+			miss("startupProbe.httpGet")
+		}
 	} else if st == stUnknown {
 		miss("template.containers[0].startupProbe")
 	}
