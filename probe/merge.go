@@ -58,8 +58,8 @@ func ReadTaskLines(r io.Reader, name string) ([]TaskLine, error) {
 		if l.Result == nil || l.TaskCount < 1 || l.Task < 0 || l.Task >= l.TaskCount {
 			return nil, fmt.Errorf("%s:%d: task %d of %d without a result or out of range", name, n, l.Task, l.TaskCount)
 		}
-		if len(l.Result.InstanceResults) != l.Result.Instances {
-			return nil, fmt.Errorf("%s:%d: task %d reports %d instances but %d instance results", name, n, l.Task, l.Result.Instances, len(l.Result.InstanceResults))
+		if err := checkTaskResult(l.Result); err != nil {
+			return nil, fmt.Errorf("%s:%d: task %d: %v", name, n, l.Task, err)
 		}
 		out = append(out, l)
 	}
@@ -67,6 +67,30 @@ func ReadTaskLines(r io.Reader, name string) ([]TaskLine, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return out, nil
+}
+
+// checkTaskResult refuses a result whose counts do not add up.
+func checkTaskResult(r *Result) error {
+	ready := 0
+	for _, ir := range r.InstanceResults {
+		if ir.Ready {
+			ready++
+		}
+	}
+	switch {
+	case r.Instances < 1:
+		return fmt.Errorf("played %d instances, want ≥ 1", r.Instances)
+	case len(r.InstanceResults) != r.Instances:
+		return fmt.Errorf("reports %d instances but %d instance results", r.Instances, len(r.InstanceResults))
+	case r.Ready < 0 || r.Failed < 0 || r.Ready+r.Failed != r.Instances || ready != r.Ready:
+		return fmt.Errorf("ready %d + failed %d do not add up to its %d instances (%d ready results)", r.Ready, r.Failed, r.Instances, ready)
+	}
+	for o, c := range r.Outcomes {
+		if c < 0 {
+			return fmt.Errorf("negative count for outcome %s", o)
+		}
+	}
+	return nil
 }
 
 // Merge combines the lines of one run into one Result: counts and outcomes
