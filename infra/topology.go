@@ -70,6 +70,7 @@ func Topology(st config.Stack) capacity.Topology {
 				MaxInstances:          w.MaxInstances,
 				Concurrency:           w.Concurrency,
 				EgressMbpsPerInstance: w.EgressMbpsPerInstance,
+				Deploy:                capacity.DeployStyle(w.Deploy.Style),
 				Processes:             w.Processes,
 				ExtraPools:            w.CapacityPools(),
 				PoolSize:              w.DB.PoolSize,

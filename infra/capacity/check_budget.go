@@ -51,11 +51,16 @@ func (an *analysis) budget(di int) ConnectionBudget {
 		Usable: d.usable, Allowed: d.allowed, Consumers: m.consumersOn(sc, di),
 	}
 	b.Demand = b.AdminSlack + b.Consumers
-	type grp struct {
-		conns, regions, per, inst, maxInst int
+	n := 0
+	for i := range m.workloads {
+		if sc.target[i] == di {
+			n++
+		}
 	}
-	groups := map[string]*grp{}
-	for i, w := range m.workloads {
+	// Workloads in report order (name, region), so contributors need no sort.
+	b.Contributors = make([]BudgetContributor, 0, n)
+	for _, i := range m.byName {
+		w := &m.workloads[i]
 		if sc.target[i] != di {
 			continue
 		}
@@ -64,23 +69,7 @@ func (an *analysis) budget(di int) ConnectionBudget {
 		c.Connections = c.Instances * c.PerInstance
 		b.Contributors = append(b.Contributors, c)
 		b.Demand += c.Connections
-		g := groups[w.group]
-		if g == nil {
-			g = &grp{}
-			groups[w.group] = g
-		}
-		g.conns += c.Connections
-		g.regions++
-		g.per = max(g.per, w.perInst)
-		g.inst += c.Instances
-		g.maxInst += c.MaxInstances
 	}
-	sort.Slice(b.Contributors, func(i, j int) bool {
-		if b.Contributors[i].Workload != b.Contributors[j].Workload {
-			return b.Contributors[i].Workload < b.Contributors[j].Workload
-		}
-		return b.Contributors[i].Region < b.Contributors[j].Region
-	})
 	if b.Usable > 0 {
 		b.Utilization = float64(b.Demand) / float64(b.Usable)
 	}
@@ -88,9 +77,42 @@ func (an *analysis) budget(di int) ConnectionBudget {
 	b.Severity = SeverityOK
 	if b.Demand > b.Allowed {
 		b.Severity = SeverityFail
+		b.MaxInstancesRemedies = an.remedies(di, b)
 	}
-	for _, name := range sortedKeys(groups) {
-		g := groups[name]
+	return b
+}
+
+// remedies says, per workload group on database di, the largest
+// per-region maxInstances that fits the budget when only that group
+// changes (computed for a failing budget).
+func (an *analysis) remedies(di int, b ConnectionBudget) []InstanceRemedy {
+	m, sc := an.m, an.sc
+	type grp struct {
+		conns, regions, per, inst, maxInst int
+	}
+	groups := map[int]*grp{}
+	for i := range m.workloads {
+		if sc.target[i] != di {
+			continue
+		}
+		w := &m.workloads[i]
+		g := groups[m.groupOf[i]]
+		if g == nil {
+			g = &grp{}
+			groups[m.groupOf[i]] = g
+		}
+		g.conns += sc.instances(i) * w.perInst
+		g.regions++
+		g.per = max(g.per, w.perInst)
+		g.inst += sc.instances(i)
+		g.maxInst += w.maxInst
+	}
+	var out []InstanceRemedy
+	for gi, name := range m.groupNames {
+		g := groups[gi]
+		if g == nil {
+			continue
+		}
 		rest := b.Demand - g.conns
 		r := InstanceRemedy{Group: name, Regions: g.regions}
 		if g.per > 0 && g.maxInst > 0 && rest <= b.Allowed {
@@ -102,9 +124,9 @@ func (an *analysis) budget(di int) ConnectionBudget {
 			}
 			r.Feasible = r.MaxInstances >= 1
 		}
-		b.MaxInstancesRemedies = append(b.MaxInstancesRemedies, r)
+		out = append(out, r)
 	}
-	return b
+	return out
 }
 
 // budgetMessage explains an over-budget database with both remedies, each

@@ -17,6 +17,14 @@ type model struct {
 	workloads []wlInfo
 	// dbIndex maps a database name to its index in dbs.
 	dbIndex map[string]int
+	// users[e] lists the workloads that use egress e.
+	users [][]int
+	// byName lists workload indices sorted by name then region (report order).
+	byName []int
+	// groupNames are the workload groups, sorted; groupOf[i] is workload
+	// i's index in it.
+	groupNames []string
+	groupOf    []int
 }
 
 type dbInfo struct {
@@ -141,6 +149,7 @@ func newModel(t Topology) *model {
 		}
 		m.workloads = append(m.workloads, info)
 	}
+	m.index()
 	return m
 }
 
@@ -182,14 +191,43 @@ func (m *model) findEgress(w Workload) int {
 }
 
 // egressUsers lists the workloads that use egress e.
-func (m *model) egressUsers(e int) []int {
-	var out []int
+func (m *model) egressUsers(e int) []int { return m.users[e] }
+
+// index precomputes what every scenario reads: egress users, the report
+// order of workloads, and the workload groups.
+func (m *model) index() {
+	m.users = make([][]int, len(m.egress))
 	for i, w := range m.workloads {
-		if w.egress == e {
-			out = append(out, i)
+		if w.egress >= 0 {
+			m.users[w.egress] = append(m.users[w.egress], i)
 		}
 	}
-	return out
+	m.byName = make([]int, len(m.workloads))
+	for i := range m.byName {
+		m.byName[i] = i
+	}
+	sort.SliceStable(m.byName, func(a, b int) bool {
+		x, y := &m.workloads[m.byName[a]], &m.workloads[m.byName[b]]
+		if x.Name != y.Name {
+			return x.Name < y.Name
+		}
+		return x.Region < y.Region
+	})
+	idx := map[string]int{}
+	for _, w := range m.workloads {
+		if _, ok := idx[w.group]; !ok {
+			idx[w.group] = 0
+			m.groupNames = append(m.groupNames, w.group)
+		}
+	}
+	sort.Strings(m.groupNames)
+	for i, g := range m.groupNames {
+		idx[g] = i
+	}
+	m.groupOf = make([]int, len(m.workloads))
+	for i, w := range m.workloads {
+		m.groupOf[i] = idx[w.group]
+	}
 }
 
 // sortedKeys returns a map's keys in order (deterministic output).

@@ -147,7 +147,8 @@ type ConnectionBudget struct {
 	// Demand at the utilization target (Reserved + ⌈Demand ÷ target⌉).
 	RequiredMaxConnections int
 	// MaxInstancesRemedies says, per workload group, the largest per-region
-	// maxInstances that fits when only that group changes.
+	// maxInstances that fits when only that group changes (set when the
+	// budget fails).
 	MaxInstancesRemedies []InstanceRemedy
 }
 

@@ -81,6 +81,9 @@ type scenario struct {
 	connStart []int
 	// promoted is the replica a failover promotes (−1 otherwise).
 	promoted int
+	// heldOn[d] and attemptsOn[d] cache heldConnections and stormAttempts
+	// per database (computed once per scenario).
+	heldOn, attemptsOn []int
 }
 
 // scenarios builds every scenario that applies to the model, in report
@@ -117,18 +120,7 @@ func (m *model) scenarios() []*scenario {
 }
 
 // groups lists the workload groups, sorted.
-func (m *model) groups() []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, w := range m.workloads {
-		if !seen[w.group] {
-			seen[w.group] = true
-			out = append(out, w.group)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
+func (m *model) groups() []string { return m.groupNames }
 
 // dbDuplicate is true for the second and later databases of one name.
 func (m *model) dbDuplicate(di int) bool { return m.dbIndex[m.dbs[di].Name] != di }
@@ -281,13 +273,26 @@ func (sc *scenario) instances(i int) int { return sc.held[i] + sc.storm[i] }
 // heldConnections is what database d carries before the storm: held
 // instances' pools and the consumers routed to it.
 func (m *model) heldConnections(sc *scenario, d int) int {
-	n := m.consumersOn(sc, d)
+	m.loads(sc)
+	return sc.heldOn[d]
+}
+
+// loads fills the scenario's per-database held connections and storm
+// attempts once.
+func (m *model) loads(sc *scenario) {
+	if sc.heldOn != nil {
+		return
+	}
+	sc.heldOn, sc.attemptsOn = make([]int, len(m.dbs)), make([]int, len(m.dbs))
+	for d := range m.dbs {
+		sc.heldOn[d] = m.consumersOn(sc, d)
+	}
 	for i, w := range m.workloads {
-		if sc.target[i] == d {
-			n += sc.held[i] * w.perInst
+		if d := sc.target[i]; d >= 0 {
+			sc.heldOn[d] += sc.held[i] * w.perInst
+			sc.attemptsOn[d] += sc.storm[i] * w.startup
 		}
 	}
-	return n
 }
 
 // consumersOn is the connections of the non-Cloud-Run consumers that the
@@ -315,13 +320,8 @@ func (m *model) consumerList(sc *scenario, d int) []Consumer {
 
 // stormAttempts is Σ storm instances × startup connections on database d.
 func (m *model) stormAttempts(sc *scenario, d int) int {
-	n := 0
-	for i, w := range m.workloads {
-		if sc.target[i] == d {
-			n += sc.storm[i] * w.startup
-		}
-	}
-	return n
+	m.loads(sc)
+	return sc.attemptsOn[d]
 }
 
 // egressDemandMbps is Σ traffic instances × egress per instance of

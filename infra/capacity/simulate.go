@@ -578,18 +578,26 @@ func (s *sim) result(horizon float64, series []SeriesPoint) SimResult {
 	r.TimeToReadyP50Seconds, r.TimeToReadyP95Seconds, r.TimeToReadyP99Seconds = Percentile(s.ttr, 0.50), Percentile(s.ttr, 0.95), Percentile(s.ttr, 0.99)
 	r.ConnectP50Seconds, r.ConnectP95Seconds, r.ConnectP99Seconds = Percentile(s.lat, 0.50), Percentile(s.lat, 0.95), Percentile(s.lat, 0.99)
 
-	per := make([]WorkloadSim, len(m.workloads))
-	ttrs := make([][]float64, len(m.workloads))
+	// Only the workloads that start in the scenario (all of them in a cold
+	// start) are listed, in workload order.
+	pos := make([]int32, len(m.workloads))
+	var per []WorkloadSim
 	for i, w := range m.workloads {
-		per[i] = WorkloadSim{Workload: w.Name, Region: w.Region}
+		pos[i] = -1
+		if s.sc.storm[i] > 0 || s.sc.kind == KindColdStart {
+			pos[i] = int32(len(per))
+			per = append(per, WorkloadSim{Workload: w.Name, Region: w.Region})
+		}
 	}
+	ttrs := make([][]float64, len(per))
 	for _, in := range s.insts {
-		p := &per[in.wl]
+		k := pos[in.wl]
+		p := &per[k]
 		p.Instances++
 		switch in.state {
 		case stReady:
 			p.Ready++
-			ttrs[in.wl] = append(ttrs[in.wl], in.readyAt-in.start)
+			ttrs[k] = append(ttrs[k], in.readyAt-in.start)
 		case stFailed:
 			p.Failed++
 		}
@@ -601,13 +609,7 @@ func (s *sim) result(horizon float64, series []SeriesPoint) SimResult {
 		sort.Float64s(ttrs[i])
 		per[i].TimeToReadyP95Seconds = Percentile(ttrs[i], 0.95)
 	}
-	// Only the workloads that start in the scenario (all of them in a
-	// cold start) are listed.
-	for _, p := range per {
-		if p.Instances > 0 || s.sc.kind == KindColdStart {
-			r.PerWorkload = append(r.PerWorkload, p)
-		}
-	}
+	r.PerWorkload = per
 	for i, d := range s.dbs {
 		r.PerDatabase = append(r.PerDatabase, DatabaseSim{Database: m.dbs[i].Name, Usable: d.usable, PeakSlots: d.peak, Attempts: d.attempts, Refused: d.refused})
 	}

@@ -8,6 +8,8 @@
 // the same verdict from the same code.
 package capacity
 
+import "fmt"
+
 // Environment selects how strict the analyses are.
 type Environment string
 
@@ -147,6 +149,23 @@ type Workload struct {
 
 // DeployStyle is how a workload's new revision takes traffic.
 type DeployStyle string
+
+// AnnotationDeployStyle is the Cloud Run service annotation that carries a
+// workload's deploy style from the program to the policy pack (so the pack
+// judges graphs that were not produced by our program the same way:
+// absent means DeployLatest, the worst case).
+const AnnotationDeployStyle = "headroom.dev/deploy-style"
+
+// ParseDeployStyle reads a deploy style; empty is DeployLatest.
+func ParseDeployStyle(s string) (DeployStyle, error) {
+	switch DeployStyle(s) {
+	case "", DeployLatest:
+		return DeployLatest, nil
+	case DeployCandidate:
+		return DeployCandidate, nil
+	}
+	return "", fmt.Errorf("deploy style %q: want %s or %s", s, DeployLatest, DeployCandidate)
+}
 
 const (
 	// DeployLatest sends all traffic to the new revision as soon as it is

@@ -230,6 +230,10 @@ func TestBadInput(t *testing.T) {
 		{"availability", "staging", []edit{{"headroom:database.availability", `"HA"`}}, "headroom:database.availability", "one of ZONAL, REGIONAL"},
 		{"disk", "staging", []edit{{"headroom:database.diskSizeGb", `5`}}, "headroom:database.diskSizeGb", "≥ 10"},
 		{"retry", "staging", []edit{{"headroom:assumptions", `{"retryMultiplier":0.5}`}}, "headroom:assumptions.retryMultiplier", "≥ 1"},
+		{"overshoot", "staging", []edit{{"headroom:assumptions", `{"maxInstanceOvershoot":0.5}`}}, "headroom:assumptions.maxInstanceOvershoot", "must be a number ≥ 1, got 0.5"},
+		{"linger", "staging", []edit{{"headroom:assumptions", `{"revisionLingerSeconds":-1}`}}, "headroom:assumptions.revisionLingerSeconds", "must be a number ≥ 0, got -1"},
+		{"per vCPU", "staging", []edit{{"headroom:assumptions", `{"acceptRatePerVCPU":-5}`}}, "headroom:assumptions.acceptRatePerVCPU", "must be a number ≥ 0, got -5"},
+		{"deploy style", "staging", []edit{{"headroom:workloads[0].deploy", `{"style":"blue-green"}`}}, "headroom:workloads[0].deploy.style", "must be one of latest, candidate (default latest), got \"blue-green\""},
 		{"retry", "staging", []edit{{"headroom:assumptions", `{"retryInitialSeconds":5,"retryMaxSeconds":1}`}}, "headroom:assumptions.retryMaxSeconds", "≥ retryInitialSeconds"},
 		{"unusual key", "staging", []edit{{"headroom:network.regions", `{"us central1\n":{}}`}}, `headroom:network.regions["us central1\n"]`, "unknown region"},
 	}

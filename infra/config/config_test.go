@@ -59,6 +59,9 @@ func TestStackFiles(t *testing.T) {
 		db := s.Database
 		assert.Equal(t, "db-custom-4-16384", db.Tier)
 		assert.Equal(t, 1000, db.MaxConnections, "raised so that every rollout fits")
+		for _, w := range s.Workloads {
+			assert.Equal(t, "latest", w.Deploy.Style, "default deploy style")
+		}
 		assert.Equal(t, "ZONAL", db.Availability)
 		assert.Empty(t, db.Replicas)
 		require.NotNil(t, db.DeletionProtection, "default applied")
