@@ -453,7 +453,7 @@ func TestResourcePoliciesOnProgramResources(t *testing.T) {
 		{pack.PolicySQLMaxConnections, pack.TypeSQLInstance, "explicitly", func(m property.Map) property.Map {
 			return policySetProp(m, "settings.databaseFlags", property.New([]property.Value{}))
 		}},
-		{pack.PolicySQLMaintenance, pack.TypeSQLInstance, "day must be 1–7", func(m property.Map) property.Map {
+		{pack.PolicySQLMaintenance, pack.TypeSQLInstance, "maintenanceWindow.day: must be an integer from 1 (Monday) to 7 (Sunday), got 8", func(m property.Map) property.Map {
 			return policySetProp(m, "settings.maintenanceWindow.day", property.New(8.0))
 		}},
 		{pack.PolicySQLCISLogging, pack.TypeSQLInstance, "log_checkpoints=on", func(m property.Map) property.Map {
@@ -465,8 +465,8 @@ func TestResourcePoliciesOnProgramResources(t *testing.T) {
 		{pack.PolicyRunMaxInstances, pack.TypeRunService, "maxInstanceCount", func(m property.Map) property.Map {
 			return policySetProp(m, "template.scaling.maxInstanceCount", property.New(0.0))
 		}},
-		{pack.PolicyRunProbeWindow, pack.TypeRunService, "≤ 240 s", func(m property.Map) property.Map {
-			return policySetProp(m, "template.containers[0].startupProbe.failureThreshold", property.New(60.0))
+		{pack.PolicyRunProbeWindow, pack.TypeRunService, "within 600 s", func(m property.Map) property.Map {
+			return policySetProp(m, "template.containers[0].startupProbe.failureThreshold", property.New(61.0))
 		}},
 		{pack.PolicyRunPoolContract, pack.TypeRunService, "DB_POOL_SIZE", func(m property.Map) property.Map {
 			return policySetEnvValue(m, "DB_POOL_SIZE", property.New("ten"))

@@ -1,6 +1,7 @@
 package capacity
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -383,6 +384,14 @@ func TestAdminAPIBurst(t *testing.T) {
 		assert.Equal(t, 1000, a.QuotaPerMin)
 		assert.Equal(t, tt.sev, a.Severity)
 		assert.Equal(t, tt.app, a.Applicable)
+		fs := findings(r, CheckAdminAPIQuota, "r")
+		if tt.sev == SeverityOK {
+			assert.Empty(t, fs)
+			continue
+		}
+		require.Len(t, fs, 1)
+		assert.Equal(t, tt.sev, fs[0].Severity)
+		assert.Equal(t, fmt.Sprintf("cold-start: region r: ≈%d Cloud SQL Admin API connect calls (2 per starting instance per database) against 1000 per minute (docs/gcp-limits.md#admin-api-quota); cap maxInstances so the region starts ≤ 400 instances, or connect by private IP (fixes cold-start)", tt.calls), fs[0].Message)
 	}
 }
 

@@ -174,6 +174,12 @@ func ValidateMaxConnections(t Tier, n int) error {
 	if n == 0 {
 		return nil
 	}
+	return ValidateMaxConnectionsFlag(t, n)
+}
+
+// ValidateMaxConnectionsFlag checks an explicitly set max_connections
+// flag (0 included): ≥ 14 and ≤ MaxConnectionsCeiling(t).
+func ValidateMaxConnectionsFlag(t Tier, n int) error {
 	if n < MaxConnectionsFlagMin {
 		return ruleErr("database", "maxConnections", n, AnchorMaxConnections, "must be an integer ≥ %d (Cloud SQL's minimum)", MaxConnectionsFlagMin)
 	}

@@ -127,7 +127,7 @@ func TestBadInput(t *testing.T) {
 		{"negative", "staging", []edit{{"headroom:workloads[0].minInstances", `-1`}}, "headroom:workloads[0].minInstances", "from 0 to maxInstances (20), got -1"},
 		{"zero", "staging", []edit{{"headroom:workloads[0].db.poolSize", `0`}}, "headroom:workloads[0].db.poolSize", "≥ 1, got 0"},
 		{"negative", "staging", []edit{{"headroom:workloads[0].db.maxOverflow", `-2`}}, "headroom:workloads[0].db.maxOverflow", "≥ 0, got -2"},
-		{"zero", "staging", []edit{{"headroom:database.maxConnections", `0`}}, "headroom:database.maxConnections", "≥ 14, got 0"},
+		{"zero", "staging", []edit{{"headroom:database.maxConnections", `0`}}, "headroom:database.maxConnections", "must be an integer ≥ 14 (Cloud SQL's minimum), got 0"},
 		{"too many", "staging", []edit{{"headroom:workloads[0].concurrency", `1001`}}, "headroom:workloads[0].concurrency", "from 1 to 1000, got 1001"},
 		{"zero", "staging", []edit{{"headroom:workloads[0].egressMbpsPerInstance", `0`}}, "headroom:workloads[0].egressMbpsPerInstance", "> 0, got 0"},
 		{"zero", "staging", []edit{{"headroom:workloads[1].db.connectTimeoutSeconds", `0`}}, "headroom:workloads[1].db.connectTimeoutSeconds", "> 0"},

@@ -40,10 +40,10 @@ func TestStackFile(t *testing.T) {
 	assert.Equal(t, filepath.Join("r", "stacks", "Pulumi.staging.yaml"), StackFile("r", "staging"))
 	assert.Equal(t, "staging", StackName("/x/stacks/Pulumi.staging.yaml"))
 	assert.Equal(t, "incident", StackName("Pulumi.incident.yml"))
-	assert.Equal(t, "custom", StackName("/tmp/custom.yaml"))
+	assert.Equal(t, "custom", StackName(filepath.Join("some", "dir", "custom.yaml")))
 }
 
-// TestStackFiles checks the numbers of stacks-spec.md in each file, and
+// TestStackFiles checks the sizing numbers written in each stack file's comments, and
 // the defaults Decode applies to keys the files leave out.
 func TestStackFiles(t *testing.T) {
 	t.Run("staging", func(t *testing.T) {
@@ -78,7 +78,7 @@ func TestStackFiles(t *testing.T) {
 			assert.Equal(t, StartupProbe{PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 24, Path: "/healthz/db"}, w.StartupProbe)
 			demand += w.MaxInstances * (w.DB.PoolSize + w.DB.MaxOverflow) * len(w.Regions)
 		}
-		assert.Equal(t, 370, demand, "stacks-spec.md: 300 + 70")
+		assert.Equal(t, 370, demand, "stack comment: 300 + 70")
 		assert.Equal(t, Targets{0.90, 30, 0.80}, s.Targets)
 	})
 	t.Run("production", func(t *testing.T) {
@@ -100,7 +100,7 @@ func TestStackFiles(t *testing.T) {
 			assert.Equal(t, 45.0, w.DB.ConnectTimeoutSeconds)
 			demand += w.MaxInstances * (w.DB.PoolSize + w.DB.MaxOverflow) * len(w.Regions)
 		}
-		assert.Equal(t, 440, demand, "stacks-spec.md: 360 + 80")
+		assert.Equal(t, 440, demand, "stack comment: 360 + 80")
 		assert.Equal(t, 0.999, s.Targets.StartupSuccessRate)
 	})
 	t.Run("direct", func(t *testing.T) {
@@ -143,7 +143,7 @@ func TestStackFiles(t *testing.T) {
 		assert.Equal(t, 5, s.Workloads[0].DB.StartupConnections)
 		assert.Equal(t, 30.0, s.Assumptions.ConnectorScaleOutSeconds)
 		// Under-provisioned by construction: 130 startup connections
-		// against 95 usable slots (stacks-spec.md).
+		// against 95 usable slots (staging stack comments).
 		startup := 0
 		for _, w := range s.Workloads {
 			startup += w.MaxInstances * w.DB.StartupConnections

@@ -3,8 +3,7 @@ package config
 import "slices"
 
 // Regions is the list of Google Cloud regions Headroom accepts. Google
-// publishes it at https://cloud.google.com/about/locations (not in
-// gcp-capacity.md); Cloud Run, Cloud SQL and Serverless VPC Access are
+// publishes it at https://cloud.google.com/about/locations; Cloud Run, Cloud SQL and Serverless VPC Access are
 // offered in these public regions. When Google opens a region, add it here
 // and to docs/config-reference.md.
 var Regions = []string{

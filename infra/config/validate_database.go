@@ -86,10 +86,7 @@ func (d *decoder) database(s *Stack) error {
 	if err := d.required(mp); err != nil {
 		return err
 	}
-	if db.MaxConnections == 0 {
-		return bad(mp, db.MaxConnections)
-	}
-	if err := capacity.ValidateMaxConnections(tier, db.MaxConnections); err != nil {
+	if err := capacity.ValidateMaxConnectionsFlag(tier, db.MaxConnections); err != nil {
 		return ruleErr(dp, err)
 	}
 	if p := dp.field("diskSizeGb"); db.DiskSizeGb != 0 && db.DiskSizeGb < capacity.DiskSizeMinGB {
@@ -182,7 +179,7 @@ func (d *decoder) database(s *Stack) error {
 		if r.MaxConnections < db.MaxConnections {
 			return errf(mcp, "must be ≥ the primary's maxConnections (%d), got %d: PostgreSQL will not run a hot standby with a lower max_connections", db.MaxConnections, r.MaxConnections)
 		}
-		if err := capacity.ValidateMaxConnections(rtier, r.MaxConnections); err != nil {
+		if err := capacity.ValidateMaxConnectionsFlag(rtier, r.MaxConnections); err != nil {
 			return ruleErr(p, err)
 		}
 		avp := p.field("availability")

@@ -102,7 +102,7 @@ func mandatory(resp *pulumirpc.AnalyzeResponse) map[string]int {
 // crashes on the second.
 func TestCallOrders(t *testing.T) {
 	ctx := context.Background()
-	dir := "/tmp/pack"
+	dir := t.TempDir()
 	orders := map[string][]string{
 		"preview":        {"Handshake", "ConfigureStack", "GetAnalyzerInfo", "Configure", "Analyze", "AnalyzeStack"},
 		"policy analyze": {"Handshake", "GetPluginInfo", "GetAnalyzerInfo", "Configure", "GetPluginInfo", "Remediate", "Analyze", "AnalyzeStack"},

@@ -13,6 +13,8 @@
 package pack
 
 import (
+	"fmt"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
 	"github.com/headroom-dev/headroom/infra/capacity"
@@ -138,17 +140,18 @@ var catalog = []PolicyInfo{
 	},
 	{
 		Name: PolicyDirectEgressIPs, Kind: KindStack, Level: LevelMandatory,
-		Description: "A Direct VPC egress subnet has ≥ 2 × Σ maxInstances usable IPs plus a 16-address block, " +
-			"and is at least a /26.",
+		Description: fmt.Sprintf("A Direct VPC egress subnet has ≥ %d × Σ maxInstances usable IPs plus a %d-address block, "+
+			"and is at least a /%d.", capacity.DirectEgressIPsPerInstance, capacity.DirectEgressIPBlock, capacity.DirectEgressMaxPrefixLength),
 	},
 	{
 		Name: PolicyAdminAPIQuota, Kind: KindStack, Level: LevelMandatory,
-		Description: "The Cloud SQL Admin API connect calls of a full cold start in one region stay under the " +
-			"1,000/min/region quota (built-in connection or connectors only).",
+		Description: fmt.Sprintf("The Cloud SQL Admin API connect calls of a full cold start in one region stay under the "+
+			"%d/min quota per service account and region (built-in connection or connectors only).", capacity.AdminAPIConnectQuotaPerMinute),
 	},
 	{
 		Name: PolicyBuiltinConnCap, Kind: KindStack, Level: LevelMandatory,
-		Description: "Services using Cloud Run's built-in Cloud SQL connection open ≤ 100 connections per instance.",
+		Description: fmt.Sprintf("Services using Cloud Run's built-in Cloud SQL connection open ≤ %d connections per instance.",
+			capacity.BuiltinConnectionsPerInstance),
 	},
 	{
 		Name: PolicyMultiRegion, Kind: KindStack, Level: LevelMandatory,
@@ -162,8 +165,9 @@ var catalog = []PolicyInfo{
 	},
 	{
 		Name: PolicyConnectorBounds, Kind: KindResource, Level: LevelMandatory, Types: []string{TypeConnector},
-		Description: "A Serverless VPC Access connector has a known machine type, 2 ≤ minInstances < " +
-			"maxInstances ≤ 10, and a /28 range or a subnet.",
+		Description: fmt.Sprintf("A Serverless VPC Access connector has a known machine type, %d ≤ minInstances < "+
+			"maxInstances ≤ %d (maxInstances set explicitly), and a /%d range or a subnet.",
+			capacity.ConnectorMinInstancesFloor, capacity.ConnectorMaxInstancesCeiling, capacity.ConnectorPrefixLength),
 	},
 	{
 		Name: PolicySQLPrivateIPOnly, Kind: KindResource, Level: LevelMandatory, Types: []string{TypeSQLInstance},
@@ -177,8 +181,9 @@ var catalog = []PolicyInfo{
 	},
 	{
 		Name: PolicySQLBackupsPITR, Kind: KindResource, Level: LevelMandatory, Types: []string{TypeSQLInstance},
-		Description: "A Cloud SQL primary has automated backups, point-in-time recovery, ≥ 1 day of transaction " +
-			"logs and ≥ 7 retained backups.",
+		Description: fmt.Sprintf("A Cloud SQL primary has automated backups, point-in-time recovery, %d–%d days of transaction "+
+			"logs (%d on Enterprise Plus) and %d–%d retained backups.", capacity.LogRetentionDaysMin, capacity.LogRetentionDaysMax,
+			capacity.LogRetentionDaysMaxPlus, capacity.RetainedBackupsDefault, capacity.RetainedBackupsMax),
 	},
 	{
 		Name: PolicySQLDeletionProt, Kind: KindResource, Level: LevelMandatory, StagingAdvisory: true,
@@ -189,8 +194,8 @@ var catalog = []PolicyInfo{
 	},
 	{
 		Name: PolicySQLMaxConnections, Kind: KindResource, Level: LevelMandatory, Types: []string{TypeSQLInstance},
-		Description: "A Cloud SQL instance sets max_connections explicitly, ≥ 14, and not above what its tier's " +
-			"memory supports.",
+		Description: fmt.Sprintf("A Cloud SQL instance sets max_connections explicitly, ≥ %d, and not above what its tier's "+
+			"memory supports.", capacity.MaxConnectionsFlagMin),
 	},
 	{
 		Name: PolicySQLTierEdition, Kind: KindResource, Level: LevelMandatory, StagingAdvisory: false,
@@ -201,7 +206,8 @@ var catalog = []PolicyInfo{
 	},
 	{
 		Name: PolicySQLMaintenance, Kind: KindResource, Level: LevelAdvisory, Types: []string{TypeSQLInstance},
-		Description: "A Cloud SQL primary has a maintenance window (day 1–7, hour 0–23 UTC).",
+		Description: fmt.Sprintf("A Cloud SQL primary has a maintenance window (day %d–%d, hour 0–%d UTC).",
+			capacity.MaintenanceDayMin, capacity.MaintenanceDayMax, capacity.MaintenanceHourMax),
 	},
 	{
 		Name: PolicySQLCISLogging, Kind: KindResource, Level: LevelAdvisory, Types: []string{TypeSQLInstance},
@@ -211,19 +217,21 @@ var catalog = []PolicyInfo{
 	},
 	{
 		Name: PolicyRunMaxInstances, Kind: KindResource, Level: LevelMandatory, Types: []string{TypeRunService},
-		Description: "A Cloud Run service sets template.scaling.maxInstanceCount (the default of 100 breaks " +
-			"every connection budget).",
+		Description: fmt.Sprintf("A Cloud Run service sets template.scaling.maxInstanceCount (the default of %d breaks "+
+			"every connection budget).", capacity.CloudRunDefaultMaxInstances),
 	},
 	{
 		Name: PolicyRunProbeWindow, Kind: KindResource, Level: LevelMandatory, Types: []string{TypeRunService},
-		Description: "A Cloud Run service with a database has a startup probe whose window (initialDelay + " +
-			"period × failureThreshold) is ≤ 240 s and ≥ its DB connect timeout.",
+		Description: fmt.Sprintf("A Cloud Run service with a database has a startup probe within Cloud Run's limits "+
+			"(timeout ≤ period; window initialDelay + period × failureThreshold ≤ %d s) whose window is ≥ its DB connect timeout.",
+			capacity.StartupProbeMaxWindowSeconds),
 	},
 	{
 		Name: PolicyRunPoolContract, Kind: KindResource, Level: LevelMandatory, Types: []string{TypeRunService},
-		Description: "A Cloud Run service with a database declares the pool contract: DB_POOL_SIZE, " +
-			"DB_MAX_OVERFLOW, DB_STARTUP_CONNECTIONS, DB_CONNECT_TIMEOUT_SECONDS as integers, and " +
-			"DB_HOST or DB_INSTANCE; optional DB_PROCESSES (integer ≥ 1) and DB_EXTRA_POOLS (JSON array of pools) must be valid.",
+		Description: "A Cloud Run service with a database declares the pool contract: DB_POOL_SIZE ≥ 1, " +
+			"DB_MAX_OVERFLOW ≥ 0, DB_STARTUP_CONNECTIONS ≤ pool + overflow as integers, " +
+			"DB_CONNECT_TIMEOUT_SECONDS as a decimal number of seconds > 0, and DB_HOST or DB_INSTANCE; " +
+			"optional DB_PROCESSES (integer ≥ 1) and DB_EXTRA_POOLS (JSON array of pools) must be valid.",
 	},
 }
 

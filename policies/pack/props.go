@@ -242,3 +242,19 @@ func kvList(items []property.Value) map[string]field {
 	}
 	return out
 }
+
+// text returns a string value as it is and a number in its shortest
+// decimal form (env values are strings, but a hand-written graph may carry
+// numbers).
+func (f field) text() (string, status) {
+	if f.st != stOK {
+		return "", f.st
+	}
+	switch {
+	case f.v.IsString():
+		return f.v.AsString(), stOK
+	case f.v.IsNumber():
+		return strconv.FormatFloat(f.v.AsNumber(), 'g', -1, 64), stOK
+	}
+	return "", stInvalid
+}

@@ -1,42 +1,52 @@
 package pack
 
 import (
-	"net/netip"
-
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
 	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
-// Serverless VPC Access instance bounds (gcp-capacity.md §3: "Minimum at
-// least 2, maximum at most 10, and max > min"; range "/28").
-const (
-	connectorMinInstances = 2
-	connectorMaxInstances = 10
-	connectorPrefixLen    = 28
-)
+// connectorInstances reads a connector's min and max instances as the API
+// applies them: minInstances defaults to 2; maxInstances falls back to the
+// deprecated maxThroughput (100 Mbps per instance), and without either the
+// API gives about 3 instances (docs/gcp-limits.md#vpc-connector). explicit
+// reports whether maxInstances or maxThroughput was set.
+func connectorInstances(p property.Map) (minI int, minSt status, maxI int, maxSt status, explicit bool) {
+	minI, minSt = get(p, "minInstances").integer()
+	if minSt == stMissing {
+		if t, st := get(p, "minThroughput").integer(); st == stOK {
+			minI, minSt = capacity.ConnectorInstancesForThroughput(t), stOK
+		} else {
+			minI, minSt = capacity.ConnectorMinInstancesFloor, stOK
+		}
+	}
+	maxI, maxSt = get(p, "maxInstances").integer()
+	explicit = maxSt != stMissing
+	if maxSt == stMissing {
+		switch t, st := get(p, "maxThroughput").integer(); st {
+		case stOK:
+			maxI, maxSt, explicit = capacity.ConnectorInstancesForThroughput(t), stOK, true
+		case stUnknown:
+			maxSt, explicit = stUnknown, true
+		default:
+			maxI, maxSt = capacity.ConnectorInstancesForThroughput(capacity.ConnectorAPIDefaultMaxThroughputMbps), stOK
+		}
+	}
+	return minI, minSt, maxI, maxSt, explicit
+}
 
 func checkConnectorBounds(r *policyx.AnalyzerResource, _ Config, f *findings) {
 	p := r.Properties
-	name := resourceName(r)
-	switch mt, st := get(p, "machineType").str(); st {
-	case stOK:
-		if _, ok := capacity.LookupConnectorMachine(mt); !ok {
-			f.fail("connector %s: machineType %q is not a connector machine type; use f1-micro, e2-micro or e2-standard-4", name, mt)
-		}
+	subject := "connector " + resourceName(r)
+	mt, mst := get(p, "machineType").str()
+	switch mst {
 	case stUnknown:
 		f.unknown(r, "machineType")
 	case stInvalid:
-		f.fail("connector %s: machineType is not a string", name)
+		f.fail("%s: machineType is not a string", subject)
 	}
-	minI, minSt := get(p, "minInstances").integer()
-	maxI, maxSt := get(p, "maxInstances").integer()
-	if minSt == stMissing {
-		minI, minSt = connectorMinInstances, stOK
-	}
-	if maxSt == stMissing {
-		maxI, maxSt = connectorMaxInstances, stOK
-	}
+	minI, minSt, maxI, maxSt, explicit := connectorInstances(p)
 	for _, x := range []struct {
 		path string
 		st   status
@@ -45,17 +55,18 @@ func checkConnectorBounds(r *policyx.AnalyzerResource, _ Config, f *findings) {
 		case stUnknown:
 			f.unknown(r, x.path)
 		case stInvalid:
-			f.fail("connector %s: %s is not an integer", name, x.path)
+			f.fail("%s: %s is not an integer", subject, x.path)
 		}
 	}
-	if minSt == stOK && minI < connectorMinInstances {
-		f.fail("connector %s: raise minInstances from %d to ≥ %d (Serverless VPC Access minimum)", name, minI, connectorMinInstances)
+	if !explicit {
+		f.fail("%s: set maxInstances explicitly: without it (or the deprecated maxThroughput) the API gives about %d instances (max throughput %d Mbps), not gcloud's %d, and newer providers refuse the connector (%s#%s)",
+			subject, capacity.ConnectorInstancesForThroughput(capacity.ConnectorAPIDefaultMaxThroughputMbps), capacity.ConnectorAPIDefaultMaxThroughputMbps,
+			capacity.ConnectorDefaultMaxInstances, capacity.LimitsDoc, capacity.AnchorConnector)
 	}
-	if maxSt == stOK && maxI > connectorMaxInstances {
-		f.fail("connector %s: lower maxInstances from %d to ≤ %d (Serverless VPC Access maximum)", name, maxI, connectorMaxInstances)
-	}
-	if minSt == stOK && maxSt == stOK && minI >= maxI {
-		f.fail("connector %s: maxInstances (%d) must be greater than minInstances (%d)", name, maxI, minI)
+	if minSt == stOK && maxSt == stOK && mst != stUnknown && mst != stInvalid {
+		if err := capacity.ValidateConnectorSizing(mt, minI, maxI); err != nil {
+			f.rule(subject, err, nil)
+		}
 	}
 	cidr, cst := get(p, "ipCidrRange").str()
 	sub, sst := get(p, "subnet.name").str()
@@ -63,19 +74,14 @@ func checkConnectorBounds(r *policyx.AnalyzerResource, _ Config, f *findings) {
 	case cst == stUnknown || sst == stUnknown:
 		f.unknown(r, "ipCidrRange/subnet")
 	case cst == stOK && cidr != "" && sst == stOK && sub != "":
-		f.fail("connector %s: set either ipCidrRange or subnet, not both", name)
+		f.fail("%s: set either ipCidrRange or subnet, not both", subject)
 	case cst == stOK && cidr != "":
-		pfx, err := netip.ParsePrefix(cidr)
-		switch {
-		case err != nil:
-			f.fail("connector %s: ipCidrRange %q is not a CIDR range", name, cidr)
-		case pfx.Bits() != connectorPrefixLen || !pfx.Addr().Is4():
-			f.fail("connector %s: ipCidrRange %s must be an IPv4 /%d", name, cidr, connectorPrefixLen)
-		case pfx.Masked() != pfx:
-			f.fail("connector %s: ipCidrRange %s is not aligned; use %s", name, cidr, pfx.Masked())
+		if err := capacity.ValidateConnectorCIDR(cidr); err != nil {
+			f.rule(subject, err, nil)
 		}
 	case sst == stOK && sub != "":
 	default:
-		f.fail("connector %s: set ipCidrRange to an unused /28 or subnet to a dedicated /28 subnet", name)
+		f.fail("%s: set ipCidrRange to an unused /%d or subnet to a dedicated /%d subnet (%s#%s)", subject,
+			capacity.ConnectorPrefixLength, capacity.ConnectorPrefixLength, capacity.LimitsDoc, capacity.AnchorConnector)
 	}
 }

@@ -1,7 +1,10 @@
 package pack
 
 import (
+	"errors"
 	"fmt"
+
+	"github.com/headroom-dev/headroom/infra/capacity"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 )
@@ -34,6 +37,23 @@ func (f *findings) warn(format string, args ...any) {
 func (f *findings) unknown(r *policyx.AnalyzerResource, path string) {
 	u := Unknown{Resource: r.URN, Path: path}
 	f.out = append(f.out, finding{msg: u.Message(), urn: r.URN, advisory: true, unknown: &u})
+}
+
+// rule reports a broken rule of the capacity catalog on subject (e.g.
+// "service api"): a *capacity.RuleError is shown at the resource's own
+// spelling of its field (fieldFor maps the rule's field; nil keeps it), in
+// the catalog's words, so the stack config and the pack give the same reason.
+func (f *findings) rule(subject string, err error, fieldFor func(string) string) {
+	var re *capacity.RuleError
+	if !errors.As(err, &re) {
+		f.fail("%s: %v", subject, err)
+		return
+	}
+	field := re.Field
+	if fieldFor != nil {
+		field = fieldFor(re.Field)
+	}
+	f.fail("%s: %s: %s (%s)", subject, field, re.Reason(), re.Source())
 }
 
 // resourceCheck judges one resource of the types its policy lists.

@@ -3,35 +3,65 @@ package pack
 import (
 	"math"
 
+	"github.com/headroom-dev/headroom/infra/capacity"
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 )
 
-// Cloud Run's default max instances is 100 (gcp-capacity.md §5).
-const cloudRunDefaultMaxInstances = 100
-
 func checkRunMaxInstances(r *policyx.AnalyzerResource, _ Config, f *findings) {
-	name := resourceName(r)
-	switch n, st := get(r.Properties, "template.scaling.maxInstanceCount").integer(); st {
-	case stOK:
-		if n <= 0 {
-			f.fail("service %s: set template.scaling.maxInstanceCount > 0 (0 means Cloud Run's default of %d)", name, cloudRunDefaultMaxInstances)
-		}
+	subject := "service " + resourceName(r)
+	n, st := get(r.Properties, "template.scaling.maxInstanceCount").integer()
+	minI, minSt := get(r.Properties, "template.scaling.minInstanceCount").integer()
+	switch st {
 	case stMissing:
-		f.fail("service %s: set template.scaling.maxInstanceCount explicitly (Cloud Run's default of %d breaks every connection budget)", name, cloudRunDefaultMaxInstances)
+		n, st = 0, stOK
 	case stUnknown:
 		f.unknown(r, "template.scaling.maxInstanceCount")
+		return
 	case stInvalid:
-		f.fail("service %s: template.scaling.maxInstanceCount is not an integer", name)
+		f.fail("%s: template.scaling.maxInstanceCount is not an integer", subject)
+		return
+	}
+	if minSt != stOK {
+		minI = 0
+	}
+	if err := capacity.ValidateMaxInstances(minI, n); err != nil {
+		f.rule(subject, err, func(field string) string { return "template.scaling." + field[:3] + "InstanceCount" })
 	}
 }
 
-// Startup probe limits (gcp-capacity.md §5): failureThreshold ×
-// periodSeconds ≤ 240 s, initialDelaySeconds ≤ 240 s, timeout < period.
-const probeWindowMaxSeconds = 240
+// readProbe reads a startup probe's fields, taking the API defaults for the
+// absent ones (docs/gcp-limits.md#cloud-run). path names the first field
+// that is unknown or not an integer (st says which).
+func readProbe(probe property.Map) (p capacity.Probe, path string, st status) {
+	for _, x := range []struct {
+		key string
+		dst *int
+		def int
+	}{
+		{"initialDelaySeconds", &p.InitialDelaySeconds, capacity.StartupProbeDefaultInitialDelaySeconds},
+		{"periodSeconds", &p.PeriodSeconds, capacity.StartupProbeDefaultPeriodSeconds},
+		{"timeoutSeconds", &p.TimeoutSeconds, capacity.StartupProbeDefaultTimeoutSeconds},
+		{"failureThreshold", &p.FailureThreshold, capacity.StartupProbeDefaultFailureThreshold},
+	} {
+		switch n, fst := get(probe, x.key).integer(); fst {
+		case stOK:
+			*x.dst = n
+		case stMissing:
+			*x.dst = x.def
+		default:
+			return p, x.key, fst
+		}
+	}
+	return p, "", stOK
+}
+
+// probeField spells a probe rule's field as the resource property.
+func probeField(field string) string { return "startupProbe." + field }
 
 func checkRunProbeWindow(r *policyx.AnalyzerResource, _ Config, f *findings) {
 	p := r.Properties
-	name := resourceName(r)
+	subject := "service " + resourceName(r)
 	env, est := envOf(p)
 	if est == stUnknown {
 		f.unknown(r, "template.containers[].envs")
@@ -40,46 +70,37 @@ func checkRunProbeWindow(r *policyx.AnalyzerResource, _ Config, f *findings) {
 	if !hasDBContract(env) {
 		return
 	}
-	probe, st := startupProbe(p)
+	pm, st := startupProbe(p)
 	switch st {
 	case stUnknown:
 		f.unknown(r, "template.containers[0].startupProbe")
 		return
 	case stMissing, stInvalid:
-		f.fail("service %s: add a startup probe whose window covers the DB connect timeout (Cloud Run's default TCP probe does not wait for the database)", name)
+		f.fail("%s: add a startup probe whose window covers the DB connect timeout (Cloud Run's default TCP probe does not wait for the database)", subject)
 		return
 	}
-	vals := map[string]int{"initialDelaySeconds": 0, "periodSeconds": 10, "timeoutSeconds": 1, "failureThreshold": 3}
-	for k := range vals {
-		switch n, st := get(probe, k).integer(); st {
-		case stOK:
-			vals[k] = n
-		case stUnknown:
-			f.unknown(r, "startupProbe."+k)
-			return
-		case stInvalid:
-			f.fail("service %s: startupProbe.%s is not an integer", name, k)
-			return
-		}
+	probe, path, pst := readProbe(pm)
+	switch pst {
+	case stUnknown:
+		f.unknown(r, "startupProbe."+path)
+		return
+	case stInvalid:
+		f.fail("%s: startupProbe.%s is not an integer", subject, path)
+		return
 	}
-	delay, period, timeout, threshold := vals["initialDelaySeconds"], vals["periodSeconds"], vals["timeoutSeconds"], vals["failureThreshold"]
-	if period*threshold > probeWindowMaxSeconds {
-		f.fail("service %s: lower startupProbe periodSeconds × failureThreshold from %d s to ≤ %d s (Cloud Run limit)", name, period*threshold, probeWindowMaxSeconds)
+	if err := capacity.ValidateStartupProbe(probe); err != nil {
+		f.rule(subject, err, probeField)
 	}
-	if delay > probeWindowMaxSeconds {
-		f.fail("service %s: lower startupProbe initialDelaySeconds from %d to ≤ %d", name, delay, probeWindowMaxSeconds)
-	}
-	if timeout >= period {
-		f.fail("service %s: startupProbe timeoutSeconds (%d) must be less than periodSeconds (%d)", name, timeout, period)
-	}
-	window := delay + period*threshold
+	window := capacity.ProbeWindowSeconds(probe)
 	if fv, ok := env[envConnectTimeout]; ok {
-		switch t, st := fv.num(); st {
+		s, sst := fv.text()
+		switch sst {
 		case stOK:
-			if float64(window) < t {
-				need := int(math.Ceil((t - float64(delay)) / float64(period)))
-				f.fail("service %s: startup probe window %d s is shorter than DB_CONNECT_TIMEOUT_SECONDS %g s; raise failureThreshold to ≥ %d or lower the timeout",
-					name, window, t, need)
+			// A malformed value is cloudrun-db-pool-contract's to report.
+			if t, err := capacity.ParseConnectTimeout(s); err == nil && window < t {
+				need := int(math.Ceil((t - float64(probe.InitialDelaySeconds)) / float64(probe.PeriodSeconds)))
+				f.fail("%s: startup probe window %g s is shorter than DB_CONNECT_TIMEOUT_SECONDS %g s; raise failureThreshold to ≥ %d or lower the timeout",
+					subject, window, t, need)
 			}
 		case stUnknown:
 			f.unknown(r, "env "+envConnectTimeout)
@@ -108,44 +129,61 @@ func checkRunPoolContract(r *policyx.AnalyzerResource, _ Config, f *findings) {
 	if !hasDBContract(env) && !usesSQL {
 		return // a service without a database
 	}
+	subject := "service " + name
 	checkRunDemandContract(r, env, f)
 	ints := map[string]int{}
-	for _, k := range []string{envPoolSize, envMaxOverflow, envStartupConns, envConnectTimeout} {
+	for _, k := range []string{envPoolSize, envMaxOverflow, envStartupConns} {
 		fv, ok := env[k]
 		if !ok {
-			f.fail("service %s: set env %s (integer) so the connection budget can be checked", name, k)
+			f.fail("%s: set env %s (an integer) so the connection budget can be checked", subject, k)
 			continue
 		}
 		n, st := fv.integer()
 		switch st {
 		case stOK:
-			if n < 0 {
-				f.fail("service %s: env %s must be ≥ 0, is %d", name, k, n)
-			}
 			ints[k] = n
 		case stUnknown:
 			f.unknown(r, "env "+k)
 		default:
-			s, _ := fv.str()
-			f.fail("service %s: env %s must be an integer string, is %q", name, k, s)
+			s, _ := fv.text()
+			f.fail("%s: env %s must be an integer, got %q", subject, k, s)
 		}
 	}
-	if n, ok := ints[envPoolSize]; ok && n < 1 {
-		f.fail("service %s: env %s must be ≥ 1", name, envPoolSize)
-	}
-	if n, ok := ints[envConnectTimeout]; ok && n < 1 {
-		f.fail("service %s: env %s must be ≥ 1", name, envConnectTimeout)
-	}
-	if s, ok := ints[envStartupConns]; ok {
-		pool, ok1 := ints[envPoolSize]
-		over, ok2 := ints[envMaxOverflow]
-		if ok1 && ok2 && s > pool+over {
-			f.fail("service %s: DB_STARTUP_CONNECTIONS (%d) exceeds DB_POOL_SIZE + DB_MAX_OVERFLOW (%d)", name, s, pool+over)
+	pool, ok1 := ints[envPoolSize]
+	over, ok2 := ints[envMaxOverflow]
+	start, ok3 := ints[envStartupConns]
+	if ok1 && ok2 && ok3 {
+		if err := capacity.ValidatePool(pool, over, start); err != nil {
+			f.rule(subject, err, envOfField)
 		}
+	}
+	// DB_CONNECT_TIMEOUT_SECONDS is a decimal number of seconds, as
+	// db.connectTimeoutSeconds in the stack config (one rule in capacity).
+	if fv, ok := env[envConnectTimeout]; !ok {
+		f.fail("%s: set env %s (a decimal number of seconds) so the timeout budget can be checked", subject, envConnectTimeout)
+	} else if s, st := fv.text(); st == stUnknown {
+		f.unknown(r, "env "+envConnectTimeout)
+	} else if _, err := capacity.ParseConnectTimeout(s); err != nil {
+		f.rule(subject, err, envOfField)
 	}
 	_, hasHost := env[envHost]
 	_, hasInst := env[envInstance]
 	if !hasHost && !hasInst {
 		f.fail("service %s: set env DB_INSTANCE (\"<project>:<region>:<instance>\") or DB_HOST so the pack can tell which instance it uses", name)
 	}
+}
+
+// envOfField spells a pool rule's field as the env var of the contract.
+func envOfField(field string) string {
+	if e, ok := envForField[field]; ok {
+		return "env " + e
+	}
+	return field
+}
+
+var envForField = map[string]string{
+	"poolSize":              envPoolSize,
+	"maxOverflow":           envMaxOverflow,
+	"startupConnections":    envStartupConns,
+	"connectTimeoutSeconds": envConnectTimeout,
 }

@@ -95,11 +95,9 @@ func replicaState(p property.Map) status {
 	return st
 }
 
-// Backups (gcp-capacity.md §2.3): Enterprise keeps 7 backups by default;
-// PITR must be enabled explicitly outside the console; log retention 1–7
-// days (1–35 Enterprise Plus).
-const minRetainedBackups = 7
-
+// Backups (docs/gcp-limits.md#cloud-sql-backups): PITR must be enabled
+// explicitly outside the console; the retained backups and log retention
+// follow the capacity catalog's rule.
 func checkSQLBackups(r *policyx.AnalyzerResource, _ Config, f *findings) {
 	p := r.Properties
 	name := resourceName(r)
@@ -127,25 +125,42 @@ func checkSQLBackups(r *policyx.AnalyzerResource, _ Config, f *findings) {
 	boolReq("settings.backupConfiguration.enabled", "enable automated backups (settings.backupConfiguration.enabled)")
 	boolReq("settings.backupConfiguration.pointInTimeRecoveryEnabled",
 		"enable point-in-time recovery (settings.backupConfiguration.pointInTimeRecoveryEnabled)")
-	switch n, st := get(p, "settings.backupConfiguration.transactionLogRetentionDays").integer(); st {
-	case stOK:
-		if n < 1 {
-			f.fail("instance %s: raise transactionLogRetentionDays to ≥ 1 (is %d)", name, n)
-		}
-	case stUnknown:
-		f.unknown(r, "settings.backupConfiguration.transactionLogRetentionDays")
-	}
-	switch n, st := get(p, "settings.backupConfiguration.backupRetentionSettings.retainedBackups").integer(); st {
-	case stOK:
-		if n < minRetainedBackups {
-			f.fail("instance %s: raise retainedBackups to ≥ %d (is %d)", name, minRetainedBackups, n)
-		}
-	case stUnknown:
+	retained, rst := get(p, "settings.backupConfiguration.backupRetentionSettings.retainedBackups").integer()
+	logDays, lst := get(p, "settings.backupConfiguration.transactionLogRetentionDays").integer()
+	switch {
+	case rst == stUnknown:
 		f.unknown(r, "settings.backupConfiguration.backupRetentionSettings.retainedBackups")
+	case lst == stUnknown:
+		f.unknown(r, "settings.backupConfiguration.transactionLogRetentionDays")
+	default:
+		if rst != stOK {
+			retained = capacity.RetainedBackupsDefault // the API default
+		}
+		if lst != stOK {
+			logDays = 0 // unset: the API default
+		} else if logDays == 0 {
+			logDays = -1 // explicit 0 is out of range, not "unset"
+		}
+		edition, _ := get(p, "settings.edition").str()
+		version, _ := get(p, "databaseVersion").str()
+		if err := capacity.ValidateBackups(retained, logDays, capacity.EffectiveEdition(edition, version)); err != nil {
+			f.rule("instance "+name, err, backupField)
+		}
 	}
 }
 
-// Deletion protection (gcp-capacity.md §2.5): deletionProtection (IaC)
+// backupField spells a backup rule's field as the resource property.
+func backupField(field string) string {
+	switch field {
+	case "retainedBackups":
+		return "settings.backupConfiguration.backupRetentionSettings.retainedBackups"
+	case "logRetentionDays":
+		return "settings.backupConfiguration.transactionLogRetentionDays"
+	}
+	return field
+}
+
+// Deletion protection (docs/gcp-limits.md#cloud-sql-backups): deletionProtection (IaC)
 // defaults to true, settings.deletionProtectionEnabled (API) to false; a
 // production policy requires both.
 func checkSQLDeletionProtection(r *policyx.AnalyzerResource, cfg Config, f *findings) {
@@ -208,12 +223,8 @@ func checkSQLMaxConnections(r *policyx.AnalyzerResource, _ Config, f *findings) 
 	}
 	// Bounds come from the capacity catalog, the one place that holds them:
 	// the Cloud SQL minimum (14) and our inferred ceiling for the tier.
-	if n < capacity.MaxConnectionsFlagMin {
-		f.fail("instance %s: raise max_connections from %d to ≥ %d (Cloud SQL minimum)", name, n, capacity.MaxConnectionsFlagMin)
-	}
-	if c := capacity.MaxConnectionsCeiling(tier); tierOK && n > c {
-		f.fail("instance %s: lower max_connections from %d to ≤ %d or choose a tier with more memory (%s: %.2f GB, default %d; ceiling %d× the default, an inference)",
-			name, n, c, tierName, tier.MemoryGB, def, capacity.MaxConnectionsCeilingMultiple)
+	if err := capacity.ValidateMaxConnectionsFlag(tier, n); err != nil {
+		f.rule("instance "+name, err, func(string) string { return "max_connections flag" })
 	}
 	if tst == stUnknown {
 		f.unknown(r, "settings.tier")
@@ -242,11 +253,22 @@ func checkSQLTierEdition(r *policyx.AnalyzerResource, cfg Config, f *findings) {
 		f.unknown(r, "settings.edition")
 		return
 	}
-	if err := capacity.CheckTierEdition(tierName, edition); err != nil {
-		f.fail("instance %s: %v", name, err)
+	version, vst := get(p, "databaseVersion").str()
+	if est != stOK && vst == stUnknown {
+		f.unknown(r, "databaseVersion")
+		return
+	}
+	// Without an edition Cloud SQL applies its default for the version:
+	// Enterprise Plus from PostgreSQL 16 (docs/gcp-limits.md#cloud-sql-tiers).
+	if err := capacity.CheckTierEdition(tierName, capacity.EffectiveEdition(edition, version)); err != nil {
+		if est != stOK {
+			f.fail("instance %s: %v (no settings.edition: Cloud SQL defaults to %s for %s; set settings.edition)", name, err, capacity.DefaultEdition(version), version)
+		} else {
+			f.fail("instance %s: %v", name, err)
+		}
 	}
 	// SLA: "Only Cloud SQL instances configured for high availability with
-	// at least one dedicated CPU are covered" (gcp-capacity.md §1.2).
+	// at least one dedicated CPU are covered" (docs/gcp-limits.md#cloud-sql-tiers).
 	if cfg.Env() == capacity.EnvProduction && tier.SharedCore {
 		f.fail("instance %s: use a dedicated-core tier (e.g. db-custom-2-7680) instead of %s; shared-core instances are outside the SLA", name, tierName)
 	}
@@ -262,18 +284,21 @@ func checkSQLMaintenance(r *policyx.AnalyzerResource, _ Config, f *findings) {
 		f.unknown(r, "masterInstanceName")
 		return
 	}
-	// gcp-capacity.md §2.4: day 1–7 (Monday = 1), hour 0–23 UTC.
 	day, dst := get(p, "settings.maintenanceWindow.day").integer()
 	hour, hst := get(p, "settings.maintenanceWindow.hour").integer()
 	switch {
 	case dst == stUnknown || hst == stUnknown:
 		f.unknown(r, "settings.maintenanceWindow")
 	case dst != stOK:
-		f.fail("instance %s: set settings.maintenanceWindow {day 1–7, hour 0–23} so maintenance restarts land in a known hour", name)
-	case day < 1 || day > 7:
-		f.fail("instance %s: maintenanceWindow.day must be 1–7 (Monday = 1), is %d", name, day)
-	case hst == stOK && (hour < 0 || hour > 23):
-		f.fail("instance %s: maintenanceWindow.hour must be 0–23 UTC, is %d", name, hour)
+		f.fail("instance %s: set settings.maintenanceWindow {day %d–%d, hour 0–%d} so maintenance restarts land in a known hour",
+			name, capacity.MaintenanceDayMin, capacity.MaintenanceDayMax, capacity.MaintenanceHourMax)
+	default:
+		if hst != stOK {
+			hour = 0 // the API default
+		}
+		if err := capacity.ValidateMaintenanceWindow(day, hour); err != nil {
+			f.rule("instance "+name, err, func(field string) string { return "settings.maintenanceWindow." + field })
+		}
 	}
 }
 
@@ -290,7 +315,7 @@ func severityRank(s string) int {
 }
 
 // CIS PostgreSQL logging flags as checked by Checkov CKV_GCP_51–57/109
-// (anchors.md §4a).
+// (https://www.checkov.io/5.Policy%20Index/terraform.html).
 func checkSQLCISLogging(r *policyx.AnalyzerResource, _ Config, f *findings) {
 	p := r.Properties
 	name := resourceName(r)

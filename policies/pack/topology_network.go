@@ -52,31 +52,28 @@ func (ex *extraction) readConnector(r *policyx.AnalyzerResource) *connector {
 	case stOK:
 		e.MachineType = s
 	case stMissing:
-		e.MachineType = "e2-micro" // provider default (gcp-capacity.md §3)
+		e.MachineType = capacity.ConnectorDefaultMachineType // API default (docs/gcp-limits.md#vpc-connector)
 	default:
 		c.complete = false
 		ex.unknown(r, "machineType", "connector left out of the capacity analyses")
 	}
-	for _, f := range []struct {
+	// The API's defaults: min 2, max from maxThroughput or about 3 instances.
+	minI, minSt, maxI, maxSt, _ := connectorInstances(p)
+	for _, x := range []struct {
 		path string
+		n    int
+		st   status
 		dst  *int
-		def  int
-	}{
-		// API defaults 2 and 10 (gcp-capacity.md §3).
-		{"minInstances", &e.MinInstances, 2},
-		{"maxInstances", &e.MaxInstances, 10},
-	} {
-		switch n, st := get(p, f.path).integer(); st {
+	}{{"minInstances", minI, minSt, &e.MinInstances}, {"maxInstances", maxI, maxSt, &e.MaxInstances}} {
+		switch x.st {
 		case stOK:
-			*f.dst = n
-		case stMissing:
-			*f.dst = f.def
+			*x.dst = x.n
 		case stUnknown:
 			c.complete = false
-			ex.unknown(r, f.path, "connector left out of the capacity analyses")
-		case stInvalid:
+			ex.unknown(r, x.path, "connector left out of the capacity analyses")
+		default:
 			c.complete = false
-			ex.problem(r, false, "connector %s: %s is not an integer", e.Name, f.path)
+			ex.problem(r, false, "connector %s: %s is not an integer", e.Name, x.path)
 		}
 	}
 	e.IPCIDRRange, _ = get(p, "ipCidrRange").str()

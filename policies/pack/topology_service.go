@@ -182,7 +182,7 @@ func (ex *extraction) readService(r *policyx.AnalyzerResource) (capacity.Workloa
 	}
 
 	// Connection method: a mounted cloudSqlInstance volume means Cloud
-	// Run's built-in connection (100 connections per instance cap).
+	// Run's built-in connection (capped per instance, docs/gcp-limits.md#builtin-connection-cap).
 	if vols, st := get(p, "template.volumes").array(); st == stOK {
 		for _, v := range vols {
 			if v.IsMap() {
@@ -228,38 +228,28 @@ func (ex *extraction) readService(r *policyx.AnalyzerResource) (capacity.Workloa
 	}
 	ex.readDemand(r, env, &w, miss)
 	if fv, present := env[envConnectTimeout]; present {
-		switch n, st := fv.num(); st {
+		switch t, st := fv.text(); st {
 		case stOK:
-			w.ConnectTimeoutSeconds = n
+			// A malformed value is cloudrun-db-pool-contract's to report.
+			if v, err := capacity.ParseConnectTimeout(t); err == nil {
+				w.ConnectTimeoutSeconds = v
+			}
 		case stUnknown:
 			miss("env " + envConnectTimeout)
 		}
 	}
-	probeInts := []struct {
-		path string
-		dst  *int
-		def  int
-	}{
-		// Cloud Run defaults (gcp-capacity.md §5).
-		{"initialDelaySeconds", &w.StartupProbe.InitialDelaySeconds, 0},
-		{"periodSeconds", &w.StartupProbe.PeriodSeconds, 10},
-		{"timeoutSeconds", &w.StartupProbe.TimeoutSeconds, 1},
-		{"failureThreshold", &w.StartupProbe.FailureThreshold, 3},
-	}
-	if probe, st := startupProbe(p); st == stOK {
-		for _, f := range probeInts {
-			switch n, st := get(probe, f.path).integer(); st {
-			case stOK:
-				*f.dst = n
-			case stUnknown:
-				miss("startupProbe." + f.path)
-			default:
-				*f.dst = f.def
-			}
+	switch probe, st := startupProbe(p); st {
+	case stOK:
+		pr, path, pst := readProbe(probe)
+		switch pst {
+		case stOK:
+			w.StartupProbe = pr
+		case stUnknown:
+			miss("startupProbe." + path)
 		}
 		// An HTTP startup probe (path "/" when unset) can test the database;
 		// a TCP one passes as soon as the port is bound.
-		switch hg, st := get(probe, "httpGet").obj(); st {
+		switch hg, hst := get(probe, "httpGet").obj(); hst {
 		case stOK:
 			w.StartupProbe.Path = "/"
 			if path, pst := get(hg, "path").str(); pst == stOK && path != "" {
@@ -268,7 +258,7 @@ func (ex *extraction) readService(r *policyx.AnalyzerResource) (capacity.Workloa
 		case stUnknown:
 			miss("startupProbe.httpGet")
 		}
-	} else if st == stUnknown {
+	case stUnknown:
 		miss("template.containers[0].startupProbe")
 	}
 

@@ -26,7 +26,13 @@ func (ex *extraction) readInstance(r *policyx.AnalyzerResource) *sqlInstance {
 	need("settings.edition", &db.Edition)
 	need("settings.availabilityType", &db.Availability)
 	if db.Availability == "" {
-		db.Availability = "ZONAL" // provider default (gcp-capacity.md §2.1)
+		db.Availability = capacity.AvailabilityZonal // provider default (docs/gcp-limits.md#cloud-sql-ha)
+	}
+	if db.Edition == "" {
+		// Cloud SQL's default for the version: Enterprise Plus from
+		// PostgreSQL 16 (docs/gcp-limits.md#cloud-sql-tiers).
+		version, _ := get(p, "databaseVersion").str()
+		db.Edition = capacity.DefaultEdition(version)
 	}
 	switch master, st := get(p, "masterInstanceName").str(); st {
 	case stOK:

@@ -424,6 +424,13 @@ func TestConvert(t *testing.T) {
 	assert.Equal(t, []string{"settings.databaseFlags[0].value", "settings.tier"}, drift.Changes.Steps[0].Diffs, "detailed diff paths win over top-level keys")
 	assert.Equal(t, map[string]int{"same": 1, "update": 1, "delete": 1}, drift.Changes.Summary)
 
+	// The real engine (v3.274.1) keys a local pack "name|local|path" in
+	// preview and update summaries; the report keys it by name.
+	local := Convert("preview", []apitype.EngineEvent{{SummaryEvent: &apitype.SummaryEvent{
+		PolicyPacks: map[string]string{"headroom|local|/repo/policies/bin/headroom-policies": "0.1.0"}}}})
+	assert.Equal(t, map[string]string{"headroom": "0.1.0"}, local.Changes.PolicyPacks)
+	assert.True(t, packRan(local, "headroom"))
+
 	// Without a summary event (the engine stopped), steps are counted.
 	evs := loadEvents(t, "preview-clean.jsonl")
 	partial := Convert("preview", evs[:6])

@@ -82,6 +82,10 @@ func Convert(operation string, evs []apitype.EngineEvent) Recorded {
 				rec.Changes.Summary[string(op)] = n
 			}
 			for name, v := range e.SummaryEvent.PolicyPacks {
+				// The engine keys a local pack "name|local|path" in
+				// preview and update summaries ("name" in policy
+				// analyze); the report keys packs by name.
+				name, _, _ = strings.Cut(name, "|")
 				rec.Changes.PolicyPacks[name] = v
 			}
 		}
