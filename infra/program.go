@@ -257,6 +257,10 @@ func DatabaseArgs(st config.Stack) *database.Args {
 	}
 	a := &database.Args{
 		Project: st.Project,
+		// Production databases carry Pulumi's protect option besides
+		// both deletion protections: a replacement or deletion stops in
+		// the engine even if every other check was bypassed.
+		Protect: st.Environment == string(capacity.EnvProduction),
 		Primary: database.InstanceArgs{
 			Name:               d.Name,
 			Version:            d.Version,

@@ -24,10 +24,6 @@ import (
 
 func init() { register(newVerifyCmd) }
 
-// exitEnvFailure is the brief's code 4: an internal or environment failure
-// (here: the stack's outputs cannot be read).
-const exitEnvFailure = 4
-
 type verifyFlags struct {
 	stack    string
 	urls     []string
@@ -222,7 +218,7 @@ func verifyTargets(ctx context.Context, f *verifyFlags, st config.Stack, root st
 	if missing {
 		outs, err := stackOutputs(ctx, f.pulumi, st.Name, root)
 		if err != nil {
-			return nil, &exitError{Code: exitEnvFailure, Err: fmt.Errorf("stack %s: reading outputs: %s", st.Name, oneLine(err.Error()))}
+			return nil, &exitError{Code: exitFailure, Err: fmt.Errorf("stack %s: reading outputs: %s", st.Name, oneLine(err.Error()))}
 		}
 		m, _ := outs[infra.OutputServiceURLs].(map[string]any)
 		for i := range targets {

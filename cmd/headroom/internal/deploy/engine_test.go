@@ -69,7 +69,7 @@ func TestUpUnderEngine(t *testing.T) {
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "deviated from the previewed plan")
 		assert.False(t, out.Applied)
-		assert.Equal(t, ExitViolations, out.Code)
+		assert.Equal(t, ExitFailure, out.Code, "a deviation from the plan is a failure (4), not a gate refusal")
 		svc := sb.State(t).Find("gcp:cloudrunv2/service:Service", "netra-backend-us-central1")
 		if svc != nil {
 			v, err := svc.Output("template.scaling.maxInstanceCount")
