@@ -116,8 +116,10 @@ func newUpCmd() *cobra.Command {
 	var yes bool
 	var planFile string
 	var allowReplace []string
+	var verifyAfter bool
+	vf := &verifyFlags{}
 	cmd := &cobra.Command{
-		Use:   "up --stack NAME [--yes] [--plan-file PATH] [--allow-replace URN_OR_NAME]...",
+		Use:   "up --stack NAME [--yes] [--plan-file PATH] [--allow-replace URN_OR_NAME]... [--verify]",
 		Short: "Gated deploy: plan gate, preview with the policy pack, confirm, update",
 		Long: `up deploys a stack only when it can carry its load:
 
@@ -138,6 +140,9 @@ func newUpCmd() *cobra.Command {
 
 The plan is written to a temporary directory that is removed afterwards;
 --plan-file PATH keeps a copy (it holds the stack config; mode 0600).
+
+With --verify, headroom verify runs after the update (report on stderr) and
+up fails (exit 1) when a service does not answer HTTP 200 within its window.
 
 It needs the Pulumi CLI, a logged-in backend and cloud credentials.
 Exit codes: 0 applied, 1 refused (gate, violations, change safety, not
@@ -172,10 +177,16 @@ run, no update plan); nothing is applied unless the update itself failed.`,
 			if out.PlanFile != "" {
 				fmt.Fprintf(cmd.ErrOrStderr(), "headroom: update plan kept at %s\n", out.PlanFile)
 			}
-			return finish(cmd, out, err, format, f.out)
+			if err := finish(cmd, out, err, format, f.out); err != nil || !verifyAfter {
+				return err
+			}
+			vf.pulumi = f.pulumi
+			return verifyAfterUp(cmd, vf, ls, root)
 		},
 	}
 	f.bind(cmd)
+	cmd.Flags().BoolVar(&verifyAfter, "verify", false, "after the update, run headroom verify (--verify-url/-path/-window/-interval tune it); fail when a service does not answer HTTP 200 within its window")
+	vf.bind(cmd, "verify-")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "apply without asking for confirmation")
 	cmd.Flags().StringVar(&planFile, "plan-file", "", "also keep the update plan the preview saved and the update was constrained to at PATH (default: a temporary file, removed)")
 	addAllowReplaceFlag(cmd, &allowReplace)
