@@ -14,6 +14,7 @@ import (
 	"github.com/headroom-dev/headroom/infra"
 	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
+	"github.com/headroom-dev/headroom/infra/cost"
 	"github.com/headroom-dev/headroom/infra/graph"
 	"github.com/headroom-dev/headroom/policies/pack"
 )
@@ -194,22 +195,36 @@ func planReport(ctx context.Context, f *planFlags, progress io.Writer) (report.R
 }
 
 func planLoaded(ctx context.Context, ls *loadedStack, progress io.Writer) (report.Report, error) {
+	o, err := planFull(ctx, ls, progress)
+	return o.Report, err
+}
+
+// planOutcome is the plan's report and the capacity model's own report
+// (what suggest reads its remedies from).
+type planOutcome struct {
+	Report   report.Report
+	Capacity capacity.Report
+}
+
+// planFull is the plan pipeline: program under mocks → resource graph →
+// policy pack (topology, capacity, verdicts) → report with cost.
+func planFull(ctx context.Context, ls *loadedStack, progress io.Writer) (planOutcome, error) {
 	if err := ctx.Err(); err != nil {
-		return report.Report{}, err
+		return planOutcome{}, err
 	}
 	progressf(progress, "running the Pulumi program with mocks (%s)", ls.file.Path)
 	g, err := graph.Run(graph.RunOptions{
 		Project: infra.ProjectName, Stack: ls.name, Config: ls.file.Values, DryRun: true,
 	}, infra.Program)
 	if err != nil {
-		return report.Report{}, fmt.Errorf("stack %s: program: %w", ls.name, err)
+		return planOutcome{}, fmt.Errorf("stack %s: program: %w", ls.name, err)
 	}
 	progressf(progress, "evaluating the policy pack on %d resources", len(g.Resources))
 	// The preview view (inputs), which is what `pulumi preview
 	// --policy-pack` hands the pack before anything exists.
 	res, err := pack.Evaluate(g.PreviewResources(), ls.policy)
 	if err != nil {
-		return report.Report{}, fmt.Errorf("stack %s: policy pack: %w", ls.name, err)
+		return planOutcome{}, fmt.Errorf("stack %s: policy pack: %w", ls.name, err)
 	}
 	topo := res.Topology
 	topo.Targets = topo.Targets.WithDefaults()
@@ -217,12 +232,14 @@ func planLoaded(ctx context.Context, ls *loadedStack, progress io.Writer) (repor
 	for _, v := range res.Violations {
 		vs = append(vs, report.Violation{Policy: v.Policy, Level: v.Level, Message: v.Message, Resource: v.Resource})
 	}
-	return report.FromPlan(report.PlanInput{
+	r := report.FromPlan(report.PlanInput{
 		Stack:       ls.name,
 		Environment: string(ls.policy.Env()),
 		Counts:      g.Counts(),
 		Topology:    topo,
 		Capacity:    res.Capacity,
 		Violations:  vs,
-	}), nil
+	})
+	r.Cost = report.CostOf(cost.Estimate(ls.file.Stack))
+	return planOutcome{Report: r, Capacity: res.Capacity}, nil
 }

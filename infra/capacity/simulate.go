@@ -512,9 +512,9 @@ func (s *sim) retry(e event) {
 		return
 	}
 	a := &s.m.assume
-	base := math.Min(a.RetryMaxSeconds, a.RetryInitialSeconds*math.Pow(a.RetryMultiplier, float64(e.k)))
+	base := RetryDelay(a.RetryInitialSeconds, a.RetryMultiplier, a.RetryMaxSeconds, int(e.k))
 	u := unit(a.Seed, uint64(in.wl), uint64(in.idx), uint64(e.conn), uint64(e.k)+1)
-	next := s.now + base*(0.5+0.5*u)
+	next := s.now + EqualJitter(base, u)
 	if next >= in.deadline {
 		// The app will not get another try inside its timeout, so it gives
 		// up now and exits, and the slots it holds free up now rather than
@@ -575,8 +575,8 @@ func (s *sim) result(horizon float64, series []SeriesPoint) SimResult {
 	}
 	sort.Float64s(s.ttr)
 	sort.Float64s(s.lat)
-	r.TimeToReadyP50Seconds, r.TimeToReadyP95Seconds, r.TimeToReadyP99Seconds = percentile(s.ttr, 0.50), percentile(s.ttr, 0.95), percentile(s.ttr, 0.99)
-	r.ConnectP50Seconds, r.ConnectP95Seconds, r.ConnectP99Seconds = percentile(s.lat, 0.50), percentile(s.lat, 0.95), percentile(s.lat, 0.99)
+	r.TimeToReadyP50Seconds, r.TimeToReadyP95Seconds, r.TimeToReadyP99Seconds = Percentile(s.ttr, 0.50), Percentile(s.ttr, 0.95), Percentile(s.ttr, 0.99)
+	r.ConnectP50Seconds, r.ConnectP95Seconds, r.ConnectP99Seconds = Percentile(s.lat, 0.50), Percentile(s.lat, 0.95), Percentile(s.lat, 0.99)
 
 	// Only the workloads that start in the scenario (all of them in a cold
 	// start) are listed, in workload order.
@@ -607,7 +607,7 @@ func (s *sim) result(horizon float64, series []SeriesPoint) SimResult {
 			per[i].SuccessRate = float64(per[i].Ready) / float64(per[i].Instances)
 		}
 		sort.Float64s(ttrs[i])
-		per[i].TimeToReadyP95Seconds = percentile(ttrs[i], 0.95)
+		per[i].TimeToReadyP95Seconds = Percentile(ttrs[i], 0.95)
 	}
 	r.PerWorkload = per
 	for i, d := range s.dbs {
@@ -622,15 +622,6 @@ func (s *sim) result(horizon float64, series []SeriesPoint) SimResult {
 			ConnectorInstancesEnd: c.instances, ScaleOuts: c.scaleOuts, MaxEgressWaitSeconds: c.maxWaitSec, DelayedInstances: c.delayed})
 	}
 	return r
-}
-
-// percentile is the nearest-rank percentile of sorted xs (0 when empty).
-func percentile(xs []float64, p float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	i := int(math.Ceil(p*float64(len(xs)))) - 1
-	return xs[min(max(i, 0), len(xs)-1)]
 }
 
 // unit is a uniform draw in [0, 1) from a hash (SplitMix64 finalizer) of the

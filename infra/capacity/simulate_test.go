@@ -300,9 +300,9 @@ func TestSimulateDeterministic(t *testing.T) {
 
 func TestPercentile(t *testing.T) {
 	xs := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
-	assert.Equal(t, 5.0, percentile(xs, 0.50))  // ⌈0.5 × 10⌉ = 5th
-	assert.Equal(t, 10.0, percentile(xs, 0.95)) // ⌈9.5⌉ = 10th
-	assert.Equal(t, 0.0, percentile(nil, 0.5))
+	assert.Equal(t, 5.0, Percentile(xs, 0.50))  // ⌈0.5 × 10⌉ = 5th
+	assert.Equal(t, 10.0, Percentile(xs, 0.95)) // ⌈9.5⌉ = 10th
+	assert.Equal(t, 0.0, Percentile(nil, 0.5))
 }
 
 func TestUnitRange(t *testing.T) {

@@ -46,6 +46,9 @@ func Markdown(w io.Writer, r Report, opts MarkdownOptions) error {
 	if r.Capacity != nil {
 		m.capacity(r.Capacity)
 	}
+	if r.Cost != nil {
+		m.cost(r.Cost)
+	}
 	if r.Resources != nil {
 		m.resources(r.Resources)
 	}

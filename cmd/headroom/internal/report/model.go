@@ -59,6 +59,8 @@ type Report struct {
 	// overshoot), each with its verdict per check and its findings; the
 	// capacity and simulation sections above are the cold start's.
 	Scenarios []Scenario `json:"scenarios,omitempty"`
+	// Cost is the monthly cost estimate (plan only).
+	Cost *Cost `json:"cost,omitempty"`
 	// Violations are sorted by level (mandatory first), policy, resource.
 	Violations []Violation `json:"violations"`
 	// Preview is what `headroom up` previewed through the Pulumi engine.

@@ -41,6 +41,9 @@ func Text(w io.Writer, r Report, opts TextOptions) error {
 	if r.Simulation != nil {
 		t.simulation(r.Simulation, r.Targets, opts)
 	}
+	if r.Cost != nil {
+		t.cost(r.Cost)
+	}
 	if r.Preview != nil {
 		t.changes("Preview (Pulumi engine)", r.Preview)
 	}
