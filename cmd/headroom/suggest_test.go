@@ -269,8 +269,8 @@ func TestSuggestRanksCapacityLossLast(t *testing.T) {
 	require.GreaterOrEqual(t, len(r.Suggestions), 2)
 	first := r.Suggestions[0]
 	assert.Empty(t, first.GivesUp)
-	assert.Equal(t, []suggest.Change{{Key: "database.maxConnections", From: "500", To: "574"}}, first.Changes,
-		"574 = 5 reserved + ⌈455 ÷ 0.80⌉ on the same tier")
+	assert.Equal(t, []suggest.Change{{Key: "database.maxConnections", From: "1000", To: "1130"}}, first.Changes,
+		"1130 = 5 reserved + ⌈900 ÷ 0.80⌉ on the same tier: rollout/all holds both revisions, 2 × (25 × 15 + 10 × 7) + 10 = 900")
 	assert.InDelta(t, 0, first.DeltaUSD, 0.001, "max_connections is free")
 	// Capacity-reducing fixes come after every fix that keeps the capacity,
 	// the one that gives up the fewest requests first.
@@ -289,11 +289,11 @@ func TestSuggestRanksCapacityLossLast(t *testing.T) {
 			netra = &losses[i]
 		}
 		if len(s.Changes) == 1 && s.Changes[0].Key == "workloads[1].maxInstances" {
-			assert.NotNil(t, netra, "netra 25 → 21 (320 requests) ranks before auth-service 10 → 1 (720)")
+			assert.NotNil(t, netra, "netra 25 → 21 (320 requests) ranks before auth-service 10 → 2 (640)")
 		}
 	}
 	require.NotNil(t, netra)
-	assert.Equal(t, "21", netra.Changes[0].To, "the model's remedy: ⌊(396 − 70 − 10) ÷ 15⌋")
+	assert.Equal(t, "21", netra.Changes[0].To, "the model's remedy in rollout/all: ⌊(796 − 2 × 70 − 10) ÷ (2 × 15)⌋")
 	assert.Contains(t, netra.GivesUp[0], "request capacity 2000 → 1680 concurrent requests per region")
 }
 

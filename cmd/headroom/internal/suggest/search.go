@@ -408,22 +408,23 @@ func buildLevers(st config.Stack, base Outcome) []lever {
 		}
 	}
 	var out []lever
+	c := worstOverScenarios(base.Capacity)
 	if implicated(fail, known, dbPolicies) {
-		for _, b := range base.Capacity.Budgets {
+		for _, b := range c.Budgets {
 			if l, ok := databaseLever(st, b); ok {
 				out = append(out, l)
 			}
 		}
 	}
 	if implicated(fail, known, egressPolicies) {
-		for _, e := range base.Capacity.Egress {
+		for _, e := range c.Egress {
 			if l, ok := egressLever(st, e); ok {
 				out = append(out, l)
 			}
 		}
 	}
 	if implicated(fail, known, timeoutPolicies) {
-		if l, ok := timeoutLever(st, base.Capacity); ok {
+		if l, ok := timeoutLever(st, c); ok {
 			out = append(out, l)
 		}
 	}
@@ -431,6 +432,44 @@ func buildLevers(st config.Stack, base Outcome) []lever {
 		if l, ok := haLever(st); ok {
 			out = append(out, l)
 		}
+	}
+	return out
+}
+
+// worstOverScenarios is the capacity report as the levers read it: per
+// database the budget that needs the most max_connections, per egress the
+// headroom that needs the most scale-outs, and every workload's worst
+// timeout budget, over the scenarios that can fail the stack (a stack
+// passes only when every scenario does; advisory ones are left out).
+func worstOverScenarios(c capacity.Report) capacity.Report {
+	out := c
+	if len(c.Scenarios) == 0 {
+		return out
+	}
+	out.Budgets, out.Egress, out.Timeouts = nil, nil, nil
+	budget, egress := map[string]int{}, map[string]int{}
+	for _, sc := range c.Scenarios {
+		if sc.Advisory {
+			continue
+		}
+		for _, b := range sc.Budgets {
+			if i, ok := budget[b.Database]; !ok {
+				budget[b.Database] = len(out.Budgets)
+				out.Budgets = append(out.Budgets, b)
+			} else if b.RequiredMaxConnections > out.Budgets[i].RequiredMaxConnections {
+				out.Budgets[i] = b
+			}
+		}
+		for _, e := range sc.Egress {
+			k := e.Region + "/" + e.Name
+			if i, ok := egress[k]; !ok {
+				egress[k] = len(out.Egress)
+				out.Egress = append(out.Egress, e)
+			} else if e.Severity == capacity.SeverityFail && out.Egress[i].Severity != capacity.SeverityFail {
+				out.Egress[i] = e
+			}
+		}
+		out.Timeouts = append(out.Timeouts, sc.Timeouts...)
 	}
 	return out
 }
