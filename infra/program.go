@@ -8,6 +8,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/database"
 	"github.com/headroom-dev/headroom/infra/network"
@@ -192,6 +193,10 @@ func DatabaseArgs(st config.Stack) *database.Args {
 	}
 	a := &database.Args{
 		Project: st.Project,
+		// Production databases carry Pulumi's protect option besides
+		// both deletion protections: a replacement or deletion stops in
+		// the engine even if every other check was bypassed.
+		Protect: st.Environment == string(capacity.EnvProduction),
 		Primary: database.InstanceArgs{
 			Name:               d.Name,
 			Version:            d.Version,

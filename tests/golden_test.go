@@ -24,6 +24,9 @@ type inventory struct {
 	Values  map[string]map[string]any `yaml:"values"`
 	Counts  map[string]int            `yaml:"counts"`
 	Outputs map[string]any            `yaml:"outputs"`
+	// Protected lists the resources with Pulumi's protect option
+	// ("<type>::<name>", sorted); exact, like counts.
+	Protected []string `yaml:"protected"`
 }
 
 func goldenPath(name string) string { return filepath.Join("testdata", "golden", name+".yaml") }
@@ -31,12 +34,16 @@ func goldenPath(name string) string { return filepath.Join("testdata", "golden",
 // summarize is the program's inventory: the inputs of every custom
 // resource, counts of every type, and the stack outputs.
 func summarize(g *graph.Graph) inventory {
-	inv := inventory{Values: map[string]map[string]any{}, Counts: g.Counts(), Outputs: graph.Plain(g.Outputs)}
+	inv := inventory{Values: map[string]map[string]any{}, Counts: g.Counts(), Outputs: graph.Plain(g.Outputs), Protected: []string{}}
 	for _, r := range g.Resources {
 		if r.Custom {
 			inv.Values[r.Type+"::"+r.Name] = graph.Plain(r.Inputs)
 		}
+		if r.Protect {
+			inv.Protected = append(inv.Protected, r.Type+"::"+r.Name)
+		}
 	}
+	sort.Strings(inv.Protected)
 	return inv
 }
 
@@ -74,6 +81,7 @@ func TestGoldenInventories(t *testing.T) {
 			for _, d := range subset("outputs", want.Outputs, got.Outputs) {
 				t.Errorf("%s: %s", path, d)
 			}
+			assert.Equal(t, want.Protected, got.Protected, "%s: protected resources", path)
 		})
 	}
 }

@@ -33,7 +33,8 @@ func TestMonotoneVerdictsOnStackFiles(t *testing.T) {
 	for _, sc := range cases {
 		t.Run(sc.name, func(t *testing.T) {
 			if _, err := config.LoadFile(sc.path); err != nil {
-				// A field case refused as bad input (exit 2) has no topology.
+				// A field case refused as bad input (the API would refuse it
+				// too) has no topology to vary.
 				t.Skipf("refused as bad input: %v", err)
 			}
 			_, g := record(t, sc.path)

@@ -8,7 +8,9 @@
 //	1  mandatory policy violations, failed criteria, or an operation that
 //	   failed (Pulumi engine, database) — nothing was deployed
 //	2  bad input or usage: a one-line error naming the flag, file or key
-//	3  drift found (headroom drift)
+//	3  drift found (headroom drift) or left unreconciled (headroom reconcile)
+//	4  internal or environment failure (Pulumi engine, backend, pack did
+//	   not run) in up, drift and reconcile
 //
 // An error that is not an *exitError is an operational failure (exit 1),
 // except cobra's own flag and argument errors, which are usage (exit 2).
@@ -94,7 +96,10 @@ const rootExamples = `  # The offline plan of the staging stack (no cloud, no cr
   headroom up --stack staging --policy-pack policies/bin/headroom-policies
 
   # Scheduled drift check (exit 3 when the cloud or the program drifted)
-  headroom drift --stack production --policy-pack policies/bin/headroom-policies`
+  headroom drift --stack production --policy-pack policies/bin/headroom-policies
+
+  # Reconciler: on drift, re-apply through the same gate (a scheduled job)
+  headroom reconcile --stack staging --once --policy-pack policies/bin/headroom-policies --report reconcile.json`
 
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
@@ -106,7 +111,8 @@ and reports the connection budget per database, the egress headroom per region,
 the timeout budget per workload and a simulated cold-start storm.
 
 Exit codes: 0 no mandatory violation, 1 mandatory violations (or a failed
-operation), 2 bad input or usage, 3 drift found (drift).`,
+operation), 2 bad input or usage, 3 drift found (drift, reconcile),
+4 engine or environment failure (up, drift, reconcile).`,
 		Example:       rootExamples,
 		SilenceUsage:  true,
 		SilenceErrors: true,

@@ -12,6 +12,7 @@ const (
 	exitViolations = 1 // mandatory policy violations, failed criteria
 	exitUsage      = 2 // bad input or usage
 	exitDrift      = 3 // drift found (headroom drift)
+	exitFailure    = 4 // internal or environment failure (engine, backend, pack did not run)
 )
 
 // exitError carries an exit code out of a command's RunE.
