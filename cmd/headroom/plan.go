@@ -28,6 +28,7 @@ type planFlags struct {
 	out          string
 	policyConfig string
 	root         string
+	diff         diffFlags
 }
 
 func newPlanCmd() *cobra.Command {
@@ -52,15 +53,28 @@ Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 bad input.`,
   headroom plan --stack staging --policy-config policy-config.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := checkFormat(f.format)
+			format, err := checkPlanFormat(f.format)
 			if err != nil {
 				return err
 			}
-			r, err := planReport(cmd.Context(), f, progressWriter(cmd))
+			if err := f.diff.check(format); err != nil {
+				return err
+			}
+			r, ls, err := planReportStack(cmd.Context(), f, progressWriter(cmd))
 			if err != nil {
 				return err
 			}
-			if err := writeReport(cmd, r, format, f.out); err != nil {
+			switch {
+			case format == formatSARIF:
+				err = writeSARIF(cmd, r, ls, f.out)
+			case f.diff.base != "":
+				if err = planDiff(cmd.Context(), f, &r, ls, progressWriter(cmd)); err == nil {
+					err = writeDiffReport(cmd, r, format, f.out, f.diff.commentWhen)
+				}
+			default:
+				err = writeReport(cmd, r, format, f.out)
+			}
+			if err != nil {
 				return err
 			}
 			return verdictError(r)
@@ -69,10 +83,11 @@ Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 bad input.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.stack, "stack", "", "stack name: reads stacks/Pulumi.<NAME>.yaml")
 	fl.StringVar(&f.configFile, "config-file", "", "a stack config file (Pulumi.<stack>.yaml format) instead of --stack")
-	fl.StringVarP(&f.format, "format", "f", formatText, "output format: text, markdown or json")
+	fl.StringVarP(&f.format, "format", "f", formatText, "output format: text, markdown, json or sarif")
 	fl.StringVarP(&f.out, "out", "o", "", "write the report to FILE instead of stdout")
 	fl.StringVar(&f.policyConfig, "policy-config", "", "a --policy-pack-config JSON file; default: built from the stack's config")
 	fl.StringVar(&f.root, "root", "", "repository root (default: nearest directory with Pulumi.yaml)")
+	f.diff.register(fl)
 	return cmd
 }
 
@@ -186,12 +201,19 @@ func stackPolicyConfig(st config.Stack) pack.Config {
 // resource graph → policy pack (topology, capacity analyses, simulation,
 // verdicts) → report.
 func planReport(ctx context.Context, f *planFlags, progress io.Writer) (report.Report, error) {
+	r, _, err := planReportStack(ctx, f, progress)
+	return r, err
+}
+
+// planReportStack is planReport that also returns the loaded stack.
+func planReportStack(ctx context.Context, f *planFlags, progress io.Writer) (report.Report, *loadedStack, error) {
 	progressf(progress, "loading stack config")
 	ls, err := loadStackAndPolicy(f.stack, f.configFile, f.root, f.policyConfig)
 	if err != nil {
-		return report.Report{}, err
+		return report.Report{}, nil, err
 	}
-	return planLoaded(ctx, ls, progress)
+	r, err := planLoaded(ctx, ls, progress)
+	return r, ls, err
 }
 
 func planLoaded(ctx context.Context, ls *loadedStack, progress io.Writer) (report.Report, error) {

@@ -31,6 +31,15 @@ func Markdown(w io.Writer, r Report, opts MarkdownOptions) error {
 	if opts.MaxChartPoints <= 1 {
 		opts.MaxChartPoints = 40
 	}
+	if r.Diff != nil {
+		// The capacity diff leads; the head's full report follows.
+		if err := DiffMarkdown(w, r.Stack, r.Diff, opts); err != nil {
+			return err
+		}
+		if _, err := io.WriteString(w, "\n"); err != nil {
+			return err
+		}
+	}
 	m := &mdWriter{b: &strings.Builder{}, h: opts.HeadingLevel}
 	m.printf("%s\n", Marker)
 	word, sev := headline(r)

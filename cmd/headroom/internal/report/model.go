@@ -79,6 +79,8 @@ type Report struct {
 	Preview *Changes `json:"preview,omitempty"`
 	// Drift is what `headroom drift` found.
 	Drift *Drift `json:"drift,omitempty"`
+	// Diff is the change from a base plan (`headroom plan --base`).
+	Diff *Diff `json:"diff,omitempty"`
 	// Reconcile is the outcome of a `headroom reconcile` run.
 	Reconcile *Reconcile `json:"reconcile,omitempty"`
 }

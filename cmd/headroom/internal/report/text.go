@@ -27,6 +27,15 @@ func Text(w io.Writer, r Report, opts TextOptions) error {
 	if opts.Color {
 		p = termenv.ANSI
 	}
+	if r.Diff != nil {
+		// The capacity diff leads; the head's full report follows.
+		if err := DiffText(w, r.Stack, r.Diff, opts); err != nil {
+			return err
+		}
+		if _, err := io.WriteString(w, "\n"); err != nil {
+			return err
+		}
+	}
 	t := &textWriter{p: p, b: &strings.Builder{}}
 	t.header(r)
 	t.reconcileLine(r)
