@@ -4,14 +4,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/internal/enginetest"
 	"github.com/headroom-dev/headroom/tests/standin/gcp"
 )
@@ -87,7 +85,7 @@ func editStack(t *testing.T, sb *enginetest.Sandbox, stack, after, key, from, to
 //   - a connector shrink (which forces a replacement) is refused by
 //     headroom up without --allow-replace, nothing changes, and applied
 //     with it;
-//   - after an injected drift (max_connections raised by hand) reconcile
+//   - after an injected drift (max_connections set to 9000 by hand) reconcile
 //     --dry-run reports it and changes nothing, reconcile re-applies it
 //     and the stack is in sync again (headroom drift exits 0);
 //   - after a drift that forces a connector replacement, reconcile is
@@ -134,7 +132,10 @@ func TestChangeSafetyAndReconcileUnderEngine(t *testing.T) {
 	})
 
 	t.Run("reconcile re-applies an injected drift", func(t *testing.T) {
-		drift(t, sb, gcp.TypeSQLInstance, db, "settings.databaseFlags[0].value", "900")
+		const flag = "settings.databaseFlags[0].value" // max_connections
+		want := output(t, sb, gcp.TypeSQLInstance, db, flag)
+		require.NotEmpty(t, want)
+		drift(t, sb, gcp.TypeSQLInstance, db, flag, "9000")
 
 		dry := filepath.Join(t.TempDir(), "dry.json")
 		r := headroom("reconcile", "--once", "--dry-run", "--report", dry)
@@ -142,7 +143,7 @@ func TestChangeSafetyAndReconcileUnderEngine(t *testing.T) {
 		b, err := os.ReadFile(dry)
 		require.NoError(t, err)
 		assert.Equal(t, "drift", decodeSafety(t, b, r).Reconcile.Result)
-		assert.Equal(t, "900", output(t, sb, gcp.TypeSQLInstance, db, "settings.databaseFlags[0].value"), "a dry run changes nothing")
+		assert.Equal(t, "9000", output(t, sb, gcp.TypeSQLInstance, db, flag), "a dry run changes nothing")
 
 		rep := filepath.Join(t.TempDir(), "reconcile.json")
 		r = headroom("reconcile", "--once", "--report", rep)
@@ -152,9 +153,7 @@ func TestChangeSafetyAndReconcileUnderEngine(t *testing.T) {
 		got := decodeSafety(t, b, r)
 		assert.Equal(t, "reconcile", got.Kind)
 		assert.Equal(t, "reconciled", got.Reconcile.Result)
-		f, err := config.LoadFile(filepath.Join(sb.Dir, "stacks", "Pulumi.staging.yaml"))
-		require.NoError(t, err)
-		assert.Equal(t, strconv.Itoa(f.Stack.Database.MaxConnections), output(t, sb, gcp.TypeSQLInstance, db, "settings.databaseFlags[0].value"), "the program's max_connections is back")
+		assert.Equal(t, want, output(t, sb, gcp.TypeSQLInstance, db, flag), "the program's max_connections is back")
 
 		r = headroom("drift")
 		assert.Zero(t, r.Code, "the state matches the cloud and the program again: %s", r.Out)
