@@ -260,6 +260,16 @@ func TestResourcePolicies(t *testing.T) {
 			edit: func(m map[string]any) { pt.Delete(m, "template.scaling.maxInstanceCount") }, want: "maxInstanceCount: must be an integer ≥ 1 (unset or 0 means Cloud Run's default of 100), got 0"},
 		{name: "max instances zero", policy: pack.PolicyRunMaxInstances, typ: svc, base: baseService,
 			edit: func(m map[string]any) { pt.Set(m, "template.scaling.maxInstanceCount", 0) }, want: "must be an integer ≥ 1"},
+		{name: "direct egress above the instance quota", policy: pack.PolicyRunMaxInstances, typ: svc, base: baseService,
+			edit: func(m map[string]any) {
+				pt.Set(m, "template.scaling.maxInstanceCount", 150)
+				pt.Set(m, "template.vpcAccess", map[string]any{"networkInterfaces": []any{map[string]any{"network": "vpc", "subnetwork": "sub"}}})
+			}, advisory: "exceeds the lowest default Direct VPC egress instance quota (100 per revision and region; 200 in some regions)"},
+		{name: "direct egress at the instance quota", policy: pack.PolicyRunMaxInstances, typ: svc, base: baseService,
+			edit: func(m map[string]any) {
+				pt.Set(m, "template.scaling.maxInstanceCount", 100)
+				pt.Set(m, "template.vpcAccess", map[string]any{"networkInterfaces": []any{map[string]any{"network": "vpc", "subnetwork": "sub"}}})
+			}},
 		{name: "max instances unknown", policy: pack.PolicyRunMaxInstances, typ: svc, base: baseService,
 			edit: func(m map[string]any) { pt.Set(m, "template.scaling.maxInstanceCount", pt.Computed) }, advisory: "maxInstanceCount"},
 
