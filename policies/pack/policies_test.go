@@ -135,6 +135,25 @@ func TestResourcePolicies(t *testing.T) {
 			edit: func(m map[string]any) { delete(m, "maxInstances"); m["minInstances"] = 2 }, want: "set maxInstances explicitly: without it (or the deprecated maxThroughput) the API gives about 3 instances"},
 		{name: "connector max throughput instead", policy: pack.PolicyConnectorBounds, typ: conn, base: baseConnector,
 			edit: func(m map[string]any) { delete(m, "maxInstances"); m["maxThroughput"] = 1000 }},
+		{name: "connector throughput fields", policy: pack.PolicyConnectorBounds, typ: conn, base: baseConnector,
+			edit: func(m map[string]any) {
+				delete(m, "minInstances")
+				delete(m, "maxInstances")
+				m["minThroughput"] = 300
+				m["maxThroughput"] = 400
+			}},
+		{name: "connector throughput too small", policy: pack.PolicyConnectorBounds, typ: conn, base: baseConnector,
+			edit: func(m map[string]any) {
+				delete(m, "minInstances")
+				delete(m, "maxInstances")
+				m["maxThroughput"] = 200 // 2 instances, not above the minimum of 2
+			}, want: "maxInstances: must be an integer from 3 to 10, got 2"},
+		{name: "connector min from throughput above max", policy: pack.PolicyConnectorBounds, typ: conn, base: baseConnector,
+			edit: func(m map[string]any) {
+				delete(m, "minInstances")
+				m["minThroughput"] = 900 // 9 instances
+				m["maxInstances"] = 9
+			}, want: "must be greater than minInstances (9), got 9"},
 		{name: "connector no range", policy: pack.PolicyConnectorBounds, typ: conn, base: baseConnector,
 			edit: func(m map[string]any) { delete(m, "ipCidrRange") }, want: "set ipCidrRange"},
 		{name: "connector subnet ok", policy: pack.PolicyConnectorBounds, typ: conn, base: baseConnector,
