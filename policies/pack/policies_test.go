@@ -202,6 +202,41 @@ func TestResourcePolicies(t *testing.T) {
 			edit: func(m map[string]any) {
 				pt.Set(m, "settings.backupConfiguration.backupRetentionSettings.retainedBackups", 3)
 			}, want: "retainedBackups: must be an integer from 7 to 365, got 3"},
+		{name: "7 retained backups", policy: pack.PolicySQLBackupsPITR, typ: inst, base: baseInstance,
+			edit: func(m map[string]any) {
+				pt.Set(m, "settings.backupConfiguration.backupRetentionSettings.retainedBackups", 7)
+			}},
+		{name: "6 retained backups", policy: pack.PolicySQLBackupsPITR, typ: inst, base: baseInstance,
+			edit: func(m map[string]any) {
+				pt.Set(m, "settings.backupConfiguration.backupRetentionSettings.retainedBackups", 6)
+			}, want: "got 6"},
+		{name: "retained backups unset", policy: pack.PolicySQLBackupsPITR, typ: inst, base: baseInstance,
+			edit: func(m map[string]any) {
+				pt.Delete(m, "settings.backupConfiguration.backupRetentionSettings")
+			}},
+		{name: "log retention 0", policy: pack.PolicySQLBackupsPITR, typ: inst, base: baseInstance,
+			edit: func(m map[string]any) {
+				pt.Set(m, "settings.backupConfiguration.transactionLogRetentionDays", 0)
+			}, want: "transactionLogRetentionDays: must be an integer from 1 to 7 for edition ENTERPRISE, got 0"},
+		{name: "log retention 8 on Enterprise", policy: pack.PolicySQLBackupsPITR, typ: inst, base: baseInstance,
+			edit: func(m map[string]any) {
+				pt.Set(m, "settings.backupConfiguration.transactionLogRetentionDays", 8)
+			}, want: "from 1 to 7 for edition ENTERPRISE, got 8"},
+		{name: "log retention 35 on Enterprise Plus", policy: pack.PolicySQLBackupsPITR, typ: inst, base: baseInstance,
+			edit: func(m map[string]any) {
+				pt.Set(m, "settings.edition", "ENTERPRISE_PLUS")
+				pt.Set(m, "settings.backupConfiguration.transactionLogRetentionDays", 35)
+			}},
+		{name: "log retention 35 on PostgreSQL 16 without an edition", policy: pack.PolicySQLBackupsPITR, typ: inst, base: baseInstance,
+			edit: func(m map[string]any) {
+				pt.Delete(m, "settings.edition")
+				m["databaseVersion"] = "POSTGRES_16"
+				pt.Set(m, "settings.backupConfiguration.transactionLogRetentionDays", 35)
+			}},
+		{name: "retained backups unknown", policy: pack.PolicySQLBackupsPITR, typ: inst, base: baseInstance,
+			edit: func(m map[string]any) {
+				pt.Set(m, "settings.backupConfiguration.backupRetentionSettings.retainedBackups", pt.Computed)
+			}, advisory: "retainedBackups"},
 		{name: "replica needs no backups", policy: pack.PolicySQLBackupsPITR, typ: inst, base: baseInstance,
 			edit: func(m map[string]any) {
 				m["masterInstanceName"] = "primary"
@@ -259,6 +294,15 @@ func TestResourcePolicies(t *testing.T) {
 		{name: "maintenance bad day", policy: pack.PolicySQLMaintenance, typ: inst, base: baseInstance,
 			cfg:  withLevel(prodCfg(), pack.PolicySQLMaintenance, pack.LevelMandatory),
 			edit: func(m map[string]any) { pt.Set(m, "settings.maintenanceWindow.day", 9) }, want: "settings.maintenanceWindow.day: must be an integer from 1 (Monday) to 7 (Sunday), got 9"},
+		{name: "maintenance hour 24", policy: pack.PolicySQLMaintenance, typ: inst, base: baseInstance,
+			cfg:  withLevel(prodCfg(), pack.PolicySQLMaintenance, pack.LevelMandatory),
+			edit: func(m map[string]any) { pt.Set(m, "settings.maintenanceWindow.hour", 24) }, want: "settings.maintenanceWindow.hour: must be an integer from 0 to 23 (UTC), got 24"},
+		{name: "maintenance day 7 hour 23", policy: pack.PolicySQLMaintenance, typ: inst, base: baseInstance,
+			cfg: withLevel(prodCfg(), pack.PolicySQLMaintenance, pack.LevelMandatory),
+			edit: func(m map[string]any) {
+				pt.Set(m, "settings.maintenanceWindow.day", 7)
+				pt.Set(m, "settings.maintenanceWindow.hour", 23)
+			}},
 		{name: "maintenance default level advisory", policy: pack.PolicySQLMaintenance, typ: inst, base: baseInstance,
 			edit: func(m map[string]any) { pt.Delete(m, "settings.maintenanceWindow") }, advisory: "maintenanceWindow"},
 
