@@ -76,7 +76,7 @@ func Calibrate(ctx context.Context, cc CalibrateConfig) (*Calibration, error) {
 	}
 	base, err := pgconn.ParseConfig(cc.DSN)
 	if err != nil {
-		return nil, fmt.Errorf("--dsn: %w", redactErr(err))
+		return nil, dsnError(SettingDSN, err)
 	}
 	base.RuntimeParams["application_name"] = cc.ApplicationName
 	base.ConnectTimeout = 0
@@ -129,7 +129,7 @@ func Calibrate(ctx context.Context, cc CalibrateConfig) (*Calibration, error) {
 func readSettings(ctx context.Context, dsn, tag string, cal *Calibration) error {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return fmt.Errorf("--dsn: %w", redactErr(err))
+		return dsnError(SettingDSN, err)
 	}
 	cfg.RuntimeParams["application_name"] = tag
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -224,14 +224,14 @@ type ChurnResult struct {
 // Churn runs workers concurrent connect+close loops against dsn for d.
 func Churn(ctx context.Context, dsn string, workers int, d, attemptTimeout time.Duration) (*ChurnResult, error) {
 	if workers < 1 || workers > MaxInstances {
-		return nil, fmt.Errorf("--instances: must be 1…%d, got %d", MaxInstances, workers)
+		return nil, settingErrorf(SettingInstances, "must be 1…%d, got %d", MaxInstances, workers)
 	}
 	if d <= 0 {
-		return nil, fmt.Errorf("--churn: must be > 0, got %s", d)
+		return nil, settingErrorf(SettingChurn, "must be > 0, got %s", d)
 	}
 	base, err := pgconn.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("--dsn: %w", redactErr(err))
+		return nil, dsnError(SettingDSN, err)
 	}
 	base.RuntimeParams["application_name"] = NewTag()
 	base.ConnectTimeout = 0

@@ -1,25 +1,20 @@
 package probe
 
-// Targets are the success criteria a storm is judged against (the stack's
-// headroom:targets; defaults are the post-mortem's: > 90 % startup
-// success, connection establishment < 30 s under concurrent load).
+import "github.com/headroom-dev/headroom/infra/capacity"
+
+// Targets are the success criteria a storm is judged against: the two of
+// the stack's headroom:targets a storm measures.
 type Targets struct {
 	StartupSuccessRate float64 `json:"startupSuccessRate"`
 	ConnectP99Seconds  float64 `json:"connectP99Seconds"`
 }
 
-// DefaultTargets are the post-mortem's success criteria (incident #1278).
-var DefaultTargets = Targets{StartupSuccessRate: 0.90, ConnectP99Seconds: 30}
-
-// WithDefaults fills zero fields from DefaultTargets.
+// WithDefaults fills unset fields from the capacity model's default targets
+// (capacity.DefaultTargets, the post-mortem's criteria), by the model's own
+// rule: a success rate outside (0, 1] or a p99 ≤ 0 is unset.
 func (t Targets) WithDefaults() Targets {
-	if t.StartupSuccessRate == 0 {
-		t.StartupSuccessRate = DefaultTargets.StartupSuccessRate
-	}
-	if t.ConnectP99Seconds == 0 {
-		t.ConnectP99Seconds = DefaultTargets.ConnectP99Seconds
-	}
-	return t
+	d := capacity.Targets{StartupSuccessRate: t.StartupSuccessRate, ConnectP99Seconds: t.ConnectP99Seconds}.WithDefaults()
+	return Targets{StartupSuccessRate: d.StartupSuccessRate, ConnectP99Seconds: d.ConnectP99Seconds}
 }
 
 // Criterion is one pass/fail verdict.

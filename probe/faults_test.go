@@ -35,6 +35,33 @@ func silentListener(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+// progressEvents makes the storm report its progress every 10 ms on a
+// channel the test reads (non-blocking: a full buffer drops a snapshot, a
+// later one carries the same counts). Faults are injected when the storm
+// reaches a state, never after a guessed sleep. Call the returned close
+// function after Run returned (no further snapshot is sent then).
+func progressEvents(cfg *Config) (<-chan Snapshot, func()) {
+	ch := make(chan Snapshot, 4096)
+	cfg.ProgressInterval = 10 * time.Millisecond
+	cfg.Progress = func(s Snapshot) {
+		select {
+		case ch <- s:
+		default:
+		}
+	}
+	return ch, func() { close(ch) }
+}
+
+// until reads snapshots until cond holds (true) or the storm ended (false).
+func until(ch <-chan Snapshot, cond func(Snapshot) bool) bool {
+	for s := range ch {
+		if cond(s) {
+			return true
+		}
+	}
+	return false
+}
+
 // requireEndsByDeadline checks the storm respected its deadline; the slack
 // covers closing sockets and the final pg_stat_activity read.
 func requireEndsByDeadline(t *testing.T, cfg Config, res *Result, took time.Duration) {
@@ -154,8 +181,9 @@ func TestFaultSlotsExhaustedByAnotherClient(t *testing.T) {
 }
 
 // TestFaultServerStoppedMidStorm stops a private server while instances are
-// still arriving and starts it again: attempts during the outage are
-// refused, instances that retry past it get ready, nothing is left behind.
+// still arriving (once two are ready) and starts it again once the storm has
+// seen a failed attempt: attempts during the outage are refused, instances
+// that retry past it get ready, nothing is left behind.
 func TestFaultServerStoppedMidStorm(t *testing.T) {
 	c := pgtest.Start(t)
 	cfg := baseConfig(c.DSN)
@@ -167,20 +195,36 @@ func TestFaultServerStoppedMidStorm(t *testing.T) {
 	cfg.Hold = 300 * time.Millisecond
 	cfg.Deadline = 25 * time.Second
 
+	events, closeEvents := progressEvents(&cfg)
+	var halted, resumed bool
+	faults := make(chan struct{})
 	go func() {
-		time.Sleep(800 * time.Millisecond)
+		defer close(faults)
+		if !until(events, func(s Snapshot) bool { return s.Ready >= 2 }) {
+			return
+		}
 		if err := c.Halt(); err != nil {
 			t.Errorf("halt: %v", err)
 			return
 		}
-		time.Sleep(1500 * time.Millisecond)
+		halted = true
+		if !until(events, func(s Snapshot) bool { return s.FailedAttempts > 0 }) {
+			return
+		}
 		if err := c.Resume(); err != nil {
 			t.Errorf("resume: %v", err)
+			return
+		}
+		resumed = true
+		for range events { // drain until the storm ends
 		}
 	}()
 	t0 := time.Now()
 	res, err := Run(context.Background(), cfg)
+	closeEvents()
+	<-faults
 	require.NoError(t, err)
+	require.True(t, halted && resumed, "the server was stopped while instances arrived, and restarted after a refusal")
 	requireEndsByDeadline(t, cfg, res, time.Since(t0))
 	assert.Greater(t, res.Outcomes[OutcomeRefused], 0, "%v %v", res.Outcomes, res.ErrorSamples)
 	assert.Greater(t, res.Outcomes[OutcomeOK], 0)
@@ -203,14 +247,22 @@ func TestFaultServerGoneForGood(t *testing.T) {
 	cfg.ConnectTimeout = 1500 * time.Millisecond
 	cfg.Hold = 200 * time.Millisecond
 	cfg.Deadline = 8 * time.Second
+	events, closeEvents := progressEvents(&cfg)
+	faults := make(chan struct{})
 	go func() {
-		time.Sleep(500 * time.Millisecond)
-		if err := c.Halt(); err != nil {
-			t.Errorf("halt: %v", err)
+		defer close(faults)
+		if until(events, func(s Snapshot) bool { return s.Ready >= 1 }) {
+			if err := c.Halt(); err != nil {
+				t.Errorf("halt: %v", err)
+			}
+		}
+		for range events {
 		}
 	}()
 	t0 := time.Now()
 	res, err := Run(context.Background(), cfg)
+	closeEvents()
+	<-faults
 	require.NoError(t, err)
 	requireEndsByDeadline(t, cfg, res, time.Since(t0))
 	assert.Greater(t, res.Ready, 0, "the first instances start before the stop")

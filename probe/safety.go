@@ -1,8 +1,6 @@
 package probe
 
 import (
-	"errors"
-	"fmt"
 	"net"
 	"net/url"
 	"regexp"
@@ -10,10 +8,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
-
-// ErrNotLoopback is returned by CheckTarget for a non-loopback target
-// without confirmation.
-var ErrNotLoopback = errors.New("target is not a loopback address")
 
 // CheckTarget refuses a storm against a host that is not loopback (or a unix
 // socket) unless the caller confirmed it is not production: a storm is
@@ -23,7 +17,7 @@ var ErrNotLoopback = errors.New("target is not a loopback address")
 func CheckTarget(dsn string, confirmed bool) error {
 	cfg, err := pgconn.ParseConfig(dsn)
 	if err != nil {
-		return fmt.Errorf("--dsn: %w", redactErr(err))
+		return dsnError(SettingDSN, err)
 	}
 	hosts := []string{cfg.Host}
 	for _, fb := range cfg.Fallbacks {
@@ -36,7 +30,7 @@ func CheckTarget(dsn string, confirmed bool) error {
 		if confirmed {
 			return nil
 		}
-		return fmt.Errorf("%w: %q; pass --i-know-this-is-not-production or a --stack whose environment is not production", ErrNotLoopback, h)
+		return &NotLoopbackError{Host: h}
 	}
 	return nil
 }

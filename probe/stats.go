@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
 // Percentiles summarises a sample of durations, in seconds.
@@ -17,27 +19,9 @@ type Percentiles struct {
 	Max   float64 `json:"max"`
 }
 
-// Percentile returns the p-th percentile (0–100) of an ascending sample by
-// the nearest-rank method (the smallest value with at least p % of the
-// sample at or below it), 0 for an empty sample. It is the definition the
-// capacity model's simulator uses, so a measured p95 and a predicted p95
-// mean the same thing. p outside [0,100] is clamped.
-func Percentile(sorted []float64, p float64) float64 {
-	n := len(sorted)
-	if n == 0 {
-		return 0
-	}
-	if math.IsNaN(p) || p <= 0 {
-		return sorted[0]
-	}
-	if p >= 100 {
-		return sorted[n-1]
-	}
-	i := int(math.Ceil(p/100*float64(n))) - 1
-	return sorted[min(max(i, 0), n-1)]
-}
-
-// Summarize computes Percentiles of a sample of durations.
+// Summarize computes Percentiles of a sample of durations. The percentiles
+// are capacity.Percentile's (nearest rank), the simulator's own definition,
+// so a measured p95 and a predicted p95 mean the same thing.
 func Summarize(ds []time.Duration) Percentiles {
 	if len(ds) == 0 {
 		return Percentiles{}
@@ -53,9 +37,9 @@ func Summarize(ds []time.Duration) Percentiles {
 		Count: len(xs),
 		Min:   round6(xs[0]),
 		Mean:  round6(sum / float64(len(xs))),
-		P50:   round6(Percentile(xs, 50)),
-		P95:   round6(Percentile(xs, 95)),
-		P99:   round6(Percentile(xs, 99)),
+		P50:   round6(capacity.Percentile(xs, 0.50)),
+		P95:   round6(capacity.Percentile(xs, 0.95)),
+		P99:   round6(capacity.Percentile(xs, 0.99)),
 		Max:   round6(xs[len(xs)-1]),
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"math"
 	mrand "math/rand/v2"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
 // Limits that keep a storm bounded whatever the flags say. A storm bigger
@@ -28,9 +29,10 @@ const (
 // Backoff is the application's retry policy after a failed connection
 // attempt: the first retry waits Initial, each next one Multiplier times
 // longer, capped at Max. With Jitter, each wait is drawn uniformly from
-// [½, 1] × that delay ("equal jitter"), which is what the capacity model
-// assumes (infra/capacity simulate.go) and what keeps a crowd of
-// instances from retrying in lockstep.
+// [½, 1] × that delay ("equal jitter"). Both rules are the capacity
+// model's own (capacity.RetryDelay, capacity.EqualJitter): the simulator
+// and the probe call the same functions, which the model-vs-measurement
+// agreement depends on.
 type Backoff struct {
 	Initial    time.Duration
 	Max        time.Duration
@@ -40,11 +42,7 @@ type Backoff struct {
 
 // Delay is the wait before retry number n (0-based).
 func (b Backoff) Delay(n int) time.Duration {
-	d := float64(b.Initial) * math.Pow(b.Multiplier, float64(n))
-	if b.Max > 0 && (d > float64(b.Max) || math.IsInf(d, 1) || math.IsNaN(d)) {
-		return b.Max
-	}
-	return time.Duration(d)
+	return time.Duration(capacity.RetryDelay(float64(b.Initial), b.Multiplier, float64(b.Max), n))
 }
 
 // wait is the actual pause before retry n: Delay, jittered when asked.
@@ -53,7 +51,7 @@ func (b Backoff) wait(n int) time.Duration {
 	if !b.Jitter {
 		return d
 	}
-	return time.Duration(float64(d) * (0.5 + 0.5*mrand.Float64()))
+	return time.Duration(capacity.EqualJitter(float64(d), mrand.Float64()))
 }
 
 // Config describes one cold-start storm.
@@ -81,6 +79,9 @@ type Config struct {
 	// Hold is how long a ready instance keeps its startup connections
 	// before closing them (0 = close at once).
 	Hold time.Duration
+	// Old, when set, is a rollout: the previous revision's sessions are
+	// opened before the storm and held until it ends.
+	Old OldRevision
 	// Deadline bounds the whole storm; unfinished work is aborted.
 	Deadline time.Duration
 	// ApplicationName tags every session; empty = a generated unique tag.
@@ -92,44 +93,89 @@ type Config struct {
 	PollInterval time.Duration
 }
 
-// Validate checks the storm's shape; the error names the offending flag.
+// Validate checks the storm's shape. A bad setting is a *SettingError
+// naming the Config field's Setting (callers map it to their flag or key).
 func (c *Config) Validate() error {
 	switch {
 	case c.DSN == "":
-		return errors.New("--dsn: required")
+		return settingErrorf(SettingDSN, "required")
 	case c.Instances < 1 || c.Instances > MaxInstances:
-		return fmt.Errorf("--instances: must be 1…%d, got %d", MaxInstances, c.Instances)
+		return settingErrorf(SettingInstances, "must be 1…%d, got %d", MaxInstances, c.Instances)
 	case c.StartupConnections < 1 || c.StartupConnections > MaxStartupConnections:
-		return fmt.Errorf("--startup-connections: must be 1…%d, got %d", MaxStartupConnections, c.StartupConnections)
+		return settingErrorf(SettingStartupConnections, "must be 1…%d, got %d", MaxStartupConnections, c.StartupConnections)
 	case c.Instances*c.StartupConnections > MaxSessions:
-		return fmt.Errorf("--instances × --startup-connections: at most %d sessions, got %d", MaxSessions, c.Instances*c.StartupConnections)
+		return settingErrorf(SettingSessions, "instances × startup connections must be at most %d sessions, got %d", MaxSessions, c.Instances*c.StartupConnections)
 	case c.Ramp < 0:
-		return fmt.Errorf("--ramp: must be ≥ 0, got %s", c.Ramp)
+		return settingErrorf(SettingRamp, "must be ≥ 0, got %s", c.Ramp)
 	case c.ConnectTimeout <= 0:
-		return fmt.Errorf("--connect-timeout: must be > 0, got %s", c.ConnectTimeout)
+		return settingErrorf(SettingConnectTimeout, "must be > 0, got %s", c.ConnectTimeout)
 	case c.AttemptTimeout < 0:
-		return fmt.Errorf("--attempt-timeout: must be ≥ 0, got %s", c.AttemptTimeout)
+		return settingErrorf(SettingAttemptTimeout, "must be ≥ 0, got %s", c.AttemptTimeout)
 	case c.Backoff.Initial < 0:
-		return fmt.Errorf("--retry-initial: must be ≥ 0, got %s", c.Backoff.Initial)
+		return settingErrorf(SettingRetryInitial, "must be ≥ 0, got %s", c.Backoff.Initial)
 	case c.Backoff.Max < c.Backoff.Initial:
-		return fmt.Errorf("--retry-max: must be ≥ --retry-initial (%s), got %s", c.Backoff.Initial, c.Backoff.Max)
+		return settingErrorf(SettingRetryMax, "must be ≥ the initial retry delay (%s), got %s", c.Backoff.Initial, c.Backoff.Max)
 	case !(c.Backoff.Multiplier >= 1) || math.IsInf(c.Backoff.Multiplier, 0):
-		return fmt.Errorf("--retry-multiplier: must be ≥ 1, got %v", c.Backoff.Multiplier)
+		return settingErrorf(SettingRetryMult, "must be ≥ 1, got %v", c.Backoff.Multiplier)
 	case c.Hold < 0:
-		return fmt.Errorf("--hold: must be ≥ 0, got %s", c.Hold)
+		return settingErrorf(SettingHold, "must be ≥ 0, got %s", c.Hold)
 	case c.Deadline <= 0 || c.Deadline > MaxDeadline:
-		return fmt.Errorf("--deadline: must be in (0, %s], got %s", MaxDeadline, c.Deadline)
+		return settingErrorf(SettingDeadline, "must be in (0, %s], got %s", MaxDeadline, c.Deadline)
+	}
+	if err := c.Old.validate(c.Instances, c.StartupConnections); err != nil {
+		return err
 	}
 	if _, err := pgconn.ParseConfig(c.DSN); err != nil {
-		return fmt.Errorf("--dsn: %w", redactErr(err))
+		return dsnError(SettingDSN, err)
 	}
 	if c.MonitorDSN != "" {
 		if _, err := pgconn.ParseConfig(c.MonitorDSN); err != nil {
-			return fmt.Errorf("--monitor-dsn: %w", redactErr(err))
+			return dsnError(SettingMonitorDSN, err)
 		}
 	}
 	return nil
 }
+
+// OldRevision is a revision that keeps running while the storm's (new)
+// revision starts: a rollout. Cloud Run keeps an old revision's instances
+// for minutes after the traffic has moved, their pools still open
+// (docs/gcp-limits.md#cloud-run-rollout). The probe opens Instances ×
+// Connections sessions before the storm (with the storm's DSN and tag) and
+// holds them until the storm ends.
+type OldRevision struct {
+	Instances   int
+	Connections int // sessions each old instance holds
+}
+
+// Sessions is the number of sessions the old revision holds.
+func (o OldRevision) Sessions() int { return o.Instances * o.Connections }
+
+func (o OldRevision) validate(instances, startup int) error {
+	switch {
+	case o.Instances < 0 || o.Instances > MaxInstances:
+		return settingErrorf(SettingOld, "old instances must be 0…%d, got %d", MaxInstances, o.Instances)
+	case o.Connections < 0 || o.Connections > MaxStartupConnections:
+		return settingErrorf(SettingOld, "old connections per instance must be 0…%d, got %d", MaxStartupConnections, o.Connections)
+	case (o.Instances == 0) != (o.Connections == 0):
+		return settingErrorf(SettingOld, "old instances and connections are both 0 or both ≥ 1, got %d and %d", o.Instances, o.Connections)
+	case o.Sessions()+instances*startup > MaxSessions:
+		return settingErrorf(SettingSessions, "old and new sessions must be at most %d, got %d", MaxSessions, o.Sessions()+instances*startup)
+	}
+	return nil
+}
+
+// OldRevisionError means the old revision's sessions could not all be
+// opened before the storm (the server has fewer free slots than the
+// rollout assumes): the storm did not run.
+type OldRevisionError struct {
+	Opened, Wanted int
+	Err            error
+}
+
+func (e *OldRevisionError) Error() string {
+	return fmt.Sprintf("old revision: opened %d of %d sessions: %v", e.Opened, e.Wanted, e.Err)
+}
+func (e *OldRevisionError) Unwrap() error { return e.Err }
 
 // Snapshot is the storm's progress at one moment.
 type Snapshot struct {
@@ -139,6 +185,8 @@ type Snapshot struct {
 	Failed   int
 	Open     int
 	Attempts int
+	// FailedAttempts counts attempts that failed (any class but ok).
+	FailedAttempts int
 }
 
 // InstanceResult is one simulated Cloud Run instance.
@@ -203,6 +251,9 @@ type Result struct {
 	// PeakServerBackends is the peak of all client backends on the server
 	// (any application), when monitored.
 	PeakServerBackends int `json:"peakServerBackends,omitempty"`
+	// OldSessions is the number of sessions the old revision held during
+	// the storm (Config.Old); they count in PeakSessions.
+	OldSessions int `json:"oldSessions,omitempty"`
 	// LeftoverSessions is the number of the probe's sessions still on the
 	// server after it closed everything (monitored runs only; must be 0).
 	LeftoverSessions int `json:"leftoverSessions"`
@@ -229,7 +280,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	base, err := pgconn.ParseConfig(cfg.DSN)
 	if err != nil {
-		return nil, fmt.Errorf("--dsn: %w", redactErr(err))
+		return nil, dsnError(SettingDSN, err)
 	}
 	base.RuntimeParams["application_name"] = cfg.ApplicationName
 	// One attempt is one TCP connection: the probe's own per-attempt
@@ -244,13 +295,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.MonitorDSN != "" {
 		mon, err = startMonitor(ctx, cfg.MonitorDSN, cfg.ApplicationName, cfg.PollInterval)
 		if err != nil {
-			return nil, fmt.Errorf("--monitor-dsn: %w", err)
+			return nil, &MonitorError{Err: err}
 		}
 		defer mon.close()
 	}
 
 	s := &storm{cfg: cfg, base: base, reg: reg, outcomes: map[Outcome]int{}, samples: map[Outcome]string{}}
+	if n := cfg.Old.Sessions(); n > 0 {
+		if opened, err := s.openOld(ctx, n); err != nil {
+			return nil, &OldRevisionError{Opened: opened, Wanted: n, Err: redactErr(err)}
+		}
+	}
 	res := &Result{
+		OldSessions:     cfg.Old.Sessions(),
 		Target:          describeTarget(base),
 		ApplicationName: cfg.ApplicationName,
 		Instances:       cfg.Instances,
@@ -333,7 +390,7 @@ type storm struct {
 	reg   *registry
 	start time.Time
 
-	started, ready, failed, attempts atomic.Int64
+	started, ready, failed, attempts, failedAttempts atomic.Int64
 
 	mu        sync.Mutex
 	outcomes  map[Outcome]int
@@ -345,6 +402,9 @@ type storm struct {
 
 func (s *storm) record(o Outcome, latency time.Duration, err error) {
 	s.attempts.Add(1)
+	if o != OutcomeOK {
+		s.failedAttempts.Add(1)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.outcomes[o]++
@@ -515,7 +575,59 @@ func (s *storm) snapshot() Snapshot {
 		Failed:   int(s.failed.Load()),
 		Open:     int(s.reg.open.Load()),
 		Attempts: int(s.attempts.Load()),
+
+		FailedAttempts: int(s.failedAttempts.Load()),
 	}
+}
+
+// openOld opens the old revision's n sessions, a few at a time, before the
+// storm; they stay in the registry (closed when Run ends). It returns how
+// many it opened.
+func (s *storm) openOld(ctx context.Context, n int) (int, error) {
+	const workers = 4
+	var (
+		mu     sync.Mutex
+		opened int
+		first  error
+		wg     sync.WaitGroup
+	)
+	next := make(chan struct{})
+	go func() {
+		defer close(next)
+		for range n {
+			select {
+			case next <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range next {
+				actx, cancel := context.WithTimeout(ctx, s.cfg.AttemptTimeout)
+				c, err := pgconn.ConnectConfig(actx, s.base)
+				cancel()
+				mu.Lock()
+				if err != nil {
+					if first == nil {
+						first = err
+					}
+				} else {
+					s.reg.add(c)
+					opened++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if first == nil && opened < n {
+		first = ctx.Err()
+	}
+	return opened, first
 }
 
 // sleepUntil waits until t or ctx is done; false when ctx ended first.

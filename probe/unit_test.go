@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"net"
-	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -14,62 +13,34 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
-func TestPercentile(t *testing.T) {
-	xs := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
-	tests := []struct {
-		p    float64
-		want float64
-	}{
-		{0, 1}, {10, 1}, {11, 2}, {50, 5}, {95, 10}, {99, 10}, {100, 10}, {-5, 1}, {150, 10}, {math.NaN(), 1},
-	}
-	for _, tc := range tests {
-		t.Run(fmt.Sprint(tc.p), func(t *testing.T) {
-			assert.Equal(t, tc.want, Percentile(xs, tc.p))
-		})
-	}
-	assert.Equal(t, 0.0, Percentile(nil, 50))
-	// 20 samples: p95 is the 19th (nearest rank), as the simulator computes it.
-	twenty := make([]float64, 20)
-	for i := range twenty {
-		twenty[i] = float64(i + 1)
-	}
-	assert.Equal(t, 19.0, Percentile(twenty, 95))
-}
-
-func FuzzPercentile(f *testing.F) {
-	f.Add(3, 50.0)
-	f.Add(1, 99.0)
-	f.Add(0, 95.0)
-	f.Add(100, 0.0001)
-	f.Fuzz(func(t *testing.T, n int, p float64) {
-		if n < 0 || n > 1000 {
-			return
-		}
-		xs := make([]float64, n)
-		for i := range xs {
-			xs[i] = float64(i * i)
-		}
-		got := Percentile(xs, p)
-		if n == 0 {
-			require.Equal(t, 0.0, got)
-			return
-		}
-		require.True(t, slices.Contains(xs, got), "a nearest-rank percentile is a sample value")
-	})
-}
+func seconds(x float64) time.Duration { return time.Duration(x * float64(time.Second)) }
 
 func TestSummarize(t *testing.T) {
 	s := Summarize([]time.Duration{3 * time.Second, time.Second, 2 * time.Second})
 	assert.Equal(t, Percentiles{Count: 3, Min: 1, Mean: 2, P50: 2, P95: 3, P99: 3, Max: 3}, s)
 	assert.Equal(t, Percentiles{}, Summarize(nil))
+	// 20 samples: p95 is the 19th (nearest rank), the simulator's definition.
+	twenty := make([]time.Duration, 20)
+	for i := range twenty {
+		twenty[i] = time.Duration(i+1) * time.Second
+	}
+	assert.Equal(t, 19.0, Summarize(twenty).P95)
 }
 
 func TestBackoff(t *testing.T) {
 	b := Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2}
 	assert.Equal(t, []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond, time.Second, time.Second},
 		[]time.Duration{b.Delay(0), b.Delay(1), b.Delay(2), b.Delay(3), b.Delay(4), b.Delay(5000)})
+	// The probe's delay is the model's: same function, the unit aside.
+	a := capacity.DefaultAssumptions()
+	m := Backoff{Initial: seconds(a.RetryInitialSeconds), Max: seconds(a.RetryMaxSeconds), Multiplier: a.RetryMultiplier}
+	for n := range 8 {
+		assert.InDelta(t, capacity.RetryDelay(a.RetryInitialSeconds, a.RetryMultiplier, a.RetryMaxSeconds, n), m.Delay(n).Seconds(), 1e-9, "retry %d", n)
+	}
 	b.Jitter = true
 	for n := range 8 {
 		w := b.wait(n)
@@ -122,7 +93,7 @@ func TestCheckTarget(t *testing.T) {
 	}{
 		{"postgres://u:p@127.0.0.1:5432/db", false, false},
 		{"postgres://u:p@[::1]:5432/db", false, false},
-		{"host=/tmp/pg port=5432 user=u", false, false},
+		{"host=/var/run/postgresql port=5432 user=u", false, false},
 		{"postgres://u:p@10.0.0.5:5432/db", false, true},
 		{"postgres://u:p@10.0.0.5:5432/db", true, false},
 		{"postgres://u:p@127.0.0.1:5432,10.0.0.5:5432/db", false, true},
@@ -132,6 +103,10 @@ func TestCheckTarget(t *testing.T) {
 			err := CheckTarget(tc.dsn, tc.confirmed)
 			if tc.wantErr {
 				require.ErrorIs(t, err, ErrNotLoopback)
+				var nl *NotLoopbackError
+				require.ErrorAs(t, err, &nl)
+				assert.Equal(t, "10.0.0.5", nl.Host)
+				assert.NotContains(t, err.Error(), "--", "a library error names no CLI flag")
 			} else {
 				require.NoError(t, err)
 			}
@@ -177,31 +152,46 @@ func TestConfigValidate(t *testing.T) {
 	tests := []struct {
 		name string
 		mod  func(c *Config)
-		want string
+		want Setting
+		msg  string
 	}{
-		{"dsn", func(c *Config) { c.DSN = "" }, "--dsn"},
-		{"bad dsn", func(c *Config) { c.DSN = "postgres://u:secret@h:x/db" }, "--dsn"},
-		{"instances", func(c *Config) { c.Instances = MaxInstances + 1 }, "--instances"},
-		{"startup", func(c *Config) { c.StartupConnections = 0 }, "--startup-connections"},
-		{"sessions", func(c *Config) { c.Instances, c.StartupConnections = 5000, 3 }, "at most"},
-		{"ramp", func(c *Config) { c.Ramp = -1 }, "--ramp"},
-		{"timeout", func(c *Config) { c.ConnectTimeout = 0 }, "--connect-timeout"},
-		{"attempt", func(c *Config) { c.AttemptTimeout = -1 }, "--attempt-timeout"},
-		{"multiplier NaN", func(c *Config) { c.Backoff.Multiplier = math.NaN() }, "--retry-multiplier"},
-		{"multiplier inf", func(c *Config) { c.Backoff.Multiplier = math.Inf(1) }, "--retry-multiplier"},
-		{"deadline", func(c *Config) { c.Deadline = time.Hour }, "--deadline"},
-		{"monitor", func(c *Config) { c.MonitorDSN = "postgres://u:p@h:x/db" }, "--monitor-dsn"},
+		{"dsn", func(c *Config) { c.DSN = "" }, SettingDSN, "required"},
+		{"bad dsn", func(c *Config) { c.DSN = "postgres://u:secret@h:x/db" }, SettingDSN, "invalid port"},
+		{"instances", func(c *Config) { c.Instances = MaxInstances + 1 }, SettingInstances, "must be 1…5000, got 5001"},
+		{"startup", func(c *Config) { c.StartupConnections = 0 }, SettingStartupConnections, "must be 1…100, got 0"},
+		{"startup at the limit + 1", func(c *Config) { c.StartupConnections = MaxStartupConnections + 1 }, SettingStartupConnections, "got 101"},
+		{"sessions", func(c *Config) { c.Instances, c.StartupConnections = 5000, 3 }, SettingSessions, "at most 10000 sessions, got 15000"},
+		{"ramp", func(c *Config) { c.Ramp = -1 }, SettingRamp, "must be ≥ 0"},
+		{"timeout", func(c *Config) { c.ConnectTimeout = 0 }, SettingConnectTimeout, "must be > 0"},
+		{"attempt", func(c *Config) { c.AttemptTimeout = -1 }, SettingAttemptTimeout, "must be ≥ 0"},
+		{"retry initial", func(c *Config) { c.Backoff.Initial = -1 }, SettingRetryInitial, "must be ≥ 0"},
+		{"retry max below initial", func(c *Config) { c.Backoff.Max = c.Backoff.Initial / 2 }, SettingRetryMax, "initial retry delay"},
+		{"multiplier NaN", func(c *Config) { c.Backoff.Multiplier = math.NaN() }, SettingRetryMult, "must be ≥ 1"},
+		{"multiplier inf", func(c *Config) { c.Backoff.Multiplier = math.Inf(1) }, SettingRetryMult, "must be ≥ 1"},
+		{"hold", func(c *Config) { c.Hold = -1 }, SettingHold, "must be ≥ 0"},
+		{"deadline", func(c *Config) { c.Deadline = time.Hour }, SettingDeadline, "must be in (0, 30m0s]"},
+		{"monitor", func(c *Config) { c.MonitorDSN = "postgres://u:p@h:x/db" }, SettingMonitorDSN, "invalid port"},
+		{"old half set", func(c *Config) { c.Old = OldRevision{Instances: 2} }, SettingOld, "both 0 or both ≥ 1"},
+		{"old negative", func(c *Config) { c.Old = OldRevision{Instances: -1, Connections: 1} }, SettingOld, "0…5000"},
+		{"old too many", func(c *Config) { c.Old = OldRevision{Instances: 5000, Connections: 2} }, SettingSessions, "old and new sessions"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c := ok
 			tc.mod(&c)
 			err := c.Validate()
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tc.want)
+			var se *SettingError
+			require.ErrorAs(t, err, &se)
+			assert.Equal(t, tc.want, se.Setting)
+			assert.Contains(t, se.Reason, tc.msg)
 			assert.NotContains(t, err.Error(), "secret")
+			assert.NotContains(t, err.Error(), "--", "a library error names no CLI flag")
 		})
 	}
+	c := ok
+	c.Old = OldRevision{Instances: 3, Connections: 2}
+	require.NoError(t, c.Validate())
+	assert.Equal(t, 6, c.Old.Sessions())
 }
 
 func TestEvaluate(t *testing.T) {
@@ -218,11 +208,22 @@ func TestEvaluate(t *testing.T) {
 	r.Unfinished = 1
 	assert.False(t, Passed(Evaluate(r, Targets{})))
 	assert.False(t, Passed(Evaluate(&Result{SuccessRate: 1}, Targets{})), "no connection → connect p99 fails")
+
+	// Boundaries: success = target and p99 = target pass.
+	r = &Result{SuccessRate: 0.90, ConnectLatency: Percentiles{Count: 1, P99: 30}}
+	assert.True(t, Passed(Evaluate(r, Targets{})))
+}
+
+func TestTargetsTakeTheModelsDefaults(t *testing.T) {
+	d := capacity.DefaultTargets()
+	assert.Equal(t, Targets{StartupSuccessRate: d.StartupSuccessRate, ConnectP99Seconds: d.ConnectP99Seconds}, Targets{}.WithDefaults())
+	assert.Equal(t, d.StartupSuccessRate, Targets{StartupSuccessRate: 1.5}.WithDefaults().StartupSuccessRate, "out of range = unset, the model's rule")
+	assert.Equal(t, Targets{StartupSuccessRate: 0.5, ConnectP99Seconds: 3}, Targets{StartupSuccessRate: 0.5, ConnectP99Seconds: 3}.WithDefaults())
 }
 
 func FuzzConfigValidate(f *testing.F) {
 	f.Add("postgres://u:p@127.0.0.1:5432/db", 10, 2, int64(time.Second), int64(0), 2.0, int64(time.Minute))
-	f.Add("host=/tmp user=u", 0, 0, int64(0), int64(-1), math.NaN(), int64(0))
+	f.Add("host=/var/run/postgresql user=u", 0, 0, int64(0), int64(-1), math.NaN(), int64(0))
 	f.Add("postgres://[::1", 5000, 3, int64(-5), int64(1<<62), math.Inf(1), int64(1<<62))
 	f.Fuzz(func(t *testing.T, dsn string, n, p int, timeout, ramp int64, mult float64, deadline int64) {
 		c := Config{DSN: dsn, Instances: n, StartupConnections: p, ConnectTimeout: time.Duration(timeout),

@@ -15,7 +15,7 @@ import (
 	"github.com/headroom-dev/headroom/infra/mockrun"
 )
 
-var update = flag.Bool("update", false, "rewrite tests/testdata/golden/*.yaml from the current program")
+var update = flag.Bool("update", false, "rewrite the golden inventories (tests/testdata/golden), the field-incident table (docs/field-incidents.md) and the model-validation table (docs/model-validation.md) from this run")
 
 // stackCase is one stack the program is run for.
 type stackCase struct {

@@ -46,6 +46,9 @@ type stackWant struct {
 	connectors map[string]connectorWant
 	instances  []instanceWant
 	workloads  map[string]workloadWant
+	// tcpProbe: the stack keeps Cloud Run's TCP startup probe (the
+	// incident); the others probe a path that tests the database.
+	tcpProbe bool
 }
 
 var wants = map[string]stackWant{
@@ -53,7 +56,7 @@ var wants = map[string]stackWant{
 		project: "netra-staging", network: "staging-vpc",
 		subnets:    map[string]string{"us-central1": "10.10.0.0/20"},
 		connectors: map[string]connectorWant{"us-central1": {"staging-connector", "10.8.0.0/28", "e2-standard-4", 3, 10}},
-		instances:  []instanceWant{{"staging-shared-postgres", "us-central1", "db-custom-4-16384", "ZONAL", "", 500}},
+		instances:  []instanceWant{{"staging-shared-postgres", "us-central1", "db-custom-4-16384", "ZONAL", "", 1000}},
 		workloads: map[string]workloadWant{
 			"netra-backend": {[]string{"us-central1"}, 1, 20, 80, "20", "10", "5", "2", "75"},
 			"auth-service":  {[]string{"us-central1"}, 1, 10, 80, "5", "5", "2", "2", "75"},
@@ -67,8 +70,8 @@ var wants = map[string]stackWant{
 			"us-east1":    {"prod-connector-use1", "10.8.0.16/28", "e2-standard-4", 3, 10},
 		},
 		instances: []instanceWant{
-			{"prod-postgres", "us-central1", "db-custom-8-32768", "REGIONAL", "", 600},
-			{"prod-postgres-use1", "us-east1", "db-custom-8-32768", "ZONAL", "prod-postgres", 600},
+			{"prod-postgres", "us-central1", "db-custom-8-32768", "REGIONAL", "", 1200},
+			{"prod-postgres-use1", "us-east1", "db-custom-8-32768", "ZONAL", "prod-postgres", 1200},
 		},
 		workloads: map[string]workloadWant{
 			"netra-backend": {[]string{"us-central1", "us-east1"}, 2, 15, 80, "20", "8", "4", "2", "45"},
@@ -76,7 +79,7 @@ var wants = map[string]stackWant{
 		},
 	},
 	"incident": {
-		project: "netra-staging", network: "staging-vpc",
+		project: "netra-staging", network: "staging-vpc", tcpProbe: true,
 		subnets:    map[string]string{"us-central1": "10.10.0.0/20"},
 		connectors: map[string]connectorWant{"us-central1": {"staging-connector", "10.8.0.0/28", "e2-micro", 2, 10}},
 		instances:  []instanceWant{{"staging-shared-postgres", "us-central1", "db-custom-1-3840", "ZONAL", "", 100}},
@@ -279,7 +282,14 @@ func checkServices(t *testing.T, g *graph.Graph, w stackWant) {
 		assert.Equal(t, 10, probe["periodSeconds"])
 		assert.Equal(t, 24, probe["failureThreshold"])
 		assert.Equal(t, 5, probe["timeoutSeconds"])
-		assert.NotNil(t, dig(probe, "tcpSocket", "port"))
+		// The repository's stacks probe over HTTP on a path that tests the
+		// database (a TCP probe passes before the database is reachable).
+		if w.tcpProbe {
+			assert.NotNil(t, dig(probe, "tcpSocket", "port"))
+		} else {
+			assert.Equal(t, "/healthz/db", dig(probe, "httpGet", "path"))
+			assert.Nil(t, dig(probe, "tcpSocket"))
+		}
 
 		env := map[string]string{}
 		for _, e := range list(c["envs"]) {

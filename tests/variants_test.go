@@ -77,6 +77,16 @@ func TestIgnoreImageChangesAndHTTPProbe(t *testing.T) {
 	probe := list(in(backend, "template", "containers"))[0]["startupProbe"]
 	assert.Equal(t, "/healthz", dig(probe, "httpGet", "path"))
 	assert.Nil(t, dig(probe, "tcpSocket"))
+	assert.Equal(t, "/healthz/db", dig(list(in(auth, "template", "containers"))[0]["startupProbe"], "httpGet", "path"))
+	// Without a path the probe is TCP.
+	g = runEdited(t, "staging", map[string]func(any) any{
+		"headroom:workloads": func(v any) any {
+			delete(v.([]any)[1].(map[string]any)["startupProbe"].(map[string]any), "path")
+			return v
+		},
+	})
+	auth, ok = g.Find(graph.TypeRunService, "auth-service-us-central1")
+	require.True(t, ok)
 	assert.NotNil(t, dig(list(in(auth, "template", "containers"))[0]["startupProbe"], "tcpSocket"))
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -61,6 +62,19 @@ non-loopback target needs --i-know-this-is-not-production.`,
 	return cmd
 }
 
+// calibrateInputError maps the probe library's typed input errors to
+// calibrate's flags (exit 2).
+func calibrateInputError(err error) error {
+	var se *probe.SettingError
+	if errors.As(err, &se) && se.Setting == probe.SettingDSN {
+		return usageErrorf("--dsn: %s", se.Reason)
+	}
+	if errors.Is(err, probe.ErrNotLoopback) {
+		return usageErrorf("--dsn: %v; pass --i-know-this-is-not-production", err)
+	}
+	return usageErrorf("%v", err)
+}
+
 func runCalibrate(ctx context.Context, w io.Writer, f *calibrateFlags) error {
 	if f.dsn == "" {
 		f.dsn = os.Getenv(envProbeDSN)
@@ -80,12 +94,16 @@ func runCalibrate(ctx context.Context, w io.Writer, f *calibrateFlags) error {
 		return usageErrorf("--attempt-timeout: must be > 0, got %s", f.timeout)
 	}
 	if err := probe.CheckTarget(f.dsn, f.notProduction); err != nil {
-		return usageErrorf("%v", err)
+		return calibrateInputError(err)
 	}
 	cal, err := probe.Calibrate(ctx, probe.CalibrateConfig{
 		DSN: f.dsn, Serial: f.serial, Workers: f.workers, Burst: f.burst, AttemptTimeout: f.timeout,
 	})
 	if err != nil {
+		var se *probe.SettingError
+		if errors.As(err, &se) {
+			return calibrateInputError(err)
+		}
 		// Unreachable server, wrong password, no free slot: an operation
 		// that failed (exit 1), not bad input.
 		return fmt.Errorf("calibrate: %w", err)

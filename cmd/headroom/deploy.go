@@ -283,6 +283,9 @@ func policyPackConfigJSON(cfg pack.Config) ([]byte, error) {
 	put(a, "adminSlackConnections", float64(as.AdminSlackConnections))
 	put(a, "rampSeconds", as.RampSeconds)
 	put(a, "seed", float64(as.Seed))
+	put(a, "acceptRatePerVCPU", as.AcceptRatePerVCPU)
+	put(a, "revisionLingerSeconds", as.RevisionLingerSeconds)
+	put(a, "maxInstanceOvershoot", as.MaxInstanceOvershoot)
 	if len(a) > 0 {
 		model["assumptions"] = a
 	}

@@ -333,6 +333,29 @@ func BenchmarkPlanStaging(b *testing.B) {
 	}
 }
 
+// BenchmarkPlanStacks is the warm in-process plan, with every scenario, of
+// each repository stack (target ≤ 50 ms per stack): config load, program
+// under mocks, policy pack, capacity model with all scenarios and their
+// simulations, report.
+func BenchmarkPlanStacks(b *testing.B) {
+	for _, s := range []struct{ name, stack, file string }{
+		{"staging", "staging", ""}, {"production", "production", ""}, {"incident", "", incidentFile},
+	} {
+		b.Run(s.name, func(b *testing.B) {
+			f := &planFlags{stack: s.stack, configFile: s.file, root: "../.."}
+			for i := 0; i < b.N; i++ {
+				r, err := planReport(context.Background(), f, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(r.Scenarios) < 6 {
+					b.Fatalf("%d scenarios judged", len(r.Scenarios))
+				}
+			}
+		})
+	}
+}
+
 // TestPlanViewsAgree: the plan judges the preview view (inputs, what
 // `pulumi preview --policy-pack` sees); the state view (`pulumi policy
 // analyze`, what drift judges) must reach the same verdicts on our stacks.

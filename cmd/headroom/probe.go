@@ -15,6 +15,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
+	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/probe"
 )
@@ -169,11 +170,11 @@ func runProbe(ctx context.Context, cmd *cobra.Command, f *probeFlags) error {
 	targets = targets.WithDefaults()
 
 	if err := probe.CheckTarget(f.dsn, confirmed); err != nil {
-		return usageErrorf("%v", err)
+		return probeInputError(err, "--dsn")
 	}
 	if f.monitorDSN != "" {
 		if err := probe.CheckTarget(f.monitorDSN, confirmed); err != nil {
-			return usageErrorf("--monitor-dsn: %v", err)
+			return probeInputError(err, "--monitor-dsn")
 		}
 	}
 
@@ -195,16 +196,19 @@ func runProbe(ctx context.Context, cmd *cobra.Command, f *probeFlags) error {
 		Deadline:           f.deadline,
 	}
 	if err := cfg.Validate(); err != nil {
-		return usageErrorf("%v", err)
+		return probeInputError(err, "")
 	}
 	if isTerminal(errOut) {
 		cfg.Progress = progressPrinter(errOut, f.instances)
 	}
 	res, err := probe.Run(ctx, cfg)
 	if err != nil {
-		// The storm could not run (the monitor DSN does not connect): an
-		// operation that failed, exit 1.
-		return fmt.Errorf("probe: %w", err)
+		var me *probe.MonitorError
+		if errors.As(err, &me) {
+			// The storm could not run: the monitor does not connect.
+			return fmt.Errorf("probe: --monitor-dsn: %w", me.Err)
+		}
+		return probeInputError(err, "")
 	}
 	crit := probe.Evaluate(res, targets)
 	settings.Instances = cfg.Instances
@@ -248,7 +252,7 @@ func runChurn(ctx context.Context, out io.Writer, f *probeFlags) error {
 	}
 	r, err := probe.Churn(ctx, f.dsn, f.instances, f.churn, timeout)
 	if err != nil {
-		return usageErrorf("%v", err)
+		return probeInputError(err, "")
 	}
 	if f.format == "json" {
 		enc := json.NewEncoder(out)
@@ -263,6 +267,48 @@ func runChurn(ctx context.Context, out io.Writer, f *probeFlags) error {
 		}
 	}
 	return nil
+}
+
+// probeFlags names the flag of each probe setting (the probe library names
+// settings, never flags).
+var probeSettingFlags = map[probe.Setting]string{
+	probe.SettingDSN:                "--dsn",
+	probe.SettingMonitorDSN:         "--monitor-dsn",
+	probe.SettingInstances:          "--instances",
+	probe.SettingStartupConnections: "--startup-connections",
+	probe.SettingSessions:           "--instances × --startup-connections",
+	probe.SettingRamp:               "--ramp",
+	probe.SettingConnectTimeout:     "--connect-timeout",
+	probe.SettingAttemptTimeout:     "--attempt-timeout",
+	probe.SettingRetryInitial:       "--retry-initial",
+	probe.SettingRetryMax:           "--retry-max",
+	probe.SettingRetryMult:          "--retry-multiplier",
+	probe.SettingHold:               "--hold",
+	probe.SettingDeadline:           "--deadline",
+	probe.SettingChurn:              "--churn",
+}
+
+// probeInputError maps the probe library's typed errors to the CLI's: a bad
+// setting names its flag (exit 2), a non-loopback target says how to
+// confirm it (exit 2). dsnFlag, when set, is the flag whose DSN was checked
+// (CheckTarget knows only "the DSN"). Anything else is an operation that
+// failed (exit 1).
+func probeInputError(err error, dsnFlag string) error {
+	var se *probe.SettingError
+	if errors.As(err, &se) {
+		name := probeSettingFlags[se.Setting]
+		if se.Setting == probe.SettingDSN && dsnFlag != "" {
+			name = dsnFlag
+		}
+		if name == "" {
+			name = string(se.Setting)
+		}
+		return usageErrorf("%s: %s", name, se.Reason)
+	}
+	if errors.Is(err, probe.ErrNotLoopback) {
+		return usageErrorf("%s: %v; pass --i-know-this-is-not-production or a --stack whose environment is not production", dsnFlag, err)
+	}
+	return fmt.Errorf("probe: %w", err)
 }
 
 func writeProbeText(w io.Writer, d *probeOutput) {
@@ -401,22 +447,25 @@ func stackProbeSettings(root, stack, workload string) (stackSettings, error) {
 		}
 		return stackSettings{}, fmt.Errorf("--workload: required, stack %s has %d workloads (%s)", stack, len(s.Workloads), strings.Join(names, ", "))
 	}
+	model := s.CapacityAssumptions().WithDefaults()
 	sc := stackSettings{
 		workload:           w.Name,
 		environment:        s.Environment,
 		instances:          w.MaxInstances,
 		startupConnections: w.DB.StartupConnections,
 		connectTimeout:     seconds(w.DB.ConnectTimeoutSeconds),
-		ramp:               seconds(s.Assumptions.RampSeconds),
+		ramp:               seconds(model.RampSeconds),
+		// The retry policy the plan assumes for this stack: its own
+		// headroom:assumptions, else the model's defaults.
 		backoff: probe.Backoff{
-			Initial:    seconds(s.Assumptions.RetryInitialSeconds),
-			Max:        seconds(s.Assumptions.RetryMaxSeconds),
-			Multiplier: s.Assumptions.RetryMultiplier,
+			Initial:    seconds(model.RetryInitialSeconds),
+			Max:        seconds(model.RetryMaxSeconds),
+			Multiplier: model.RetryMultiplier,
 		},
 		targets: probe.Targets{StartupSuccessRate: s.Targets.StartupSuccessRate, ConnectP99Seconds: s.Targets.ConnectP99Seconds},
 	}
 	if sc.instances == 0 {
-		sc.instances = 100 // Cloud Run's default max_instance_count (capacity.Workload.MaxInstances)
+		sc.instances = capacity.CloudRunDefaultMaxInstances
 	}
 	return sc, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
+	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/probe/pgtest"
 )
@@ -40,9 +41,17 @@ func TestProbeBadInput(t *testing.T) {
 		{"no dsn", nil, "--dsn: required"},
 		{"bad format", []string{"--dsn", local, "--format", "xml"}, "--format"},
 		{"zero instances", []string{"--dsn", local, "--instances", "0"}, "--instances"},
-		{"too many sessions", []string{"--dsn", local, "--instances", "5000", "--startup-connections", "10"}, "at most 10000 sessions"},
-		{"bad multiplier", []string{"--dsn", local, "--retry-multiplier", "0.5"}, "--retry-multiplier"},
-		{"retry max below initial", []string{"--dsn", local, "--retry-initial", "2s", "--retry-max", "1s"}, "--retry-max"},
+		{"too many sessions", []string{"--dsn", local, "--instances", "5000", "--startup-connections", "10"}, "--instances × --startup-connections: instances × startup connections must be at most 10000 sessions"},
+		{"too many startup connections", []string{"--dsn", local, "--startup-connections", "101"}, "--startup-connections: must be 1…100, got 101"},
+		{"negative ramp", []string{"--dsn", local, "--ramp", "-1s"}, "--ramp: must be ≥ 0"},
+		{"zero connect timeout", []string{"--dsn", local, "--connect-timeout", "0"}, "--connect-timeout: must be > 0"},
+		{"negative attempt timeout", []string{"--dsn", local, "--attempt-timeout", "-1s"}, "--attempt-timeout: must be ≥ 0"},
+		{"negative retry initial", []string{"--dsn", local, "--retry-initial", "-1s"}, "--retry-initial: must be ≥ 0"},
+		{"bad multiplier", []string{"--dsn", local, "--retry-multiplier", "0.5"}, "--retry-multiplier: must be ≥ 1"},
+		{"retry max below initial", []string{"--dsn", local, "--retry-initial", "2s", "--retry-max", "1s"}, "--retry-max: must be ≥ the initial retry delay (2s)"},
+		{"malformed monitor dsn", []string{"--dsn", local, "--monitor-dsn", "postgres://u:secretpw@127.0.0.1:notaport/db"}, "--monitor-dsn:"},
+		{"monitor not loopback", []string{"--dsn", local, "--monitor-dsn", "postgres://u:secretpw@10.1.2.3:5432/db"}, "--monitor-dsn: target is not a loopback address"},
+		{"churn too many workers", []string{"--dsn", local, "--churn", "1s", "--instances", "5001"}, "--instances: must be 1…5000"},
 		{"negative hold", []string{"--dsn", local, "--hold", "-1s"}, "--hold"},
 		{"no deadline", []string{"--dsn", local, "--deadline", "0"}, "--deadline"},
 		{"workload without stack", []string{"--dsn", local, "--workload", "api"}, "--workload: needs --stack"},
@@ -128,6 +137,21 @@ func TestProbeFromStack(t *testing.T) {
 	assert.Equal(t, "api", doc.Settings.Workload)
 	assert.Equal(t, 0.95, doc.Targets.StartupSuccessRate)
 	assert.Equal(t, 10.0, doc.Targets.ConnectP99Seconds)
+
+	// A stack that states no retry policy is probed with the model's.
+	loadStack = func(root, stack string) (config.Stack, error) {
+		return config.Stack{Environment: "staging", Workloads: []config.Workload{{
+			Name: "api", MaxInstances: 2, DB: config.WorkloadDB{StartupConnections: 1, ConnectTimeoutSeconds: 4},
+		}}}, nil
+	}
+	out, errOut, code = execCmd(t, "probe", "--dsn", c.DSN, "--stack", "staging", "--format", "json")
+	require.Equal(t, exitOK, code, errOut)
+	doc = probeOutput{}
+	require.NoError(t, json.Unmarshal([]byte(out), &doc))
+	d := capacity.DefaultAssumptions()
+	assert.Equal(t, []float64{d.RetryInitialSeconds, d.RetryMaxSeconds, d.RetryMultiplier},
+		[]float64{doc.Settings.RetryInitialSeconds, doc.Settings.RetryMaxSeconds, doc.Settings.RetryMultiplier})
+	assert.Equal(t, capacity.DefaultStartupSuccessRate, doc.Targets.StartupSuccessRate)
 
 	// Unknown workload → exit 2 naming the flag.
 	_, errOut, code = execCmd(t, "probe", "--dsn", c.DSN, "--stack", "staging", "--workload", "worker")

@@ -1,6 +1,7 @@
 package capacity
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -9,11 +10,24 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// findings returns the findings of check (optionally for subject).
+// findings returns the static and cold-start findings of check
+// (optionally for subject).
 func findings(r Report, check, subject string) []Finding {
 	var out []Finding
 	for _, f := range r.Findings {
-		if f.Check == check && (subject == "" || f.Subject == subject) {
+		if f.Check == check && (subject == "" || f.Subject == subject) && (f.Scenario == "" || f.Scenario == ScenarioColdStart) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// scenarioFindings returns the findings of check in one scenario
+// (optionally for subject).
+func scenarioFindings(r Report, scenario, check, subject string) []Finding {
+	var out []Finding
+	for _, f := range r.Findings {
+		if f.Check == check && (subject == "" || f.Subject == subject) && f.Scenario == scenario {
 			out = append(out, f)
 		}
 	}
@@ -33,14 +47,14 @@ func TestConnectionBudget(t *testing.T) {
 		required int
 		sev      Severity
 	}{
-		// staging: usable 500 − 5 = 495; allowed floor(495 × 0.8) = 396;
-		// demand 20×(10+5) + 10×(5+2) + 10 = 300 + 70 + 10 = 380 ≤ 396.
+		// staging (cold start): usable 1000 − 5 = 995; allowed floor(995 × 0.8) = 796;
+		// demand 20×(10+5) + 10×(5+2) + 10 = 300 + 70 + 10 = 380 ≤ 796.
 		// required = 5 + ⌈380 ÷ 0.8⌉ = 5 + 475 = 480.
-		{"staging", stagingTopology(), "staging-shared-postgres", 500, true, 495, 396, 380, 480, SeverityOK},
-		// production: usable 600 − 5 = 595; allowed floor(595 × 0.8) = 476;
-		// demand 2×15×(8+4) + 2×10×(3+1) + 10 = 360 + 80 + 10 = 450 ≤ 476.
+		{"staging", stagingTopology(), "staging-shared-postgres", 1000, true, 995, 796, 380, 480, SeverityOK},
+		// production: usable 1200 − 5 = 1195; allowed floor(1195 × 0.8) = 956;
+		// demand 2×15×(8+4) + 2×10×(3+1) + 10 = 360 + 80 + 10 = 450 ≤ 956.
 		// required = 5 + ⌈450 ÷ 0.8⌉ = 5 + 563 (562.5 rounds up) = 568.
-		{"production", productionTopology(), "prod-postgres", 600, true, 595, 476, 450, 568, SeverityOK},
+		{"production", productionTopology(), "prod-postgres", 1200, true, 1195, 956, 450, 568, SeverityOK},
 		// incident: usable 100 − 5 = 95; allowed floor(95 × 0.8) = 76;
 		// demand 380 as staging ≫ 76.
 		{"incident", incidentTopology(), "staging-shared-postgres", 100, true, 95, 76, 380, 480, SeverityFail},
@@ -87,14 +101,24 @@ func TestConnectionBudgetRemedies(t *testing.T) {
 	fs := findings(r, CheckConnectionBudget, "staging-shared-postgres")
 	require.Len(t, fs, 1)
 	assert.Equal(t, SeverityFail, fs[0].Severity)
-	assert.Contains(t, fs[0].Message, "raise max_connections to ≥ 480 or lower netra-backend maxInstances to ≤ 15")
+	assert.Contains(t, fs[0].Message, "cold-start: connection demand 380")
+	assert.Contains(t, fs[0].Message, "raise max_connections to ≥ 480 or lower netra-backend maxInstances to ≤ 15 (fixes cold-start)")
+	assert.Equal(t, ScenarioColdStart, fs[0].Scenario)
 	assert.Contains(t, fs[0].Message, "netra-backend (us-central1) 20×15=300")
+	// The same database in rollout/netra-backend: the old revision keeps
+	// 20 × 15 open while the new one opens 20 × 15: 600 + 70 + 10 = 680;
+	// 5 + ⌈680 ÷ 0.8⌉ = 855; netra-backend alone: (316 − 80) ÷ (15 × 2) = 7.9 → 7.
+	fs = scenarioFindings(r, "rollout/netra-backend", CheckConnectionBudget, "staging-shared-postgres")
+	require.Len(t, fs, 1)
+	assert.Contains(t, fs[0].Message, "netra-backend (us-central1) 40×15=600")
+	assert.Contains(t, fs[0].Message, "raise max_connections to ≥ 855 or lower netra-backend maxInstances to ≤ 7 (fixes rollout/netra-backend)")
 
 	// Production shape, max_connections 500: allowed floor(495 × 0.8) = 396;
 	// demand 450. netra-backend runs in 2 regions: (396 − 90) ÷ (12 × 2) = 12.75 → 12 per region.
 	prod := productionTopology()
 	prod.Databases[0].MaxConnections = 500
 	prod.Databases[1].MaxConnections = 500
+	prod.Targets.ConnectionUtilization = 0.80
 	r = Analyze(prod)
 	fs = findings(r, CheckConnectionBudget, "prod-postgres")
 	require.Len(t, fs, 1)
@@ -145,19 +169,20 @@ func TestFailover(t *testing.T) {
 	r := Analyze(productionTopology())
 	require.Len(t, r.Failover, 1)
 	// Primary demand 450 (above); the replica serves nobody itself, so it
-	// carries 450 + 0 after promotion vs its allowed floor((600 − 5) × 0.8) = 476.
-	assert.Equal(t, FailoverBudget{Primary: "prod-postgres", Replica: "prod-postgres-use1", PrimaryDemand: 450, ReplicaAllowed: 476, Severity: SeverityOK}, r.Failover[0])
-	assert.Empty(t, findings(r, CheckReplicaParity, ""))
+	// carries 450 + 0 after promotion vs its allowed floor((1200 − 5) × 0.8) = 956.
+	assert.Equal(t, FailoverBudget{Primary: "prod-postgres", Replica: "prod-postgres-use1", PrimaryDemand: 450, ReplicaAllowed: 956, Severity: SeverityOK}, r.Failover[0])
+	assert.Empty(t, scenarioFindings(r, "failover/prod-postgres-use1", CheckReplicaParity, ""))
 
-	// A smaller replica: 300 → allowed floor(295 × 0.8) = 236 < 450, and 300 < 600.
+	// A smaller replica: 300 → allowed floor(295 × 0.8) = 236 < 450, and 300 < 1200.
 	prod := productionTopology()
 	prod.Databases[1].MaxConnections = 300
 	r = Analyze(prod)
 	assert.Equal(t, SeverityFail, r.Failover[0].Severity)
-	fs := findings(r, CheckReplicaParity, "prod-postgres-use1")
+	fs := scenarioFindings(r, "failover/prod-postgres-use1", CheckReplicaParity, "prod-postgres-use1")
 	require.Len(t, fs, 2)
-	assert.Contains(t, fs[0].Message+fs[1].Message, "raise its max_connections to ≥ 568")
-	assert.Contains(t, fs[0].Message+fs[1].Message, "set it to ≥ 600")
+	assert.Contains(t, fs[0].Message+fs[1].Message, "raise its max_connections to ≥ 568 (fixes failover/prod-postgres-use1)")
+	assert.Contains(t, fs[0].Message+fs[1].Message, "set it to ≥ 1200")
+	assert.Equal(t, SeverityFail, scenarioOf(t, r, "failover/prod-postgres-use1").Verdict(CheckReplicaParity))
 }
 
 func TestBuiltinCap(t *testing.T) {
@@ -167,7 +192,8 @@ func TestBuiltinCap(t *testing.T) {
 	r := Analyze(topo)
 	fs := findings(r, CheckBuiltinConnCap, "netra-backend")
 	require.Len(t, fs, 1)
-	assert.Contains(t, fs[0].Message, "110 connections per instance")
+	assert.Contains(t, fs[0].Message, "110 connections per instance (startup 2)")
+	assert.Empty(t, fs[0].Scenario, "static check")
 	assert.Empty(t, findings(r, CheckBuiltinConnCap, "auth-service"))
 }
 
@@ -286,7 +312,7 @@ func TestTimeoutBudget(t *testing.T) {
 		assert.True(t, tb.SlotsExhausted) // 130 > 95
 		assert.True(t, tb.EgressSaturated)
 		assert.Equal(t, SeverityFail, tb.Severity)
-		fs := findings(r, CheckTimeoutBudget, "netra-backend")
+		fs := scenarioFindings(r, ScenarioColdStart, CheckTimeoutBudget, "netra-backend")
 		require.Len(t, fs, 1)
 		assert.Contains(t, fs[0].Message, "connector staging-connector scale-out 8 × 30 s = 240 s")
 		assert.Contains(t, fs[0].Message, "slot exhaustion: 130 startup connections > 95 usable slots")
@@ -294,8 +320,8 @@ func TestTimeoutBudget(t *testing.T) {
 	t.Run("staging", func(t *testing.T) {
 		r := Analyze(stagingTopology())
 		for _, tb := range r.Timeouts {
-			// queue (20 × 2 + 10 × 2) = 60 ÷ 50 = 1.2 s + 0.1 s = 1.3 s ≪ 75 s.
-			assert.InDelta(t, 1.3, tb.WorstCaseSeconds, 1e-9)
+			// queue (20 × 2 + 10 × 2) = 60 ÷ (4 vCPU × 50/s) = 0.3 s + 0.1 s = 0.4 s ≪ 75 s.
+			assert.InDelta(t, 0.4, tb.WorstCaseSeconds, 1e-9)
 			assert.Equal(t, SeverityOK, tb.Severity)
 		}
 		assert.Empty(t, findings(r, CheckTimeoutBudget, ""))
@@ -306,8 +332,11 @@ func TestTimeoutBudget(t *testing.T) {
 			Egress:    []Egress{{Region: "r", Kind: EgressDirect, Name: "s", SubnetCIDR: "10.0.0.0/24"}},
 			Workloads: []Workload{{Name: "w", Region: "r", Egress: EgressDirect, Method: MethodPrivateIP, Database: "db", MaxInstances: 2,
 				PoolSize: 2, StartupConnections: 1, ConnectTimeoutSeconds: 90,
-				StartupProbe: Probe{PeriodSeconds: 10, TimeoutSeconds: 1, FailureThreshold: 6}}}, // 60 s window
+				StartupProbe: Probe{PeriodSeconds: 10, TimeoutSeconds: 1, FailureThreshold: 6, Path: "/db"}}}, // 60 s window
 		}
+		// A calibrated 20 s warm-up: the path fits, but the 60 s window leaves
+		// no room for Google's "minute or more".
+		topo.Assumptions.DirectEgressStartupSeconds = 20
 		r := Analyze(topo)
 		fs := findings(r, CheckTimeoutBudget, "w")
 		require.Len(t, fs, 2)
@@ -315,11 +344,16 @@ func TestTimeoutBudget(t *testing.T) {
 		assert.Contains(t, msgs, "connect timeout 90 s outlasts the startup probe window 60 s")
 		assert.Contains(t, msgs, "a minute or more")
 		assert.Equal(t, SeverityWarn, r.Timeouts[0].Severity)
-		// With a calibrated 70 s Direct VPC egress start the path (70 + 2 ÷ 50 + 0.1) exceeds 60 s.
+		// The default 60 s warm-up: 60 + 2 ÷ 200 + 0.1 exceeds the 60 s budget.
+		topo.Assumptions.DirectEgressStartupSeconds = 0
+		r = Analyze(topo)
+		assert.Equal(t, SeverityFail, r.Timeouts[0].Severity)
+		assert.Contains(t, r.Timeouts[0].Cause, "Direct VPC egress warm-up 60 s")
+		// A calibrated 70 s warm-up fails too.
 		topo.Assumptions.DirectEgressStartupSeconds = 70
 		r = Analyze(topo)
 		assert.Equal(t, SeverityFail, r.Timeouts[0].Severity)
-		assert.Contains(t, r.Timeouts[0].Cause, "Direct VPC egress start 70 s")
+		assert.Contains(t, r.Timeouts[0].Cause, "Direct VPC egress warm-up 70 s")
 	})
 }
 
@@ -350,6 +384,14 @@ func TestAdminAPIBurst(t *testing.T) {
 		assert.Equal(t, 1000, a.QuotaPerMin)
 		assert.Equal(t, tt.sev, a.Severity)
 		assert.Equal(t, tt.app, a.Applicable)
+		fs := findings(r, CheckAdminAPIQuota, "r")
+		if tt.sev == SeverityOK {
+			assert.Empty(t, fs)
+			continue
+		}
+		require.Len(t, fs, 1)
+		assert.Equal(t, tt.sev, fs[0].Severity)
+		assert.Equal(t, fmt.Sprintf("cold-start: region r: ≈%d Cloud SQL Admin API connect calls (2 per starting instance per database) against 1000 per minute (docs/gcp-limits.md#admin-api-quota); cap maxInstances so the region starts ≤ 400 instances, or connect by private IP (fixes cold-start)", tt.calls), fs[0].Message)
 	}
 }
 
@@ -444,10 +486,10 @@ func TestIncidentReproduced(t *testing.T) {
 
 	var causeScaleOut, causeSlots bool
 	for _, f := range r.Findings {
-		if f.Severity != SeverityFail {
+		if f.Severity != SeverityFail || f.Scenario != ScenarioColdStart {
 			continue
 		}
-		if (f.Check == CheckEgressHeadroom || f.Check == CheckColdStartSuccess) && strings.Contains(f.Message, "scale-out") && strings.Contains(f.Message, "critical path") {
+		if f.Check == CheckEgressHeadroom && strings.Contains(f.Message, "scale-out") && strings.Contains(f.Message, "critical path") {
 			causeScaleOut = true
 		}
 		if f.Check == CheckTimeoutBudget && strings.Contains(f.Message, "slot exhaustion") {
@@ -457,10 +499,11 @@ func TestIncidentReproduced(t *testing.T) {
 	assert.True(t, causeScaleOut, "findings name connector scale-out on the critical path")
 	assert.True(t, causeSlots, "findings name slot exhaustion")
 	assert.NotEmpty(t, findings(r, CheckConnectionBudget, "staging-shared-postgres"))
-	cs := findings(r, CheckColdStartSuccess, "incident")
-	require.NotEmpty(t, cs)
-	assert.Contains(t, cs[0].Message, "below the 90.0% target")
-	assert.Contains(t, cs[0].Message, "connector scale-out on the critical path")
+	cs := messageWith(findings(r, CheckColdStartSuccess, "incident"), "storm success")
+	require.NotNil(t, cs)
+	assert.Contains(t, cs.Message, "is not above the 90.0% target")
+	assert.Contains(t, cs.Message, "connector scale-out on the critical path")
+	assert.Equal(t, SeverityFail, cs.Severity, "mandatory: the monotone rules fail in the same scenario")
 }
 
 // TestIncidentCausesIndependently removes one cause at a time: each alone
@@ -476,9 +519,9 @@ func TestIncidentCausesIndependently(t *testing.T) {
 	assert.Zero(t, r.Simulation.Failures.EgressWait)
 	assert.Positive(t, r.Simulation.Refused)
 	assert.Equal(t, 95, r.Simulation.PeakSlotsUsed)
-	cs := findings(r, CheckColdStartSuccess, "incident")
-	require.NotEmpty(t, cs)
-	assert.Contains(t, cs[0].Message, "slot exhaustion")
+	cs := messageWith(findings(r, CheckColdStartSuccess, "incident"), "storm success")
+	require.NotNil(t, cs)
+	assert.Contains(t, cs.Message, "slot exhaustion")
 
 	// Database fixed (the staging tier), connector still e2-micro at 2.
 	egress := incidentTopology()
@@ -510,4 +553,26 @@ func TestBudgetContributorName(t *testing.T) {
 	} {
 		assert.Equal(t, tc.want, BudgetContributor{Workload: tc.workload, Region: tc.region}.Name())
 	}
+}
+
+// messageWith returns the first finding whose message contains sub.
+func messageWith(fs []Finding, sub string) *Finding {
+	for i := range fs {
+		if strings.Contains(fs[i].Message, sub) {
+			return &fs[i]
+		}
+	}
+	return nil
+}
+
+// scenario returns the scenario result with the given ID.
+func scenarioOf(t *testing.T, r Report, id string) ScenarioResult {
+	t.Helper()
+	for _, s := range r.Scenarios {
+		if s.ID == id {
+			return s
+		}
+	}
+	require.Failf(t, "no scenario", "%s not judged", id)
+	return ScenarioResult{}
 }

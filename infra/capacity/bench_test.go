@@ -59,3 +59,74 @@ func BenchmarkAnalyzeProduction(b *testing.B) {
 		Analyze(topo)
 	}
 }
+
+// BenchmarkAnalyzeStacks is the capacity model with every scenario on each
+// repository stack (target: the whole plan ≤ 50 ms per stack warm).
+func BenchmarkAnalyzeStacks(b *testing.B) {
+	for _, s := range []struct {
+		name string
+		topo Topology
+	}{{"staging", stagingTopology()}, {"production", productionTopology()}, {"incident", incidentTopology()}} {
+		b.Run(s.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				r := Analyze(s.topo)
+				if len(r.Scenarios) < 6 {
+					b.Fatalf("%d scenarios", len(r.Scenarios))
+				}
+			}
+		})
+	}
+}
+
+// generatedTopology is a stack of n Cloud Run services (one workload group
+// each, so n rollout scenarios) over 4 regions, each with a connector and a
+// primary its services use; the first primary has a cross-region replica.
+// At n = 1,000 it passes every scenario: per primary 250 × 3 × 2 = 1,500
+// (rollout/all 3,010) against floor((4,000 − 5) × 0.8) = 3,196.
+func generatedTopology(n int) Topology {
+	regions := []string{"us-central1", "us-east1", "europe-west1", "asia-east1"}
+	t := Topology{Stack: "generated", Environment: EnvStaging}
+	for _, r := range regions {
+		t.Databases = append(t.Databases, Database{Name: "db-" + r, Region: r, Tier: "db-perf-optimized-N-128",
+			Edition: EditionEnterprisePlus, Availability: AvailabilityRegional, MaxConnections: 4000})
+		t.Egress = append(t.Egress, Egress{Region: r, Kind: EgressConnector, Name: "c-" + r, MachineType: "e2-standard-4",
+			MinInstances: 3, MaxInstances: 10, IPCIDRRange: "10.8.0.0/28"})
+	}
+	t.Databases = append(t.Databases, Database{Name: "db-replica", Region: regions[1], Tier: "db-perf-optimized-N-128",
+		Edition: EditionEnterprisePlus, Availability: AvailabilityZonal, MaxConnections: 4000, ReplicaOf: "db-" + regions[0]})
+	for i := 0; i < n; i++ {
+		r := regions[i%len(regions)]
+		t.Workloads = append(t.Workloads, Workload{
+			Name: "svc-" + itoa(i) + "-" + r, Region: r, Egress: EgressConnector, EgressName: "c-" + r,
+			Method: MethodPrivateIP, Database: "db-" + r, MinInstances: 1, MaxInstances: 3, Concurrency: 80,
+			EgressMbpsPerInstance: 1, PoolSize: 2, StartupConnections: 1, ConnectTimeoutSeconds: 60, StartupProbe: httpProbe240,
+		})
+	}
+	return t
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; n > 0; n /= 10 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+	}
+	return string(b)
+}
+
+// BenchmarkAnalyze1000Services: every scenario of a generated stack of
+// 1,000 Cloud Run services (target ≤ 2 s).
+func BenchmarkAnalyze1000Services(b *testing.B) {
+	topo := generatedTopology(1000)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		r := Analyze(topo)
+		// cold-start, 1,000 rollouts, rollout/all, 1 failover, 5 restarts, overshoot.
+		if len(r.Scenarios) != 1009 || r.Severity() != SeverityOK {
+			b.Fatalf("%d scenarios, verdict %s: %v", len(r.Scenarios), r.Severity(), r.Findings)
+		}
+	}
+}

@@ -8,27 +8,41 @@ import "math"
 const (
 	// DefaultConnectorScaleOutSeconds is the time a Serverless VPC Access
 	// connector takes to add one instance. Google publishes no number
-	// (gcp-capacity.md §3 "Scale-out latency: NOT FOUND"); 30 s is the upper
+	// (docs/gcp-limits.md#assumptions); 30 s is the upper
 	// bound of the 10–30 s observed in incident 1278, so the model is
 	// pessimistic until calibrated.
 	DefaultConnectorScaleOutSeconds = 30
-	// DefaultDirectEgressStartupSeconds is 0: Google warns of "connection
-	// establishment delays of a minute or more" on Direct VPC egress
-	// (gcp-capacity.md §4) but gives no typical figure, so the simulator adds
-	// a delay only when a stack or calibration sets one. The timeout-budget
-	// analysis still warns when a Direct-egress probe window cannot absorb
-	// DirectEgressWarnSeconds.
-	DefaultDirectEgressStartupSeconds = 0
-	// DirectEgressWarnSeconds is the "a minute or more" of gcp-capacity.md §4.
+	// DefaultDirectEgressStartupSeconds is the pessimistic warm-up of a new
+	// Direct VPC egress instance before outbound connections work: Google
+	// warns of "connection establishment delays of a minute or more on
+	// instance startup" and teams measured 20–80 s
+	// (docs/gcp-limits.md#direct-vpc-egress). 60 s is the documented minute,
+	// as pessimistic as the connector's 30 s scale-out, until calibrated. An
+	// app's connect deadline must outlast it.
+	DefaultDirectEgressStartupSeconds = 60
+	// DirectEgressWarnSeconds is Google's "a minute or more"
+	// (docs/gcp-limits.md#direct-vpc-egress): the timeout budget warns when
+	// a stack's own warm-up assumption is below it.
 	DirectEgressWarnSeconds = 60
-	// DefaultAcceptRatePerSecond is how many new connections per second one
-	// Cloud SQL for PostgreSQL instance completes. ASSUMPTION (no Google
-	// figure): PostgreSQL forks one backend per connection and Cloud SQL adds
-	// TLS and SCRAM authentication, a few milliseconds of CPU each, i.e. a
-	// few hundred per second per vCPU at best; 50/s is deliberately
-	// conservative for the 1-vCPU tiers of the incident. Calibrate with
-	// `headroom calibrate` (the probe measures it).
-	DefaultAcceptRatePerSecond = 50
+	// DefaultAcceptRatePerVCPU is how many new connections per second one
+	// vCPU of a Cloud SQL for PostgreSQL instance completes. ASSUMPTION (no
+	// Google figure, docs/gcp-limits.md#assumptions): PostgreSQL forks one
+	// backend per connection and Cloud SQL adds TLS and SCRAM
+	// authentication, a few milliseconds of CPU each, i.e. a few hundred per
+	// second per vCPU at best; 50/s per vCPU is deliberately conservative
+	// (the 1-vCPU tier of the incident gets 50/s, a 96-vCPU one 4,800/s).
+	// Shared-core tiers count as one vCPU. `headroom calibrate` measures the
+	// real rate (acceptRatePerSecond), which then replaces it.
+	DefaultAcceptRatePerVCPU = 50
+	// DefaultRevisionLingerSeconds: after traffic moves to a new revision,
+	// Cloud Run keeps the old revision's instances for minutes; public
+	// reports say up to 10 (docs/gcp-limits.md#cloud-run-rollout). 600 s.
+	DefaultRevisionLingerSeconds = 600
+	// DefaultMaxInstanceOvershoot: Google says max instances "can be exceeded
+	// for a brief period", typically by less than 2×
+	// (docs/gcp-limits.md#cloud-run-rollout). The overshoot scenario is
+	// judged at 2×, advisory only.
+	DefaultMaxInstanceOvershoot = 2.0
 	// DefaultHandshakeSeconds is one uncontended connection establishment
 	// (TCP + TLS + SCRAM, ≈4 round trips in-region plus the backend fork).
 	// ASSUMPTION: 0.1 s, pessimistic against the tens of milliseconds
@@ -38,7 +52,7 @@ const (
 	// DefaultRetryMaxSeconds are a typical application exponential backoff
 	// (0.5 s doubling up to 8 s, with jitter); Google recommends exponential
 	// backoff on first connect but prescribes no numbers
-	// (gcp-capacity.md §7.1).
+	// (docs/gcp-limits.md#pooling).
 	DefaultRetryInitialSeconds = 0.5
 	DefaultRetryMultiplier     = 2 // see DefaultRetryInitialSeconds
 	DefaultRetryMaxSeconds     = 8 // see DefaultRetryInitialSeconds
@@ -54,7 +68,7 @@ const (
 )
 
 // Default targets: the post-mortem's success criteria
-// (incident-1278-summary.md "Success Criteria").
+// (the incident post-mortem "Success Criteria").
 const (
 	// DefaultStartupSuccessRate: "Staging environment startup success rate >90%".
 	DefaultStartupSuccessRate = 0.90
@@ -72,7 +86,9 @@ func DefaultAssumptions() Assumptions {
 	return Assumptions{
 		ConnectorScaleOutSeconds:   DefaultConnectorScaleOutSeconds,
 		DirectEgressStartupSeconds: DefaultDirectEgressStartupSeconds,
-		AcceptRatePerSecond:        DefaultAcceptRatePerSecond,
+		AcceptRatePerVCPU:          DefaultAcceptRatePerVCPU,
+		RevisionLingerSeconds:      DefaultRevisionLingerSeconds,
+		MaxInstanceOvershoot:       DefaultMaxInstanceOvershoot,
 		HandshakeSeconds:           DefaultHandshakeSeconds,
 		RetryInitialSeconds:        DefaultRetryInitialSeconds,
 		RetryMaxSeconds:            DefaultRetryMaxSeconds,
@@ -101,7 +117,7 @@ func (a Assumptions) WithDefaults() Assumptions {
 	d := DefaultAssumptions()
 	// NaN and ±Inf carry no meaning for any assumption: treat them as unset.
 	for _, f := range []*float64{&a.ConnectorScaleOutSeconds, &a.DirectEgressStartupSeconds, &a.AcceptRatePerSecond,
-		&a.HandshakeSeconds, &a.RetryInitialSeconds, &a.RetryMaxSeconds, &a.RetryMultiplier, &a.RampSeconds} {
+		&a.AcceptRatePerVCPU, &a.RevisionLingerSeconds, &a.MaxInstanceOvershoot, &a.HandshakeSeconds, &a.RetryInitialSeconds, &a.RetryMaxSeconds, &a.RetryMultiplier, &a.RampSeconds} {
 		if math.IsNaN(*f) || math.IsInf(*f, 0) {
 			*f = 0
 		}
@@ -109,11 +125,20 @@ func (a Assumptions) WithDefaults() Assumptions {
 	if a.ConnectorScaleOutSeconds <= 0 {
 		a.ConnectorScaleOutSeconds = d.ConnectorScaleOutSeconds
 	}
-	if a.DirectEgressStartupSeconds < 0 {
+	if a.DirectEgressStartupSeconds <= 0 {
 		a.DirectEgressStartupSeconds = d.DirectEgressStartupSeconds
 	}
-	if a.AcceptRatePerSecond <= 0 {
-		a.AcceptRatePerSecond = d.AcceptRatePerSecond
+	if a.AcceptRatePerSecond < 0 {
+		a.AcceptRatePerSecond = 0 // unset: derived from the tier's vCPUs
+	}
+	if a.AcceptRatePerVCPU <= 0 {
+		a.AcceptRatePerVCPU = d.AcceptRatePerVCPU
+	}
+	if a.RevisionLingerSeconds <= 0 {
+		a.RevisionLingerSeconds = d.RevisionLingerSeconds
+	}
+	if a.MaxInstanceOvershoot < 1 {
+		a.MaxInstanceOvershoot = d.MaxInstanceOvershoot
 	}
 	if a.HandshakeSeconds <= 0 {
 		a.HandshakeSeconds = d.HandshakeSeconds

@@ -8,7 +8,8 @@ import (
 
 func TestDefaults(t *testing.T) {
 	assert.Equal(t, Assumptions{
-		ConnectorScaleOutSeconds: 30, DirectEgressStartupSeconds: 0, AcceptRatePerSecond: 50, HandshakeSeconds: 0.1,
+		ConnectorScaleOutSeconds: 30, DirectEgressStartupSeconds: 60, AcceptRatePerVCPU: 50, HandshakeSeconds: 0.1,
+		RevisionLingerSeconds: 600, MaxInstanceOvershoot: 2,
 		RetryInitialSeconds: 0.5, RetryMaxSeconds: 8, RetryMultiplier: 2,
 		ReservedConnections: 5, AdminSlackConnections: 10, RampSeconds: 0, Seed: 1278,
 	}, DefaultAssumptions())
@@ -18,7 +19,8 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestWithDefaultsKeepsOverrides(t *testing.T) {
-	a := Assumptions{ConnectorScaleOutSeconds: 8, DirectEgressStartupSeconds: 60, AcceptRatePerSecond: 200, HandshakeSeconds: 0.03,
+	a := Assumptions{ConnectorScaleOutSeconds: 8, DirectEgressStartupSeconds: 20, AcceptRatePerSecond: 200, AcceptRatePerVCPU: 80,
+		RevisionLingerSeconds: 300, MaxInstanceOvershoot: 1.5, HandshakeSeconds: 0.03,
 		RetryInitialSeconds: 1, RetryMaxSeconds: 4, RetryMultiplier: 1.5, ReservedConnections: 7, AdminSlackConnections: 3,
 		RampSeconds: 20, Seed: 42}
 	assert.Equal(t, a, a.WithDefaults())
@@ -27,10 +29,15 @@ func TestWithDefaultsKeepsOverrides(t *testing.T) {
 
 	// Meaningless values are replaced: a multiplier < 1 would shrink the
 	// backoff; a max below the initial delay is raised to it; rates > 1.
-	fixed := Assumptions{RetryMultiplier: 0.5, RetryInitialSeconds: 2, RetryMaxSeconds: 1, DirectEgressStartupSeconds: -1, RampSeconds: -5}.WithDefaults()
+	fixed := Assumptions{RetryMultiplier: 0.5, RetryInitialSeconds: 2, RetryMaxSeconds: 1, DirectEgressStartupSeconds: -1, RampSeconds: -5,
+		AcceptRatePerSecond: -3, MaxInstanceOvershoot: 0.5, RevisionLingerSeconds: -1, AcceptRatePerVCPU: -2}.WithDefaults()
 	assert.Equal(t, 2.0, fixed.RetryMultiplier)
 	assert.Equal(t, 2.0, fixed.RetryMaxSeconds)
-	assert.Equal(t, 0.0, fixed.DirectEgressStartupSeconds)
+	assert.Equal(t, 60.0, fixed.DirectEgressStartupSeconds)
+	assert.Equal(t, 0.0, fixed.AcceptRatePerSecond, "unset: derived from the tier's vCPUs")
+	assert.Equal(t, 2.0, fixed.MaxInstanceOvershoot, "an overshoot below 1× means nothing")
+	assert.Equal(t, 600.0, fixed.RevisionLingerSeconds)
+	assert.Equal(t, 50.0, fixed.AcceptRatePerVCPU)
 	assert.Equal(t, 0.0, fixed.RampSeconds)
 	assert.Equal(t, DefaultTargets(), Targets{StartupSuccessRate: 1.5, ConnectionUtilization: 2, ConnectP99Seconds: -1}.WithDefaults())
 }

@@ -9,14 +9,22 @@ import (
 // max_connections, defaults applied, workloads linked to their database and
 // egress. The analyses and the simulator share it so they agree.
 type model struct {
-	t   Topology
-	a   Assumptions
-	tg  Targets
-	dbs []dbInfo
-	eg  []egInfo
-	wl  []wlInfo
+	topo      Topology
+	assume    Assumptions
+	targets   Targets
+	dbs       []dbInfo
+	egress    []egInfo
+	workloads []wlInfo
 	// dbIndex maps a database name to its index in dbs.
 	dbIndex map[string]int
+	// users[e] lists the workloads that use egress e.
+	users [][]int
+	// byName lists workload indices sorted by name then region (report order).
+	byName []int
+	// groupNames are the workload groups, sorted; groupOf[i] is workload
+	// i's index in it.
+	groupNames []string
+	groupOf    []int
 }
 
 type dbInfo struct {
@@ -28,6 +36,10 @@ type dbInfo struct {
 	usable   int  // maxConn − reserved, ≥ 0
 	allowed  int  // floor(usable × utilization)
 	primary  int  // index of the primary for a replica, −1 otherwise
+	// consumers is Σ connections of the non-Cloud-Run consumers.
+	consumers int
+	// acceptRate is new connections per second the instance completes.
+	acceptRate float64
 }
 
 type egInfo struct {
@@ -39,7 +51,7 @@ type egInfo struct {
 }
 
 // capacityMbps is the connector's throughput at n instances (per-instance
-// figure is an inference, gcp-capacity.md §3).
+// figure is an inference, docs/gcp-limits.md#vpc-connector).
 func (e *egInfo) capacityMbps(n int) float64 { return float64(n) * e.machine.PerInstanceMbps }
 
 type wlInfo struct {
@@ -67,7 +79,7 @@ const eps = 1e-9
 func floorEps(x float64) int { return int(math.Floor(x + eps)) }
 
 func newModel(t Topology) *model {
-	m := &model{t: t, a: t.Assumptions.WithDefaults(), tg: t.Targets.WithDefaults(), dbIndex: map[string]int{}}
+	m := &model{topo: t, assume: t.Assumptions.WithDefaults(), targets: t.Targets.WithDefaults(), dbIndex: map[string]int{}}
 	for _, d := range t.Databases {
 		info := dbInfo{Database: d, primary: -1}
 		info.tier, info.tierErr = ParseTier(d.Tier)
@@ -87,8 +99,13 @@ func newModel(t Topology) *model {
 		if !d.explicit {
 			d.maxConn = DefaultMaxConnectionsForMemory(m.chainMemoryGB(i))
 		}
-		d.usable = max(d.maxConn-m.a.ReservedConnections, 0)
-		d.allowed = floorEps(float64(d.usable) * m.tg.ConnectionUtilization)
+		d.usable = max(d.maxConn-m.assume.ReservedConnections, 0)
+		d.allowed = floorEps(float64(d.usable) * m.targets.ConnectionUtilization)
+		d.consumers = d.ConsumerConnections()
+		d.acceptRate = m.assume.AcceptRatePerSecond
+		if d.acceptRate <= 0 {
+			d.acceptRate = m.assume.AcceptRatePerVCPU * float64(max(d.tier.VCPUs, 1))
+		}
 	}
 	for _, e := range t.Egress {
 		info := egInfo{Egress: e, minI: e.MinInstances, maxI: e.MaxInstances}
@@ -106,7 +123,7 @@ func newModel(t Topology) *model {
 			}
 			info.maxI = max(info.maxI, info.minI)
 		}
-		m.eg = append(m.eg, info)
+		m.egress = append(m.egress, info)
 	}
 	for _, w := range t.Workloads {
 		info := wlInfo{Workload: w, group: w.Group, maxInst: w.MaxInstances, db: noDatabase, egress: -1}
@@ -130,14 +147,15 @@ func newModel(t Topology) *model {
 		if w.ConnectTimeoutSeconds > 0 && w.ConnectTimeoutSeconds < info.budget {
 			info.budget = w.ConnectTimeoutSeconds
 		}
-		m.wl = append(m.wl, info)
+		m.workloads = append(m.workloads, info)
 	}
+	m.index()
 	return m
 }
 
 // chainMemoryGB is the largest memory in the primary chain of database i:
 // Cloud SQL derives a replica's default max_connections from it
-// (gcp-capacity.md §1.1). Cycles are cut.
+// (docs/gcp-limits.md#cloud-sql-max-connections). Cycles are cut.
 func (m *model) chainMemoryGB(i int) float64 {
 	best := 0.0
 	seen := map[int]bool{}
@@ -158,7 +176,7 @@ func (m *model) findEgress(w Workload) int {
 		return -1
 	}
 	fallback := -1
-	for i, e := range m.eg {
+	for i, e := range m.egress {
 		if e.Region != w.Region || e.Kind != w.Egress {
 			continue
 		}
@@ -172,55 +190,44 @@ func (m *model) findEgress(w Workload) int {
 	return fallback
 }
 
-// stormInstances is how many instances of workload i a cold-start storm
-// starts: all of them, up to max instances (the worst case).
-func (m *model) stormInstances(i int) int { return m.wl[i].maxInst }
-
 // egressUsers lists the workloads that use egress e.
-func (m *model) egressUsers(e int) []int {
-	var out []int
-	for i, w := range m.wl {
-		if w.egress == e {
-			out = append(out, i)
+func (m *model) egressUsers(e int) []int { return m.users[e] }
+
+// index precomputes what every scenario reads: egress users, the report
+// order of workloads, and the workload groups.
+func (m *model) index() {
+	m.users = make([][]int, len(m.egress))
+	for i, w := range m.workloads {
+		if w.egress >= 0 {
+			m.users[w.egress] = append(m.users[w.egress], i)
 		}
 	}
-	return out
-}
-
-// egressDemandMbps is Σ instances × egress per instance of egress e's users.
-func (m *model) egressDemandMbps(e int) float64 {
-	total := 0.0
-	for _, i := range m.egressUsers(e) {
-		total += float64(m.stormInstances(i)) * math.Max(m.wl[i].EgressMbpsPerInstance, 0)
+	m.byName = make([]int, len(m.workloads))
+	for i := range m.byName {
+		m.byName[i] = i
 	}
-	return total
-}
-
-// connectorScaleOut returns, for connector egress e at the cold-start
-// demand, how many instances must be added, how many can be (bounded by
-// max), and whether the demand exceeds the connector's maximum.
-func (m *model) connectorScaleOut(e int) (needed, possible int, saturated bool) {
-	eg := &m.eg[e]
-	if eg.Kind != EgressConnector || !eg.machineOK || eg.machine.PerInstanceMbps <= 0 {
-		return 0, 0, false
-	}
-	demand := m.egressDemandMbps(e)
-	want := int(math.Ceil(demand/eg.machine.PerInstanceMbps - eps))
-	needed = max(want-eg.minI, 0)
-	possible = min(needed, eg.maxI-eg.minI)
-	return needed, possible, want > eg.maxI
-}
-
-// startupAttempts is Σ instances × startup connections of the workloads
-// that target database d.
-func (m *model) startupAttempts(d int) int {
-	n := 0
-	for i, w := range m.wl {
-		if w.db == d {
-			n += m.stormInstances(i) * w.startup
+	sort.SliceStable(m.byName, func(a, b int) bool {
+		x, y := &m.workloads[m.byName[a]], &m.workloads[m.byName[b]]
+		if x.Name != y.Name {
+			return x.Name < y.Name
+		}
+		return x.Region < y.Region
+	})
+	idx := map[string]int{}
+	for _, w := range m.workloads {
+		if _, ok := idx[w.group]; !ok {
+			idx[w.group] = 0
+			m.groupNames = append(m.groupNames, w.group)
 		}
 	}
-	return n
+	sort.Strings(m.groupNames)
+	for i, g := range m.groupNames {
+		idx[g] = i
+	}
+	m.groupOf = make([]int, len(m.workloads))
+	for i, w := range m.workloads {
+		m.groupOf[i] = idx[w.group]
+	}
 }
 
 // sortedKeys returns a map's keys in order (deterministic output).

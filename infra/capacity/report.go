@@ -53,6 +53,10 @@ type Finding struct {
 	// or a workload (service) name.
 	Subject  string
 	Severity Severity // warn or fail (OK verdicts are not listed)
+	// Scenario is the ID of the scenario the finding was judged in
+	// (ScenarioColdStart, "rollout/<group>", …); empty for static checks
+	// (topology, built-in cap, multi-region) that hold in every scenario.
+	Scenario string
 	// Message says what is wrong and what to change, with numbers, e.g.
 	// "raise max_connections to ≥ 412 or lower netra-backend maxInstances to ≤ 14".
 	Message string
@@ -69,6 +73,50 @@ type Report struct {
 	Simulation SimResult          // the cold-start storm with default options
 	// Findings lists every non-OK verdict, sorted by check then subject.
 	Findings []Finding
+	// Scenarios lists every scenario judged, in a fixed order (cold-start,
+	// rollouts, failovers, restarts, overshoot), each with its verdict per
+	// check. Budgets … Simulation above are the cold-start scenario's.
+	Scenarios []ScenarioResult
+}
+
+// ScenarioResult is one scenario's verdicts and the numbers behind them.
+type ScenarioResult struct {
+	ID   string       // e.g. "cold-start", "rollout/netra-backend"
+	Kind ScenarioKind // cold-start, rollout, failover, restart, overshoot
+	// Description says in one line what happens in the scenario.
+	Description string
+	// Advisory scenarios (overshoot) never fail the stack: their findings
+	// are warnings.
+	Advisory bool
+	// Severity is the worst of Checks.
+	Severity Severity
+	// Checks is the verdict of every check evaluated in the scenario, in
+	// ScenarioChecks order.
+	Checks []CheckVerdict
+	// Per-check detail, as in Report.
+	Budgets    []ConnectionBudget
+	Egress     []EgressHeadroom
+	DirectIPs  []DirectIPCapacity
+	Timeouts   []TimeoutBudget // one per workload that starts or reconnects
+	AdminAPI   []AdminAPIBurst
+	Simulation SimResult
+}
+
+// CheckVerdict is one check's verdict in one scenario.
+type CheckVerdict struct {
+	Check    string
+	Severity Severity
+}
+
+// Verdict returns the severity of check in the scenario (SeverityOK when
+// it was not evaluated there).
+func (s ScenarioResult) Verdict(check string) Severity {
+	for _, c := range s.Checks {
+		if c.Check == check {
+			return c.Severity
+		}
+	}
+	return SeverityOK
 }
 
 // ConnectionBudget is the demand on one database instance.
@@ -81,15 +129,15 @@ type ConnectionBudget struct {
 	MaxConnectionsExplicit bool
 	Reserved               int // superuser + Cloud SQL connections (assumption)
 	AdminSlack             int // kept for migrations and operators
-	// Consumers is what the database's non-Cloud-Run consumers (jobs, psql,
-	// BI tools) hold; counted in every scenario.
+	// Consumers is what the non-Cloud-Run consumers (jobs, psql, BI tools)
+	// routed to this instance in the scenario hold; counted in every scenario.
 	Consumers int
 	// Usable = MaxConnections − Reserved.
 	Usable int
 	// Allowed = floor(Usable × utilization target).
 	Allowed int
-	// Demand = Σ maxInstances × connections per instance of the workloads
-	// that target it, plus AdminSlack and Consumers.
+	// Demand = Σ instances × connections per instance of the workloads that
+	// target it in the scenario, plus Consumers, plus AdminSlack.
 	Demand      int
 	Utilization float64 // Demand / Usable
 	// Contributors lists each workload's share of Demand.
@@ -99,7 +147,8 @@ type ConnectionBudget struct {
 	// Demand at the utilization target (Reserved + ⌈Demand ÷ target⌉).
 	RequiredMaxConnections int
 	// MaxInstancesRemedies says, per workload group, the largest per-region
-	// maxInstances that fits when only that group changes.
+	// maxInstances that fits when only that group changes (set when the
+	// budget fails).
 	MaxInstancesRemedies []InstanceRemedy
 }
 
@@ -121,8 +170,11 @@ type BudgetContributor struct {
 	// Group is the workload's logical group (Workload.Group or its name).
 	Group        string
 	MaxInstances int // max instances (100 when unset)
-	PerInstance  int // pool + overflow
-	Connections  int // MaxInstances × PerInstance
+	// Instances holding connections in the scenario: MaxInstances, or more
+	// when an old revision lingers (rollout) or Cloud Run overshoots.
+	Instances   int
+	PerInstance int // processes × Σ (pool + overflow)
+	Connections int // Instances × PerInstance
 }
 
 // Name is the contributor as reports print it: the service name, with the
@@ -221,7 +273,7 @@ type TimeoutBudget struct {
 type AdminAPIBurst struct {
 	Region      string   // GCP region
 	Calls       int      // 2 × instances using the built-in connection or a connector
-	QuotaPerMin int      // 1,000 (gcp-capacity.md §2.7)
+	QuotaPerMin int      // 1,000 (docs/gcp-limits.md#admin-api-quota)
 	Severity    Severity // fail above the quota, warn above 80 %
 	Applicable  bool     // false when no workload uses MethodConnector/MethodBuiltin
 }
@@ -334,4 +386,14 @@ type SeriesPoint struct {
 	Failed  int     // instances failed so far
 	// SlotsInUse on all databases at this time.
 	SlotsInUse int
+}
+
+// Severity is the stack's verdict: the worst severity over every finding,
+// i.e. over every scenario judged and the static checks.
+func (r Report) Severity() Severity {
+	sev := SeverityOK
+	for _, f := range r.Findings {
+		sev = worst(sev, f.Severity)
+	}
+	return sev
 }

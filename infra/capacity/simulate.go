@@ -18,12 +18,12 @@ import (
 //     RampSeconds (0 = all at once);
 //   - each instance first spends its Admin API connect calls when it uses
 //     the built-in connection or a connector (2 per database, 1,000 per
-//     minute per region, gcp-capacity.md §2.7);
+//     minute per region, docs/gcp-limits.md#admin-api-quota);
 //   - then it needs VPC egress: behind a Serverless VPC Access connector it
 //     waits (FIFO) until the connector carries its egress Mbps; while
 //     instances wait the connector adds one instance every
 //     ConnectorScaleOutSeconds up to its maximum and never scales in
-//     (gcp-capacity.md §3). Direct VPC egress adds DirectEgressStartupSeconds;
+//     (docs/gcp-limits.md#vpc-connector). Direct VPC egress adds DirectEgressStartupSeconds;
 //   - then it opens StartupConnections in parallel; they reach the server
 //     interleaved with those of every instance connecting at the same
 //     moment (all first connections, then all second ones). Each database
@@ -96,6 +96,7 @@ const (
 
 type simInst struct {
 	wl         int32
+	db         int32 // database index in the scenario (noDatabase, unknownDatabase)
 	idx        int32 // index within its workload
 	need       int32
 	est        int32
@@ -128,16 +129,17 @@ type simConnector struct {
 type simDB struct {
 	usable, slots, peak, attempts, refused int
 	nextFree                               float64
+	svc                                    float64 // seconds per accepted attempt = 1 ÷ accept rate
 }
 
 type adminWindow struct{ window, calls int }
 
 type sim struct {
 	m        *model
+	sc       *scenario
 	q        eventQueue
 	seq      uint64
 	now      float64
-	svc      float64 // seconds per accepted attempt = 1 ÷ accept rate
 	insts    []simInst
 	dbs      []simDB
 	conns    []*simConnector // by egress index; nil when not a connector
@@ -180,7 +182,7 @@ const arrivalSpacing = 1e-6
 
 // MaxSimulatedInstances bounds one simulation's memory (about 200 bytes per
 // instance plus its events); Cloud Run's regional quotas are far lower
-// (gcp-capacity.md §5).
+// (docs/gcp-limits.md#cloud-run).
 const MaxSimulatedInstances = 1_000_000
 
 // MaxSimulatedConnections bounds the startup connections of one simulation
@@ -193,30 +195,44 @@ const DefaultSeriesStepSeconds = 1
 // maxSeriesPoints bounds Series; a finer step is coarsened to fit.
 const maxSeriesPoints = 10000
 
-func simulate(t Topology, opts SimOptions) SimResult { return simulateModel(newModel(t), opts) }
+func simulate(t Topology, opts SimOptions) SimResult {
+	m := newModel(t)
+	return simulateScenario(m, m.coldStart(), opts)
+}
 
-func simulateModel(m *model, opts SimOptions) SimResult {
-	a := m.a
-	s := &sim{m: m, svc: 1 / a.AcceptRatePerSecond, admin: map[string]*adminWindow{}}
+// simulateScenario runs the storm of scenario sc: its storm instances
+// start (or reconnect) at once while its held instances and consumers
+// already occupy their slots.
+func simulateScenario(m *model, sc *scenario, opts SimOptions) SimResult {
+	a := m.assume
+	s := &sim{m: m, sc: sc, admin: map[string]*adminWindow{}}
 	s.dbs = make([]simDB, len(m.dbs))
 	for i, d := range m.dbs {
 		s.dbs[i].usable = d.usable
+		s.dbs[i].svc = 1 / d.acceptRate
+		if sc.dbRoute[i] == i {
+			held := m.heldConnections(sc, i)
+			s.dbs[i].slots, s.dbs[i].peak = held, held
+			s.slots += held
+		}
 	}
-	s.conns = make([]*simConnector, len(m.eg))
-	for i, e := range m.eg {
-		if e.Kind == EgressConnector && e.machineOK {
-			s.conns[i] = &simConnector{egress: i, instances: e.minI, startInst: e.minI, maxI: e.maxI, per: e.machine.PerInstanceMbps}
+	s.peak = s.slots
+	s.conns = make([]*simConnector, len(m.egress))
+	for i, e := range m.egress {
+		if e.Kind == EgressConnector && e.machineOK && sc.fresh {
+			start := sc.connStart[i]
+			s.conns[i] = &simConnector{egress: i, instances: start, startInst: start, maxI: e.maxI, per: e.machine.PerInstanceMbps}
 		}
 	}
 
 	// Instances, interleaved round-robin across workloads so that with
 	// RampSeconds = 0 no workload is systematically served first.
 	total, most, conns := 0, 0, 0
-	for i := range m.wl {
-		n := min(m.stormInstances(i), MaxSimulatedInstances+1) // saturate: no overflow
+	for i := range m.workloads {
+		n := min(sc.storm[i], MaxSimulatedInstances+1) // saturate: no overflow
 		total += n
 		most = max(most, n)
-		conns += n * min(m.wl[i].startup, MaxSimulatedConnections+1)
+		conns += n * min(m.workloads[i].startup, MaxSimulatedConnections+1)
 		conns = min(conns, MaxSimulatedConnections+1)
 	}
 	if total == 0 {
@@ -231,20 +247,21 @@ func simulateModel(m *model, opts SimOptions) SimResult {
 	s.q = make(eventQueue, 0, 2*total+16)
 	maxDeadline := 0.0
 	for idx := 0; idx < most; idx++ {
-		for wi := range m.wl {
-			if idx >= m.stormInstances(wi) {
+		for wi := range m.workloads {
+			if idx >= sc.storm[wi] {
 				continue
 			}
-			w := &m.wl[wi]
+			w := &m.workloads[wi]
 			start := 0.0
 			if a.RampSeconds > 0 {
 				start = unit(a.Seed, uint64(wi), uint64(idx), math.MaxUint32, 0) * a.RampSeconds
 			}
 			need := 0
-			if w.db != noDatabase {
+			db := sc.target[wi]
+			if db != noDatabase {
 				need = w.startup
 			}
-			in := simInst{wl: int32(wi), idx: int32(idx), need: int32(need), start: start, deadline: start + w.budget}
+			in := simInst{wl: int32(wi), db: int32(db), idx: int32(idx), need: int32(need), start: start, deadline: start + w.budget}
 			maxDeadline = math.Max(maxDeadline, in.deadline)
 			id := int32(len(s.insts))
 			s.insts = append(s.insts, in)
@@ -324,9 +341,9 @@ func (s *sim) start(id int32) {
 	if in.state == stFailed {
 		return
 	}
-	w := &s.m.wl[in.wl]
-	if (w.Method == MethodBuiltin || w.Method == MethodConnector) && w.db != noDatabase {
-		// Quota refills per 60-second interval (gcp-capacity.md §2.7).
+	w := &s.m.workloads[in.wl]
+	if (w.Method == MethodBuiltin || w.Method == MethodConnector) && in.db != noDatabase {
+		// Quota refills per 60-second interval (docs/gcp-limits.md#admin-api-quota).
 		win := int(s.now / AdminAPIQuotaIntervalSeconds)
 		aw := s.admin[w.Region]
 		if aw == nil {
@@ -343,19 +360,19 @@ func (s *sim) start(id int32) {
 		}
 		aw.calls += AdminAPICallsPerInstancePerDatabase
 	}
-	if w.egress >= 0 {
+	if w.egress >= 0 && s.sc.fresh {
 		if c := s.conns[w.egress]; c != nil && w.EgressMbpsPerInstance > 0 {
 			in.state, in.egressAt = stEgress, s.now
 			c.queue = append(c.queue, id)
 			s.admit(c)
 			if in.state == stEgress && !c.scaling && c.instances < c.maxI {
 				c.scaling = true
-				s.push(event{t: s.now + s.m.a.ConnectorScaleOutSeconds, kind: evScaleOut, inst: int32(c.egress)})
+				s.push(event{t: s.now + s.m.assume.ConnectorScaleOutSeconds, kind: evScaleOut, inst: int32(c.egress)})
 			}
 			return
 		}
-		if s.m.eg[w.egress].Kind == EgressDirect {
-			s.connect(id, s.now+s.m.a.DirectEgressStartupSeconds)
+		if s.m.egress[w.egress].Kind == EgressDirect {
+			s.connect(id, s.now+s.m.assume.DirectEgressStartupSeconds)
 			return
 		}
 	}
@@ -373,7 +390,7 @@ func (s *sim) admit(c *simConnector) {
 			c.head++
 			continue
 		}
-		mbps := s.m.wl[in.wl].EgressMbpsPerInstance
+		mbps := s.m.workloads[in.wl].EgressMbpsPerInstance
 		if c.carriedMb+mbps > capacity+eps {
 			return
 		}
@@ -398,7 +415,7 @@ func (s *sim) scaleOut(ei int) {
 	s.admit(c)
 	if c.head < len(c.queue) && c.instances < c.maxI {
 		c.scaling = true
-		s.push(event{t: s.now + s.m.a.ConnectorScaleOutSeconds, kind: evScaleOut, inst: int32(ei)})
+		s.push(event{t: s.now + s.m.assume.ConnectorScaleOutSeconds, kind: evScaleOut, inst: int32(ei)})
 	}
 }
 
@@ -406,8 +423,8 @@ func (s *sim) scaleOut(ei int) {
 func (s *sim) connect(id int32, t float64) {
 	in := &s.insts[id]
 	in.state, in.connectAt = stConnecting, t
-	w := &s.m.wl[in.wl]
-	if w.db == unknownDatabase || (w.Method == MethodBuiltin && w.startup > BuiltinConnectionsPerInstance) {
+	w := &s.m.workloads[in.wl]
+	if in.db == unknownDatabase || (w.Method == MethodBuiltin && w.startup > BuiltinConnectionsPerInstance) {
 		return // can never be ready; fails at its deadline
 	}
 	if in.need == 0 {
@@ -436,11 +453,11 @@ func (s *sim) attempt(e event) {
 	if in.state != stConnecting {
 		return
 	}
-	d := &s.dbs[s.m.wl[in.wl].db]
+	d := &s.dbs[in.db]
 	d.attempts++
 	s.attempts++
 	at := math.Max(s.now, d.nextFree)
-	d.nextFree = at + s.svc
+	d.nextFree = at + d.svc
 	e.t, e.kind = at, evServe
 	s.push(e)
 }
@@ -452,8 +469,8 @@ func (s *sim) serve(e event) {
 	if in.state != stConnecting {
 		return
 	}
-	d := &s.dbs[s.m.wl[in.wl].db]
-	e.t = s.now + s.m.a.HandshakeSeconds
+	d := &s.dbs[in.db]
+	e.t = s.now + s.m.assume.HandshakeSeconds
 	if d.slots < d.usable {
 		d.slots++
 		d.peak = max(d.peak, d.slots)
@@ -494,10 +511,10 @@ func (s *sim) retry(e event) {
 	if in.state != stConnecting {
 		return
 	}
-	a := &s.m.a
-	base := math.Min(a.RetryMaxSeconds, a.RetryInitialSeconds*math.Pow(a.RetryMultiplier, float64(e.k)))
+	a := &s.m.assume
+	base := RetryDelay(a.RetryInitialSeconds, a.RetryMultiplier, a.RetryMaxSeconds, int(e.k))
 	u := unit(a.Seed, uint64(in.wl), uint64(in.idx), uint64(e.conn), uint64(e.k)+1)
-	next := s.now + base*(0.5+0.5*u)
+	next := s.now + EqualJitter(base, u)
 	if next >= in.deadline {
 		// The app will not get another try inside its timeout, so it gives
 		// up now and exits, and the slots it holds free up now rather than
@@ -516,9 +533,9 @@ func (s *sim) deadline(id int32) {
 	if in.state == stReady || in.state == stFailed {
 		return
 	}
-	w := &s.m.wl[in.wl]
+	w := &s.m.workloads[in.wl]
 	switch {
-	case w.db == unknownDatabase:
+	case in.db == unknownDatabase:
 		s.fails.NoDatabase++
 	case w.Method == MethodBuiltin && w.startup > BuiltinConnectionsPerInstance:
 		s.fails.BuiltinCap++
@@ -535,7 +552,7 @@ func (s *sim) deadline(id int32) {
 	in.state = stFailed
 	s.failed++
 	if in.held > 0 {
-		s.dbs[w.db].slots -= int(in.held)
+		s.dbs[in.db].slots -= int(in.held)
 		s.slots -= int(in.held)
 		in.held = 0
 	}
@@ -551,28 +568,36 @@ func (s *sim) result(horizon float64, series []SeriesPoint) SimResult {
 	m := s.m
 	r := SimResult{
 		Instances: len(s.insts), Attempts: s.attempts, PeakSlotsUsed: s.peak, Refused: s.refused,
-		Failures: s.fails, Seed: m.a.Seed, HorizonSeconds: horizon, Series: series,
+		Failures: s.fails, Seed: m.assume.Seed, HorizonSeconds: horizon, Series: series,
 	}
 	if r.Instances > 0 {
 		r.SuccessRate = float64(s.ready) / float64(r.Instances)
 	}
 	sort.Float64s(s.ttr)
 	sort.Float64s(s.lat)
-	r.TimeToReadyP50Seconds, r.TimeToReadyP95Seconds, r.TimeToReadyP99Seconds = percentile(s.ttr, 0.50), percentile(s.ttr, 0.95), percentile(s.ttr, 0.99)
-	r.ConnectP50Seconds, r.ConnectP95Seconds, r.ConnectP99Seconds = percentile(s.lat, 0.50), percentile(s.lat, 0.95), percentile(s.lat, 0.99)
+	r.TimeToReadyP50Seconds, r.TimeToReadyP95Seconds, r.TimeToReadyP99Seconds = Percentile(s.ttr, 0.50), Percentile(s.ttr, 0.95), Percentile(s.ttr, 0.99)
+	r.ConnectP50Seconds, r.ConnectP95Seconds, r.ConnectP99Seconds = Percentile(s.lat, 0.50), Percentile(s.lat, 0.95), Percentile(s.lat, 0.99)
 
-	per := make([]WorkloadSim, len(m.wl))
-	ttrs := make([][]float64, len(m.wl))
-	for i, w := range m.wl {
-		per[i] = WorkloadSim{Workload: w.Name, Region: w.Region}
+	// Only the workloads that start in the scenario (all of them in a cold
+	// start) are listed, in workload order.
+	pos := make([]int32, len(m.workloads))
+	var per []WorkloadSim
+	for i, w := range m.workloads {
+		pos[i] = -1
+		if s.sc.storm[i] > 0 || s.sc.kind == KindColdStart {
+			pos[i] = int32(len(per))
+			per = append(per, WorkloadSim{Workload: w.Name, Region: w.Region})
+		}
 	}
+	ttrs := make([][]float64, len(per))
 	for _, in := range s.insts {
-		p := &per[in.wl]
+		k := pos[in.wl]
+		p := &per[k]
 		p.Instances++
 		switch in.state {
 		case stReady:
 			p.Ready++
-			ttrs[in.wl] = append(ttrs[in.wl], in.readyAt-in.start)
+			ttrs[k] = append(ttrs[k], in.readyAt-in.start)
 		case stFailed:
 			p.Failed++
 		}
@@ -582,7 +607,7 @@ func (s *sim) result(horizon float64, series []SeriesPoint) SimResult {
 			per[i].SuccessRate = float64(per[i].Ready) / float64(per[i].Instances)
 		}
 		sort.Float64s(ttrs[i])
-		per[i].TimeToReadyP95Seconds = percentile(ttrs[i], 0.95)
+		per[i].TimeToReadyP95Seconds = Percentile(ttrs[i], 0.95)
 	}
 	r.PerWorkload = per
 	for i, d := range s.dbs {
@@ -592,20 +617,11 @@ func (s *sim) result(horizon float64, series []SeriesPoint) SimResult {
 		if c == nil {
 			continue
 		}
-		e := m.eg[c.egress]
+		e := m.egress[c.egress]
 		r.PerRegion = append(r.PerRegion, RegionSim{Region: e.Region, Egress: e.Name, ConnectorInstancesStart: c.startInst,
 			ConnectorInstancesEnd: c.instances, ScaleOuts: c.scaleOuts, MaxEgressWaitSeconds: c.maxWaitSec, DelayedInstances: c.delayed})
 	}
 	return r
-}
-
-// percentile is the nearest-rank percentile of sorted xs (0 when empty).
-func percentile(xs []float64, p float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	i := int(math.Ceil(p*float64(len(xs)))) - 1
-	return xs[min(max(i, 0), len(xs)-1)]
 }
 
 // unit is a uniform draw in [0, 1) from a hash (SplitMix64 finalizer) of the

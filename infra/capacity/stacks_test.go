@@ -1,12 +1,14 @@
 package capacity
 
-// Topologies built by hand from /tmp/stacks-spec.md (the agreed stack
-// numbers: the same values as stacks/Pulumi.*.yaml and
-// tests/testdata/incident/Pulumi.incident.yaml).
+// Topologies built by hand with the same values as stacks/Pulumi.*.yaml and
+// tests/testdata/incident/Pulumi.incident.yaml.
 
-// probe240 is the agreed startup probe: 0 + 10 s × 24 = 240 s, the Cloud
-// Run maximum (gcp-capacity.md §5).
+// probe240 is the incident's TCP startup probe: 0 + 10 s × 24 = 240 s.
 var probe240 = Probe{InitialDelaySeconds: 0, PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 24}
+
+// httpProbe240 is the fixed stacks' probe: the same window, over HTTP on a
+// path that tests the database.
+var httpProbe240 = Probe{InitialDelaySeconds: 0, PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 24, Path: "/healthz/db"}
 
 // incidentTopology reproduces incident 1278. The post-mortem names
 // staging-connector (us-central1), staging-shared-postgres, the 75 s app
@@ -64,7 +66,7 @@ func stagingTopology() Topology {
 			Method: MethodPrivateIP, Database: "staging-shared-postgres",
 			MinInstances: 1, MaxInstances: maxI, Concurrency: 80, EgressMbpsPerInstance: mbps,
 			PoolSize: pool, MaxOverflow: overflow, StartupConnections: 2, ConnectTimeoutSeconds: 75,
-			StartupProbe: probe240,
+			StartupProbe: httpProbe240,
 		}
 	}
 	return Topology{
@@ -72,7 +74,7 @@ func stagingTopology() Topology {
 		Environment: EnvStaging,
 		Databases: []Database{{
 			Name: "staging-shared-postgres", Region: "us-central1", Tier: "db-custom-4-16384", Edition: EditionEnterprise,
-			Availability: AvailabilityZonal, MaxConnections: 500,
+			Availability: AvailabilityZonal, MaxConnections: 1000,
 		}},
 		Egress: []Egress{{
 			Region: "us-central1", Kind: EgressConnector, Name: "staging-connector",
@@ -97,7 +99,7 @@ func productionTopology() Topology {
 				Method: MethodPrivateIP, Database: "prod-postgres",
 				MinInstances: minI, MaxInstances: maxI, Concurrency: 80, EgressMbpsPerInstance: mbps,
 				PoolSize: pool, MaxOverflow: overflow, StartupConnections: 2, ConnectTimeoutSeconds: 45,
-				StartupProbe: probe240,
+				StartupProbe: httpProbe240,
 			}
 		}
 		wls = append(wls, wl("netra-backend", 2, 15, 20, 8, 4), wl("auth-service", 1, 10, 5, 3, 1))
@@ -107,9 +109,9 @@ func productionTopology() Topology {
 		Environment: EnvProduction,
 		Databases: []Database{
 			{Name: "prod-postgres", Region: "us-central1", Tier: "db-custom-8-32768", Edition: EditionEnterprise,
-				Availability: AvailabilityRegional, MaxConnections: 600},
+				Availability: AvailabilityRegional, MaxConnections: 1200},
 			{Name: "prod-postgres-use1", Region: "us-east1", Tier: "db-custom-8-32768", Edition: EditionEnterprise,
-				Availability: AvailabilityZonal, MaxConnections: 600, ReplicaOf: "prod-postgres"},
+				Availability: AvailabilityZonal, MaxConnections: 1200, ReplicaOf: "prod-postgres"},
 		},
 		Egress: []Egress{
 			{Region: "us-central1", Kind: EgressConnector, Name: "prod-connector-usc1", MachineType: "e2-standard-4",

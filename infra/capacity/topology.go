@@ -8,6 +8,8 @@
 // the same verdict from the same code.
 package capacity
 
+import "fmt"
+
 // Environment selects how strict the analyses are.
 type Environment string
 
@@ -140,14 +142,51 @@ type Workload struct {
 	ExtraPools []Pool
 
 	StartupProbe Probe // the service's startup probe (zero = Cloud Run default)
+
+	// Deploy is how a new revision takes traffic (DeployLatest when empty).
+	Deploy DeployStyle
 }
+
+// DeployStyle is how a workload's new revision takes traffic.
+type DeployStyle string
+
+// AnnotationDeployStyle is the Cloud Run service annotation that carries a
+// workload's deploy style from the program to the policy pack (so the pack
+// judges graphs that were not produced by our program the same way:
+// absent means DeployLatest, the worst case).
+const AnnotationDeployStyle = "headroom.dev/deploy-style"
+
+// ParseDeployStyle reads a deploy style; empty is DeployLatest.
+func ParseDeployStyle(s string) (DeployStyle, error) {
+	switch DeployStyle(s) {
+	case "", DeployLatest:
+		return DeployLatest, nil
+	case DeployCandidate:
+		return DeployCandidate, nil
+	}
+	return "", fmt.Errorf("deploy style %q: want %s or %s", s, DeployLatest, DeployCandidate)
+}
+
+const (
+	// DeployLatest sends all traffic to the new revision as soon as it is
+	// ready (Cloud Run's default, and the worst case: every new instance
+	// starts at once while the old revision lingers).
+	DeployLatest DeployStyle = "latest"
+	// DeployCandidate deploys a tagged revision with no traffic that holds
+	// only its floor (minInstances), then flips traffic to it at once.
+	DeployCandidate DeployStyle = "candidate"
+)
 
 // Probe is a Cloud Run startup probe.
 type Probe struct {
-	InitialDelaySeconds int // initial_delay_seconds (≤ 240)
-	PeriodSeconds       int // period_seconds (1–240)
-	TimeoutSeconds      int // timeout_seconds (< period)
-	FailureThreshold    int // failure_threshold (period × threshold ≤ 240 s)
+	InitialDelaySeconds int // initial_delay_seconds
+	PeriodSeconds       int // period_seconds
+	TimeoutSeconds      int // timeout_seconds (≤ period)
+	FailureThreshold    int // failure_threshold
+	// Path is the HTTP startup probe's path; empty means a TCP probe, which
+	// passes as soon as the port is bound (before the database is reachable
+	// when the app binds first).
+	Path string
 }
 
 // Targets are the success criteria a stack must meet. Zero values take the
@@ -168,15 +207,28 @@ type Targets struct {
 type Assumptions struct {
 	// ConnectorScaleOutSeconds is how long a Serverless VPC Access connector
 	// takes to add an instance. Default 30 s, the incident's upper bound
-	// (Google publishes no number: gcp-capacity.md §3 "Scale-out latency").
+	// (Google publishes no number: docs/gcp-limits.md#assumptions).
 	ConnectorScaleOutSeconds float64
 	// DirectEgressStartupSeconds is the connection-establishment delay of a
 	// new Direct VPC egress instance (Google: "a minute or more" possible,
-	// gcp-capacity.md §4).
+	// docs/gcp-limits.md#direct-vpc-egress). Default 60 s.
 	DirectEgressStartupSeconds float64
-	// AcceptRatePerSecond is how many new connections per second a database
-	// instance completes (backend fork + auth + TLS).
+	// AcceptRatePerSecond, when set (a `headroom calibrate` measurement),
+	// is how many new connections per second every database instance
+	// completes (backend fork + auth + TLS). Unset, the rate is
+	// AcceptRatePerVCPU × the tier's vCPUs.
 	AcceptRatePerSecond float64
+	// AcceptRatePerVCPU is the accept rate of one database vCPU (default 50/s,
+	// docs/gcp-limits.md#assumptions); shared-core tiers count as 1 vCPU.
+	AcceptRatePerVCPU float64
+	// RevisionLingerSeconds is how long an old revision's instances keep
+	// their pools open after traffic moves to the new one (default 600 s).
+	// Any positive value makes the rollout scenarios count both revisions.
+	RevisionLingerSeconds float64
+	// MaxInstanceOvershoot is how far Cloud Run may briefly exceed max
+	// instances (default 2.0, Google's "typically less than twice"); the
+	// overshoot scenario is judged at it, advisory only.
+	MaxInstanceOvershoot float64
 	// HandshakeSeconds is the latency of one successful connection
 	// establishment with no queueing.
 	HandshakeSeconds float64
@@ -187,7 +239,7 @@ type Assumptions struct {
 	RetryMultiplier     float64 // backoff growth factor (≥ 1)
 	// ReservedConnections is max_connections minus what applications can
 	// use: superuser_reserved_connections (3) plus Cloud SQL's own sessions
-	// (≈2, measured, secondary: gcp-capacity.md §1.1). Default 5.
+	// (≈2, measured, secondary: docs/gcp-limits.md#cloud-sql-max-connections). Default 5.
 	ReservedConnections int
 	// AdminSlackConnections are kept free for migrations and operators.
 	AdminSlackConnections int

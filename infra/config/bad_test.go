@@ -171,7 +171,7 @@ func TestBadInput(t *testing.T) {
 		{"egress", "staging", []edit{{"headroom:network.regions.us-central1.egress", del}}, "headroom:network.regions.us-central1.egress", "required"},
 		// replicas
 		{"replica region", "production", []edit{{"headroom:database.replicas[0].region", `"us-central1"`}}, "headroom:database.replicas[0].region", "must differ from the primary's region (us-central1)"},
-		{"replica max_connections", "production", []edit{{"headroom:database.replicas[0].maxConnections", `500`}}, "headroom:database.replicas[0].maxConnections", "must be ≥ the primary's maxConnections (600), got 500"},
+		{"replica max_connections", "production", []edit{{"headroom:database.replicas[0].maxConnections", `500`}}, "headroom:database.replicas[0].maxConnections", "must be ≥ the primary's maxConnections (1200), got 500"},
 		{"replica name", "production", []edit{{"headroom:database.replicas[0].name", `"prod-postgres"`}}, "headroom:database.replicas[0].name", "already used by headroom:database.name"},
 		// connector bounds
 		{"connector min", "staging", []edit{{"headroom:network.regions.us-central1.connector.minInstances", `1`}}, "headroom:network.regions.us-central1.connector.minInstances", "from 2 to 9, got 1"},
@@ -230,6 +230,10 @@ func TestBadInput(t *testing.T) {
 		{"availability", "staging", []edit{{"headroom:database.availability", `"HA"`}}, "headroom:database.availability", "one of ZONAL, REGIONAL"},
 		{"disk", "staging", []edit{{"headroom:database.diskSizeGb", `5`}}, "headroom:database.diskSizeGb", "≥ 10"},
 		{"retry", "staging", []edit{{"headroom:assumptions", `{"retryMultiplier":0.5}`}}, "headroom:assumptions.retryMultiplier", "≥ 1"},
+		{"overshoot", "staging", []edit{{"headroom:assumptions", `{"maxInstanceOvershoot":0.5}`}}, "headroom:assumptions.maxInstanceOvershoot", "must be a number ≥ 1, got 0.5"},
+		{"linger", "staging", []edit{{"headroom:assumptions", `{"revisionLingerSeconds":-1}`}}, "headroom:assumptions.revisionLingerSeconds", "must be a number ≥ 0, got -1"},
+		{"per vCPU", "staging", []edit{{"headroom:assumptions", `{"acceptRatePerVCPU":-5}`}}, "headroom:assumptions.acceptRatePerVCPU", "must be a number ≥ 0, got -5"},
+		{"deploy style", "staging", []edit{{"headroom:workloads[0].deploy", `{"style":"blue-green"}`}}, "headroom:workloads[0].deploy.style", "must be one of latest, candidate (default latest), got \"blue-green\""},
 		{"retry", "staging", []edit{{"headroom:assumptions", `{"retryInitialSeconds":5,"retryMaxSeconds":1}`}}, "headroom:assumptions.retryMaxSeconds", "≥ retryInitialSeconds"},
 		{"unusual key", "staging", []edit{{"headroom:network.regions", `{"us central1\n":{}}`}}, `headroom:network.regions["us central1\n"]`, "unknown region"},
 	}
@@ -353,7 +357,7 @@ func TestDefaults(t *testing.T) {
 		edit{"headroom:database.replicas[0]", `{"name":"prod-postgres-use1","region":"us-east1"}`})
 	p, err := Decode("production", pvals)
 	require.NoError(t, err)
-	assert.Equal(t, Replica{Name: "prod-postgres-use1", Region: "us-east1", Tier: "db-custom-8-32768", MaxConnections: 600, Availability: "ZONAL"}, p.Database.Replicas[0])
+	assert.Equal(t, Replica{Name: "prod-postgres-use1", Region: "us-east1", Tier: "db-custom-8-32768", MaxConnections: 1200, Availability: "ZONAL"}, p.Database.Replicas[0])
 
 	// Direct VPC egress is accepted with its subnet.
 	dvals := applyEdits(t, load(t, "staging").Values,

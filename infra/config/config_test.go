@@ -58,7 +58,10 @@ func TestStackFiles(t *testing.T) {
 		assert.Equal(t, Connector{Name: "staging-connector", IPCIDRRange: "10.8.0.0/28", MachineType: "e2-standard-4", MinInstances: 3, MaxInstances: 10}, *r.Connector)
 		db := s.Database
 		assert.Equal(t, "db-custom-4-16384", db.Tier)
-		assert.Equal(t, 500, db.MaxConnections)
+		assert.Equal(t, 1000, db.MaxConnections, "raised so that every rollout fits")
+		for _, w := range s.Workloads {
+			assert.Equal(t, "latest", w.Deploy.Style, "default deploy style")
+		}
 		assert.Equal(t, "ZONAL", db.Availability)
 		assert.Empty(t, db.Replicas)
 		require.NotNil(t, db.DeletionProtection, "default applied")
@@ -72,7 +75,7 @@ func TestStackFiles(t *testing.T) {
 			assert.Equal(t, PrimaryTarget, w.DB.Target)
 			assert.Equal(t, "netra", w.DB.Database, "set in the stack file")
 			assert.Equal(t, 75.0, w.DB.ConnectTimeoutSeconds)
-			assert.Equal(t, StartupProbe{PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 24}, w.StartupProbe)
+			assert.Equal(t, StartupProbe{PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 24, Path: "/healthz/db"}, w.StartupProbe)
 			demand += w.MaxInstances * (w.DB.PoolSize + w.DB.MaxOverflow) * len(w.Regions)
 		}
 		assert.Equal(t, 370, demand, "stack comment: 300 + 70")
@@ -87,10 +90,10 @@ func TestStackFiles(t *testing.T) {
 		assert.Equal(t, "prod-connector-use1", s.Network.Regions["us-east1"].Connector.Name)
 		db := s.Database
 		assert.Equal(t, "REGIONAL", db.Availability)
-		assert.Equal(t, 600, db.MaxConnections)
+		assert.Equal(t, 1200, db.MaxConnections, "raised so that every rollout fits")
 		assert.Equal(t, 14, db.Backups.RetainedBackups)
 		require.Len(t, db.Replicas, 1)
-		assert.Equal(t, Replica{Name: "prod-postgres-use1", Region: "us-east1", Tier: "db-custom-8-32768", MaxConnections: 600, Availability: "ZONAL"}, db.Replicas[0])
+		assert.Equal(t, Replica{Name: "prod-postgres-use1", Region: "us-east1", Tier: "db-custom-8-32768", MaxConnections: 1200, Availability: "ZONAL"}, db.Replicas[0])
 		demand := 0
 		for _, w := range s.Workloads {
 			assert.Equal(t, []string{"us-central1", "us-east1"}, w.Regions)

@@ -37,6 +37,9 @@ func (s Stack) CapacityAssumptions() capacity.Assumptions {
 		AdminSlackConnections:      a.AdminSlackConnections,
 		RampSeconds:                a.RampSeconds,
 		Seed:                       a.Seed,
+		AcceptRatePerVCPU:          a.AcceptRatePerVCPU,
+		RevisionLingerSeconds:      a.RevisionLingerSeconds,
+		MaxInstanceOvershoot:       a.MaxInstanceOvershoot,
 	}
 }
 

@@ -121,6 +121,16 @@ type Workload struct {
 	EgressMbpsPerInstance float64      `yaml:"egressMbpsPerInstance" json:"egressMbpsPerInstance"`
 	DB                    WorkloadDB   `yaml:"db" json:"db"`
 	StartupProbe          StartupProbe `yaml:"startupProbe" json:"startupProbe"`
+	// Deploy is how a new revision takes traffic.
+	Deploy Deploy `yaml:"deploy" json:"deploy"`
+}
+
+// Deploy is headroom:workloads[].deploy.
+type Deploy struct {
+	// Style is "latest" (default: the new revision takes all traffic at
+	// once) or "candidate" (a tagged revision with no traffic at its floor,
+	// then a flip).
+	Style string `yaml:"style" json:"style"`
 }
 
 // WorkloadDB is the database contract of a workload (exported as DB_* env vars).
@@ -174,6 +184,9 @@ type Assumptions struct {
 	AdminSlackConnections      int     `yaml:"adminSlackConnections" json:"adminSlackConnections"`
 	RampSeconds                float64 `yaml:"rampSeconds" json:"rampSeconds"`
 	Seed                       int64   `yaml:"seed" json:"seed"`
+	AcceptRatePerVCPU          float64 `yaml:"acceptRatePerVCPU" json:"acceptRatePerVCPU"`
+	RevisionLingerSeconds      float64 `yaml:"revisionLingerSeconds" json:"revisionLingerSeconds"`
+	MaxInstanceOvershoot       float64 `yaml:"maxInstanceOvershoot" json:"maxInstanceOvershoot"`
 }
 
 // capacity converts a pool to the capacity model's form.

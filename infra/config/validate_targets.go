@@ -31,6 +31,8 @@ func (d *decoder) assumptions(s *Stack) error {
 		{"reservedConnections", float64(a.ReservedConnections)},
 		{"adminSlackConnections", float64(a.AdminSlackConnections)},
 		{"rampSeconds", a.RampSeconds},
+		{"acceptRatePerVCPU", a.AcceptRatePerVCPU},
+		{"revisionLingerSeconds", a.RevisionLingerSeconds},
 	}
 	for _, f := range nonNeg {
 		if f.v < 0 {
@@ -43,6 +45,9 @@ func (d *decoder) assumptions(s *Stack) error {
 	}
 	if p := ap.field("retryMultiplier"); d.has(p) && a.RetryMultiplier != 0 && a.RetryMultiplier < 1 {
 		return bad(p, a.RetryMultiplier)
+	}
+	if p := ap.field("maxInstanceOvershoot"); d.has(p) && a.MaxInstanceOvershoot != 0 && a.MaxInstanceOvershoot < 1 {
+		return bad(p, a.MaxInstanceOvershoot)
 	}
 	if a.RetryMaxSeconds != 0 && a.RetryMaxSeconds < a.RetryInitialSeconds {
 		return errf(ap.field("retryMaxSeconds"), "must be ≥ retryInitialSeconds (%g), got %g", a.RetryInitialSeconds, a.RetryMaxSeconds)

@@ -103,6 +103,11 @@ func (d *decoder) workloads(s *Stack) error {
 		if err := d.probe(p.field("startupProbe"), &w.StartupProbe); err != nil {
 			return err
 		}
+		style, err := capacity.ParseDeployStyle(w.Deploy.Style)
+		if err != nil {
+			return bad(p.field("deploy").field("style"), w.Deploy.Style)
+		}
+		w.Deploy.Style = string(style)
 	}
 	return nil
 }

@@ -198,7 +198,8 @@ func serviceArgs(project string, wl Workload, region, svcName string, email pulu
 			LabelManagedBy: pulumi.String(ManagedBy),
 		},
 		Annotations: pulumi.StringMap{
-			AnnotationEgressMbps: pulumi.String(formatFloat(wl.EgressMbpsPerInstance)),
+			AnnotationEgressMbps:           pulumi.String(formatFloat(wl.EgressMbpsPerInstance)),
+			capacity.AnnotationDeployStyle: pulumi.String(deployStyle(wl.Deploy.Style)),
 		},
 		Template: &cloudrunv2.ServiceTemplateArgs{
 			ServiceAccount: email,
@@ -297,4 +298,13 @@ func ServiceName(workload, region string) string {
 		cut = cut[:len(cut)-1]
 	}
 	return cut + "-" + h
+}
+
+// deployStyle is the workload's deploy style as the pack reads it (the
+// config fills the default; a hand-built config may leave it empty).
+func deployStyle(s string) string {
+	if s == "" {
+		return string(capacity.DeployLatest)
+	}
+	return s
 }

@@ -225,6 +225,9 @@ type modelAssumptions struct {
 	AdminSlackConnections      *float64 `json:"adminSlackConnections"`
 	RampSeconds                *float64 `json:"rampSeconds"`
 	Seed                       *float64 `json:"seed"`
+	AcceptRatePerVCPU          *float64 `json:"acceptRatePerVCPU"`
+	RevisionLingerSeconds      *float64 `json:"revisionLingerSeconds"`
+	MaxInstanceOvershoot       *float64 `json:"maxInstanceOvershoot"`
 }
 
 func applyModelProperties(cfg *Config, props map[string]any) error {
@@ -280,6 +283,9 @@ func applyModelProperties(cfg *Config, props map[string]any) error {
 			{&cfg.Assumptions.RetryMaxSeconds, a.RetryMaxSeconds, "retryMaxSeconds", 3600, false, false},
 			{&cfg.Assumptions.RetryMultiplier, a.RetryMultiplier, "retryMultiplier", 100, false, false},
 			{&cfg.Assumptions.RampSeconds, a.RampSeconds, "rampSeconds", 86400, true, false},
+			{&cfg.Assumptions.AcceptRatePerVCPU, a.AcceptRatePerVCPU, "acceptRatePerVCPU", 1e6, false, false},
+			{&cfg.Assumptions.RevisionLingerSeconds, a.RevisionLingerSeconds, "revisionLingerSeconds", 86400, false, false},
+			{&cfg.Assumptions.MaxInstanceOvershoot, a.MaxInstanceOvershoot, "maxInstanceOvershoot", 100, false, false},
 		}
 		for _, f := range floats {
 			if err := setFloat(f.dst, f.src, p+f.key, 0, f.max, f.zeroOK); err != nil {

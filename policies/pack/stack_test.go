@@ -1,6 +1,7 @@
 package pack_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -46,6 +47,14 @@ func TestFixtures(t *testing.T) {
 	got := mandatoryPolicies(inc)
 	for _, want := range []string{pack.PolicyConnectionBudget, pack.PolicyColdStartSuccess, pack.PolicyTimeoutBudget, pack.PolicyEgressHeadroom} {
 		assert.True(t, got[want], "incident must fail %s; got %v", want, got)
+	}
+	// Every capacity verdict names the scenario it was judged in.
+	scenarioPrefix := regexp.MustCompile(`^(cold-start|overshoot|rollout/[a-z0-9-]+|failover/[a-z0-9-]+|restart/[a-z0-9-]+): `)
+	for _, v := range inc.Mandatory() {
+		switch v.Policy {
+		case pack.PolicyConnectionBudget, pack.PolicyEgressHeadroom, pack.PolicyTimeoutBudget, pack.PolicyColdStartSuccess:
+			assert.Regexp(t, scenarioPrefix, v.Message)
+		}
 	}
 	for _, v := range inc.Mandatory() {
 		if v.Policy == pack.PolicyConnectionBudget {
@@ -129,7 +138,7 @@ func TestStackPolicies(t *testing.T) {
 			}},
 
 		{name: "cold start ok", policy: pack.PolicyColdStartSuccess, stack: pt.Staging},
-		{name: "cold start storm", policy: pack.PolicyColdStartSuccess, stack: pt.Incident, fail: true, want: "below the 90.0% target"},
+		{name: "cold start storm", policy: pack.PolicyColdStartSuccess, stack: pt.Incident, fail: true, want: "cold-start: predicted storm success 40.0% (12 of 30 instances ready) is not above the 90.0% target"},
 
 		{name: "timeout ok", policy: pack.PolicyTimeoutBudget, stack: pt.Staging},
 		{name: "timeout exceeded", policy: pack.PolicyTimeoutBudget, stack: pt.Incident, fail: true, want: "worst-case connect"},
@@ -292,7 +301,7 @@ func TestTargetsFromConfig(t *testing.T) {
 	count := func(r pack.Result) int {
 		n := 0
 		for _, v := range r.Mandatory() {
-			if v.Policy == pack.PolicyColdStartSuccess && strings.Contains(v.Message, "success") {
+			if v.Policy == pack.PolicyColdStartSuccess && strings.Contains(v.Message, "cold-start: predicted storm success") {
 				n++
 			}
 		}

@@ -101,6 +101,19 @@ func (ex *extraction) readService(r *policyx.AnalyzerResource) (capacity.Workloa
 		case stMissing:
 			ex.problem(r, true, "service %s has no %s annotation; egress-headroom counts it as 0 Mbps", w.Name, annotationEgress)
 		}
+		// Deploy style: absent means latest, the worst case; a value we do
+		// not know is judged as latest too, and said so.
+		switch v, st := key(ann, capacity.AnnotationDeployStyle).str(); st {
+		case stOK:
+			style, err := capacity.ParseDeployStyle(v)
+			if err != nil {
+				ex.problem(r, true, "service %s: annotation %s: %v; judged as %s", w.Name, capacity.AnnotationDeployStyle, err, capacity.DeployLatest)
+				style = capacity.DeployLatest
+			}
+			w.Deploy = style
+		case stUnknown:
+			miss("annotations." + capacity.AnnotationDeployStyle)
+		}
 	} else {
 		ex.problem(r, true, "service %s has no %s annotation; egress-headroom counts it as 0 Mbps", w.Name, annotationEgress)
 	}
@@ -233,6 +246,17 @@ func (ex *extraction) readService(r *policyx.AnalyzerResource) (capacity.Workloa
 			w.StartupProbe = pr
 		case stUnknown:
 			miss("startupProbe." + path)
+		}
+		// An HTTP startup probe (path "/" when unset) can test the database;
+		// a TCP one passes as soon as the port is bound.
+		switch hg, hst := get(probe, "httpGet").obj(); hst {
+		case stOK:
+			w.StartupProbe.Path = "/"
+			if path, pst := get(hg, "path").str(); pst == stOK && path != "" {
+				w.StartupProbe.Path = path
+			}
+		case stUnknown:
+			miss("startupProbe.httpGet")
 		}
 	case stUnknown:
 		miss("template.containers[0].startupProbe")

@@ -130,7 +130,11 @@ func PSARange(name, address string, prefix int, network string) map[string]any {
 }
 
 // Probe is a startup probe.
-type Probe struct{ InitialDelay, Period, Timeout, FailureThreshold int }
+type Probe struct {
+	InitialDelay, Period, Timeout, FailureThreshold int
+	// Path makes it an HTTP probe on that path; empty is a TCP probe.
+	Path string
+}
 
 // ServiceSpec describes one Cloud Run service of a workload in a region.
 type ServiceSpec struct {
@@ -187,17 +191,27 @@ func Service(s ServiceSpec) map[string]any {
 			"maxInstanceRequestConcurrency": s.Concurrency,
 			"vpcAccess":                     vpc,
 			"containers": []any{map[string]any{
-				"image": "us-docker.pkg.dev/" + s.Project + "/apps/" + s.Workload + ":latest",
-				"envs":  envs,
-				"startupProbe": map[string]any{
-					"initialDelaySeconds": s.Probe.InitialDelay,
-					"periodSeconds":       s.Probe.Period,
-					"timeoutSeconds":      s.Probe.Timeout,
-					"failureThreshold":    s.Probe.FailureThreshold,
-					"tcpSocket":           map[string]any{"port": 8080},
-				},
+				"image":        "us-docker.pkg.dev/" + s.Project + "/apps/" + s.Workload + ":latest",
+				"envs":         envs,
+				"startupProbe": probe(s.Probe),
 			}},
 		},
 		"uri": "https://" + name + "-abc123-uc.a.run.app",
 	}
+}
+
+// probe builds a startup probe: HTTP when it has a path, TCP otherwise.
+func probe(p Probe) map[string]any {
+	out := map[string]any{
+		"initialDelaySeconds": p.InitialDelay,
+		"periodSeconds":       p.Period,
+		"timeoutSeconds":      p.Timeout,
+		"failureThreshold":    p.FailureThreshold,
+	}
+	if p.Path != "" {
+		out["httpGet"] = map[string]any{"path": p.Path, "port": 8080}
+	} else {
+		out["tcpSocket"] = map[string]any{"port": 8080}
+	}
+	return out
 }

@@ -3,21 +3,27 @@ package policytest
 import "fmt"
 
 // Hand-written resource graphs of the three reference stacks, with the
-// numbers of the stack sizing spec (as written in
-// stacks/Pulumi.<stack>.yaml). They let the pack be tested before, and
-// independently of, the Pulumi program's mock run.
+// numbers of stacks/Pulumi.<stack>.yaml. They let the pack be tested
+// before, and independently of, the Pulumi program's mock run.
 
-var stdProbe = Probe{InitialDelay: 0, Period: 10, Timeout: 5, FailureThreshold: 24}
+// tcpProbe is the incident's startup probe; httpProbe the fixed stacks'
+// (the same 240 s window, on a path that tests the database).
+var (
+	tcpProbe  = Probe{InitialDelay: 0, Period: 10, Timeout: 5, FailureThreshold: 24}
+	httpProbe = Probe{InitialDelay: 0, Period: 10, Timeout: 5, FailureThreshold: 24, Path: "/healthz/db"}
+)
 
 type workload struct {
 	name                             string
 	min, max                         int
 	egress                           float64
 	pool, overflow, startup, timeout int
+	probe                            Probe
 }
 
 // Staging is the staging stack: the incident fixed (one region, connector
-// e2-standard-4 3–10, db-custom-4-16384 with max_connections 500).
+// e2-standard-4 3–10, db-custom-4-16384 with max_connections 1000 so that
+// every rollout fits).
 func Staging() *Stack {
 	const project, region, network = "netra-staging", "us-central1", "staging-vpc"
 	s := NewStack("headroom", "staging")
@@ -30,12 +36,12 @@ func Staging() *Stack {
 	}), network)
 	s.Add(TypeSQLInstance, "staging-shared-postgres", SQLInstance(Instance{
 		Project: project, Name: "staging-shared-postgres", Region: region, Tier: "db-custom-4-16384",
-		Edition: "ENTERPRISE", Availability: "ZONAL", MaxConnections: 500, PrivateIP: "10.100.0.3",
+		Edition: "ENTERPRISE", Availability: "ZONAL", MaxConnections: 1000, PrivateIP: "10.100.0.3",
 		Network: network, RetainedBackups: 7, LogRetentionDays: 7, DeletionProtection: true,
 	}), network)
 	for _, w := range []workload{
-		{"netra-backend", 1, 20, 20, 10, 5, 2, 75},
-		{"auth-service", 1, 10, 5, 5, 2, 2, 75},
+		{"netra-backend", 1, 20, 20, 10, 5, 2, 75, httpProbe},
+		{"auth-service", 1, 10, 5, 5, 2, 2, 75, httpProbe},
 	} {
 		addService(s, project, region, w, "staging-connector", "", network, "10.100.0.3", "staging-shared-postgres")
 	}
@@ -62,18 +68,18 @@ func Production() *Stack {
 	}
 	s.Add(TypeSQLInstance, "prod-postgres", SQLInstance(Instance{
 		Project: project, Name: "prod-postgres", Region: "us-central1", Tier: "db-custom-8-32768",
-		Edition: "ENTERPRISE", Availability: "REGIONAL", MaxConnections: 600, PrivateIP: "10.100.0.3",
+		Edition: "ENTERPRISE", Availability: "REGIONAL", MaxConnections: 1200, PrivateIP: "10.100.0.3",
 		Network: network, RetainedBackups: 14, LogRetentionDays: 7, DeletionProtection: true,
 	}), network)
 	s.Add(TypeSQLInstance, "prod-postgres-use1", SQLInstance(Instance{
 		Project: project, Name: "prod-postgres-use1", Region: "us-east1", Tier: "db-custom-8-32768",
-		Edition: "ENTERPRISE", Availability: "ZONAL", MaxConnections: 600, PrivateIP: "10.100.1.3",
+		Edition: "ENTERPRISE", Availability: "ZONAL", MaxConnections: 1200, PrivateIP: "10.100.1.3",
 		Network: network, ReplicaOf: "prod-postgres", DeletionProtection: true,
 	}), network, "prod-postgres")
 	for _, r := range regions {
 		for _, w := range []workload{
-			{"netra-backend", 2, 15, 20, 8, 4, 2, 45},
-			{"auth-service", 1, 10, 5, 3, 1, 2, 45},
+			{"netra-backend", 2, 15, 20, 8, 4, 2, 45, httpProbe},
+			{"auth-service", 1, 10, 5, 3, 1, 2, 45, httpProbe},
 		} {
 			addService(s, project, r.region, w, r.connector, "", network, "10.100.0.3", "prod-postgres")
 		}
@@ -99,8 +105,8 @@ func Incident() *Stack {
 		Network: network, RetainedBackups: 7, LogRetentionDays: 7, DeletionProtection: true,
 	}), network)
 	for _, w := range []workload{
-		{"netra-backend", 0, 20, 50, 10, 5, 5, 75},
-		{"auth-service", 0, 10, 10, 5, 2, 3, 75},
+		{"netra-backend", 0, 20, 50, 10, 5, 5, 75, tcpProbe},
+		{"auth-service", 0, 10, 10, 5, 2, 3, 75, tcpProbe},
 	} {
 		addService(s, project, region, w, "staging-connector", "", network, "10.100.0.3", "staging-shared-postgres")
 	}
@@ -112,7 +118,7 @@ func addService(s *Stack, project, region string, w workload, connector, direct,
 	spec := ServiceSpec{
 		Project: project, Workload: w.name, Region: region, Min: w.min, Max: w.max, Concurrency: 80,
 		EgressMbps: w.egress, Connector: connector, DirectSubnet: direct, Network: network,
-		Pool: w.pool, Overflow: w.overflow, Startup: w.startup, ConnectTimeout: w.timeout, Probe: stdProbe,
+		Pool: w.pool, Overflow: w.overflow, Startup: w.startup, ConnectTimeout: w.timeout, Probe: w.probe,
 		DBHost: dbHost, DBInstance: fmt.Sprintf("%s:%s:%s", project, instanceRegion(s, instance), instance),
 	}
 	deps := []string{instance}

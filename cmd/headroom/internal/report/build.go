@@ -41,6 +41,7 @@ func FromPlan(in PlanInput) Report {
 	r.Resources = resources(in.Counts, in.Topology)
 	r.Capacity = capacityOf(in.Capacity)
 	r.Simulation = simulation(in.Capacity.Simulation)
+	r.Scenarios = scenarios(in.Capacity)
 	r.Finalize()
 	return r
 }
@@ -177,6 +178,29 @@ func simulation(s capacity.SimResult) *Simulation {
 	}
 	for _, p := range s.Series {
 		out.Series = append(out.Series, Point{Seconds: round(p.Seconds, 3), Ready: p.Ready, Failed: p.Failed, SlotsInUse: p.SlotsInUse})
+	}
+	return out
+}
+
+// scenarios lists the scenarios judged, in the model's order, with their
+// check verdicts and findings.
+func scenarios(c capacity.Report) []Scenario {
+	out := []Scenario{}
+	idx := map[string]int{}
+	for _, s := range c.Scenarios {
+		sc := Scenario{ID: s.ID, Kind: string(s.Kind), Description: s.Description, Advisory: s.Advisory,
+			Severity: sevString(s.Severity), Checks: []ScenarioCheck{}, Findings: []Finding{}}
+		for _, ch := range s.Checks {
+			sc.Checks = append(sc.Checks, ScenarioCheck{Check: ch.Check, Severity: sevString(ch.Severity)})
+		}
+		idx[s.ID] = len(out)
+		out = append(out, sc)
+	}
+	for _, f := range c.Findings {
+		if i, ok := idx[f.Scenario]; ok {
+			out[i].Findings = append(out[i].Findings, Finding{Check: f.Check, Subject: f.Subject,
+				Severity: sevString(f.Severity), Scenario: f.Scenario, Message: f.Message})
+		}
 	}
 	return out
 }

@@ -37,6 +37,9 @@ func Markdown(w io.Writer, r Report, opts MarkdownOptions) error {
 	m.heading(0, fmt.Sprintf("%s Headroom %s: `%s` — %s", icon, r.Kind, r.Stack, strings.ToUpper(r.Verdict)))
 	m.summary(r)
 	m.violations(r.Violations)
+	if len(r.Scenarios) > 0 {
+		m.scenarios(r.Scenarios)
+	}
 	if r.Simulation != nil {
 		m.simulation(r.Stack, r.Simulation, r.Targets, opts.MaxChartPoints)
 	}
@@ -254,8 +257,18 @@ var mdRegionWording = regionWording{
 	adminAPI: func(a *AdminAPI) string { return fmt.Sprintf("Admin API %d of %d/min", a.Calls, a.QuotaPerMin) },
 }
 
+func (m *mdWriter) scenarios(ss []Scenario) {
+	m.heading(1, fmt.Sprintf("Scenarios judged (%d)", len(ss)))
+	m.printf("Every check runs in every scenario; the stack's verdict is the worst over them.\n\n")
+	m.table(scenarioHeader(false), mdRows(scenarioRows(ss)))
+	m.printf("\n")
+	for _, s := range ss {
+		m.printf("- `%s`: %s\n", s.ID, cell(s.Description))
+	}
+}
+
 func (m *mdWriter) capacity(c *Capacity) {
-	m.heading(1, "Connection budget per database instance")
+	m.heading(1, "Connection budget per database instance (cold start)")
 	m.table([]string{"Database", "Region", "max_connections", "Reserved", "Usable", "Allowed", "Demand", "Utilization", "Verdict"}, mdRows(databaseBudgetRows(c)))
 	for _, d := range c.Databases {
 		if len(d.Contributors) == 0 {

@@ -54,6 +54,11 @@ type Report struct {
 	Resources  *Resources  `json:"resources,omitempty"`
 	Capacity   *Capacity   `json:"capacity,omitempty"`
 	Simulation *Simulation `json:"simulation,omitempty"`
+	// Scenarios are the moments the stack was judged at (cold-start,
+	// rollout/<group>, rollout/all, failover/<replica>, restart/<database>,
+	// overshoot), each with its verdict per check and its findings; the
+	// capacity and simulation sections above are the cold start's.
+	Scenarios []Scenario `json:"scenarios,omitempty"`
 	// Violations are sorted by level (mandatory first), policy, resource.
 	Violations []Violation `json:"violations"`
 	// Preview is what `headroom up` previewed through the Pulumi engine.
@@ -257,6 +262,38 @@ type Point struct {
 	Ready      int     `json:"ready"`
 	Failed     int     `json:"failed"`
 	SlotsInUse int     `json:"slotsInUse"`
+}
+
+// Scenario is one scenario's verdicts.
+type Scenario struct {
+	ID          string `json:"id"`
+	Kind        string `json:"kind"`
+	Description string `json:"description"`
+	// Advisory scenarios never fail the gate (overshoot).
+	Advisory bool `json:"advisory"`
+	// Severity is the worst of Checks.
+	Severity string `json:"severity"`
+	// Checks is the verdict of every check evaluated in the scenario.
+	Checks []ScenarioCheck `json:"checks"`
+	// Findings are the scenario's non-OK verdicts; each message names the
+	// scenario and the remedy says which scenario it fixes.
+	Findings []Finding `json:"findings"`
+}
+
+// ScenarioCheck is one check's verdict in one scenario.
+type ScenarioCheck struct {
+	Check    string `json:"check"`
+	Severity string `json:"severity"`
+}
+
+// Finding is one capacity-model verdict (the policy pack reports the same
+// ones as violations of the policy named like the check).
+type Finding struct {
+	Check    string `json:"check"`
+	Subject  string `json:"subject"`
+	Severity string `json:"severity"`
+	Scenario string `json:"scenario"`
+	Message  string `json:"message"`
 }
 
 // Changes is what a Pulumi engine operation did or would do.

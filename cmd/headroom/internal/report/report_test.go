@@ -81,6 +81,23 @@ func fixture() PlanInput {
 				},
 				Series: series,
 			},
+			Scenarios: []capacity.ScenarioResult{
+				{ID: "cold-start", Kind: capacity.KindColdStart, Description: "every instance of every service starts from zero at once", Severity: capacity.SeverityFail,
+					Checks: []capacity.CheckVerdict{{Check: "connection-budget", Severity: capacity.SeverityFail}, {Check: "egress-headroom", Severity: capacity.SeverityFail},
+						{Check: "direct-egress-ip-capacity", Severity: capacity.SeverityOK}, {Check: "timeout-budget", Severity: capacity.SeverityFail},
+						{Check: "admin-api-connect-quota", Severity: capacity.SeverityOK}, {Check: "cold-start-success", Severity: capacity.SeverityWarn}}},
+				{ID: "rollout/netra-backend", Kind: capacity.KindRollout, Description: "a new revision of netra-backend starts while the old one keeps its pools open for 600 s", Severity: capacity.SeverityFail,
+					Checks: []capacity.CheckVerdict{{Check: "connection-budget", Severity: capacity.SeverityFail}, {Check: "egress-headroom", Severity: capacity.SeverityOK},
+						{Check: "direct-egress-ip-capacity", Severity: capacity.SeverityOK}, {Check: "timeout-budget", Severity: capacity.SeverityOK},
+						{Check: "admin-api-connect-quota", Severity: capacity.SeverityOK}, {Check: "cold-start-success", Severity: capacity.SeverityOK}}},
+				{ID: "overshoot", Kind: capacity.KindOvershoot, Advisory: true, Description: "Cloud Run briefly runs 2× max instances (advisory)", Severity: capacity.SeverityWarn,
+					Checks: []capacity.CheckVerdict{{Check: "connection-budget", Severity: capacity.SeverityWarn}}},
+			},
+			Findings: []capacity.Finding{
+				{Check: "connection-budget", Subject: "staging-shared-postgres", Severity: capacity.SeverityFail, Scenario: "rollout/netra-backend",
+					Message: "rollout/netra-backend: connection demand 960 exceeds allowed 316; raise max_connections to ≥ 1213 (fixes rollout/netra-backend)"},
+				{Check: "topology", Subject: "auth", Severity: capacity.SeverityWarn, Message: "static findings carry no scenario"},
+			},
 		},
 		Violations: []Violation{
 			{Policy: "timeout-budget", Level: "mandatory", Resource: "urn:pulumi:incident::headroom::gcp:cloudrunv2/service:Service::netra-backend", Message: "worst-case connect 82.6 s exceeds DB connect timeout 75 s: keep ≥ 2 connector instances warm or lower maxInstances to ≤ 14"},
@@ -136,6 +153,30 @@ func TestFromPlanCapacity(t *testing.T) {
 	assert.Equal(t, "gcp:cloudrunv2/service:Service", r.Resources.ByType[0].Type, "types are sorted")
 	assert.Equal(t, "auth", r.Resources.Services[0].Name, "services are sorted")
 	assert.Len(t, r.Simulation.Series, 31)
+	// The scenarios judged, in the model's order, each with its findings.
+	require.Len(t, r.Scenarios, 3)
+	assert.Equal(t, []string{"cold-start", "rollout/netra-backend", "overshoot"}, []string{r.Scenarios[0].ID, r.Scenarios[1].ID, r.Scenarios[2].ID})
+	assert.Empty(t, r.Scenarios[0].Findings)
+	require.Len(t, r.Scenarios[1].Findings, 1)
+	assert.Equal(t, "rollout/netra-backend", r.Scenarios[1].Findings[0].Scenario)
+	assert.Contains(t, r.Scenarios[1].Findings[0].Message, "(fixes rollout/netra-backend)")
+	assert.True(t, r.Scenarios[2].Advisory)
+}
+
+// TestScenarioTable: the text and Markdown renderings show one row per
+// scenario with a verdict per check, and "-"/"—" where a check does not
+// apply (replica parity outside a failover).
+func TestScenarioTable(t *testing.T) {
+	r := FromPlan(fixture())
+	var txt, md bytes.Buffer
+	require.NoError(t, Text(&txt, r, TextOptions{}))
+	require.NoError(t, Markdown(&md, r, MarkdownOptions{}))
+	assert.Contains(t, txt.String(), "Scenarios judged (3)")
+	assert.Regexp(t, `SCENARIO +BUDGET +REPLICA +EGRESS +IPS +TIMEOUT +ADMIN API +STORM +VERDICT`, txt.String())
+	assert.Regexp(t, `rollout/netra-backend +fail +ok +ok +ok +ok +ok +fail`, txt.String())
+	assert.Regexp(t, `overshoot \(advisory\) +warn +`, txt.String())
+	assert.Contains(t, md.String(), "| `rollout/netra-backend` | ❌ fail | — | ✅ ok |")
+	assert.Contains(t, md.String(), "- `overshoot`: Cloud Run briefly runs 2× max instances (advisory)")
 }
 
 func renderAll(t *testing.T, r Report) (text, color, md, js []byte) {

@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"strings"
+
+	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
 // The sections of a report are computed once here, as rows of typed cells;
@@ -71,14 +73,14 @@ func successTarget(tg *Targets) string {
 	if tg == nil {
 		return ""
 	}
-	return " (target ≥ " + pct(tg.StartupSuccessRate) + ")"
+	return " (target > " + pct(tg.StartupSuccessRate) + ")"
 }
 
 func connectTarget(tg *Targets) string {
 	if tg == nil {
 		return ""
 	}
-	return " (target ≤ " + secs(tg.ConnectP99Seconds) + ")"
+	return " (target < " + secs(tg.ConnectP99Seconds) + ")"
 }
 
 func typeCountRows(res *Resources) []tableRow {
@@ -223,7 +225,7 @@ func workloadSimRows(s *Simulation, tg *Targets) []tableRow {
 	rows := []tableRow{}
 	for _, w := range s.Workloads {
 		st := "ok"
-		if tg != nil && w.SuccessRate < tg.StartupSuccessRate {
+		if tg != nil && w.SuccessRate <= tg.StartupSuccessRate {
 			st = "fail"
 		}
 		rows = append(rows, tableRow{Cells: []tableCell{ident(w.Workload), plain(w.Region),
@@ -239,4 +241,59 @@ func stepRows(c *Changes) []tableRow {
 			{{strings.Join(s.Diffs, ", "), kindOptional}}}})
 	}
 	return rows
+}
+
+// scenarioColumns are the checks of the scenario × check table, in the
+// model's order, with their short header labels.
+var scenarioColumns = []struct{ check, label string }{
+	{capacity.CheckConnectionBudget, "budget"},
+	{capacity.CheckReplicaParity, "replica"},
+	{capacity.CheckEgressHeadroom, "egress"},
+	{capacity.CheckDirectEgressIPs, "IPs"},
+	{capacity.CheckTimeoutBudget, "timeout"},
+	{capacity.CheckAdminAPIQuota, "Admin API"},
+	{capacity.CheckColdStartSuccess, "storm"},
+}
+
+// scenarioRows is the scenario × check table: one row per scenario, a
+// verdict per check ("-" where the check does not apply), the scenario's
+// worst verdict last.
+func scenarioRows(ss []Scenario) []tableRow {
+	rows := []tableRow{}
+	for _, s := range ss {
+		v := map[string]string{}
+		for _, c := range s.Checks {
+			v[c.Check] = c.Severity
+		}
+		id := ident(s.ID)
+		if s.Advisory {
+			id = append(id, span{" (advisory)", kindPlain})
+		}
+		cells := []tableCell{id}
+		for _, col := range scenarioColumns {
+			if sev, ok := v[col.check]; ok {
+				cells = append(cells, verdict(sev))
+			} else {
+				cells = append(cells, tableCell{{"", kindOptional}})
+			}
+		}
+		cells = append(cells, verdict(s.Severity))
+		rows = append(rows, tableRow{Cells: cells, Severity: s.Severity})
+	}
+	return rows
+}
+
+// scenarioHeader is the header of the scenario × check table.
+func scenarioHeader(upper bool) []string {
+	h := []string{"Scenario"}
+	for _, c := range scenarioColumns {
+		h = append(h, c.label)
+	}
+	h = append(h, "Verdict")
+	if upper {
+		for i := range h {
+			h[i] = strings.ToUpper(h[i])
+		}
+	}
+	return h
 }

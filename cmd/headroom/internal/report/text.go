@@ -32,6 +32,9 @@ func Text(w io.Writer, r Report, opts TextOptions) error {
 	if r.Resources != nil {
 		t.resources(r.Resources)
 	}
+	if len(r.Scenarios) > 0 {
+		t.scenarios(r.Scenarios)
+	}
 	if r.Capacity != nil {
 		t.capacity(r.Capacity)
 	}
@@ -125,8 +128,16 @@ var textRegionWording = regionWording{
 	adminAPI: func(a *AdminAPI) string { return fmt.Sprintf("Admin API %d/%d per min", a.Calls, a.QuotaPerMin) },
 }
 
+func (t *textWriter) scenarios(ss []Scenario) {
+	t.section(fmt.Sprintf("Scenarios judged (%d): verdict per check; the stack's verdict is the worst", len(ss)))
+	t.table(scenarioHeader(true), scenarioRows(ss))
+	for _, s := range ss {
+		t.printf("  %s: %s\n", s.ID, s.Description)
+	}
+}
+
 func (t *textWriter) capacity(c *Capacity) {
-	t.section("Connection budget per database instance")
+	t.section("Connection budget per database instance (cold start)")
 	t.table([]string{"DATABASE", "REGION", "MAX_CONNECTIONS", "RESERVED", "USABLE", "ALLOWED", "DEMAND", "UTILIZATION", "VERDICT"}, databaseBudgetRows(c))
 	for _, d := range c.Databases {
 		if len(d.Contributors) == 0 {
@@ -149,7 +160,7 @@ func (t *textWriter) capacity(c *Capacity) {
 func (t *textWriter) simulation(s *Simulation, tg *Targets, opts TextOptions) {
 	t.section("Cold start storm (simulated: every instance starts at once)")
 	ok := "ok"
-	if tg != nil && s.SuccessRate < tg.StartupSuccessRate {
+	if tg != nil && s.SuccessRate <= tg.StartupSuccessRate {
 		ok = "fail"
 	}
 	t.printf("  startup success %s%s · %d instances, %d connection attempts, peak slots %d\n",
