@@ -154,7 +154,7 @@ func TestStackPolicies(t *testing.T) {
 		{name: "admin api ok", policy: pack.PolicyAdminAPIQuota, stack: staging(builtin)},
 		// 2 calls × (600 + 10 instances) = 1220 > 1000 per minute.
 		{name: "admin api burst", policy: pack.PolicyAdminAPIQuota, fail: true,
-			want: "region us-central1: a full cold start makes ≈1220 Cloud SQL Admin API connect calls (2 per instance per database) against 1000 per minute",
+			want: "cold-start: region us-central1: ≈1220 Cloud SQL Admin API connect calls (2 per starting instance per database) against 1000 per minute",
 			stack: staging(func(s *pt.Stack) {
 				builtin(s)
 				pt.Set(s.Props["netra-backend-us-central1"], "template.scaling.maxInstanceCount", 600)
