@@ -32,3 +32,16 @@ func TestFindingSubjectsByKind(t *testing.T) {
 	assert.Equal(t, "", ev.subjectURN(capacity.CheckEgressHeadroom, "twin"), "ambiguous: reported on the stack")
 	assert.Equal(t, "", ev.subjectURN(capacity.CheckEgressHeadroom, "us-central1"), "a region: the stack")
 }
+
+// TestOnlyTheModelPolicyHasAConfigSchema: the shared settings (environment,
+// targets, assumptions) are configured once, on capacity-model.
+func TestOnlyTheModelPolicyHasAConfigSchema(t *testing.T) {
+	for _, p := range Policies(Config{}) {
+		if p.Name() == PolicyCapacityModel {
+			assert.NotNil(t, p.ConfigSchema(), p.Name())
+			assert.Contains(t, p.ConfigSchema().Properties, "assumptions")
+		} else {
+			assert.Nil(t, p.ConfigSchema(), p.Name())
+		}
+	}
+}
