@@ -4,7 +4,7 @@ SHELL := /usr/bin/env bash
 GO    ?= go
 STACK ?= staging
 
-.PHONY: plan test lint vet fmt-check unit pulumi policy-pack bench fuzz golden pg-start pg-stop
+.PHONY: plan test lint vet fmt-check unit pulumi policy-pack bench fuzz golden pg-start pg-stop mutation
 
 ## plan: offline plan of $(STACK) (resources, capacity report, policy verdicts); no cloud needed
 plan:
@@ -43,3 +43,14 @@ bench:
 FUZZTIME ?= 30s
 fuzz:
 	bash scripts/fuzz.sh $(FUZZTIME)
+
+## mutation: mutation testing of the packages that decide verdicts (slow: minutes per package; not part
+## of `make test`). MUTATION_PKGS and MUTATION_WORKERS narrow it; docs/mutation-testing.md has the figures.
+GREMLINS         ?= $(GO) run github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
+MUTATION_PKGS    ?= ./infra/capacity ./policies/pack
+MUTATION_WORKERS ?= 2
+mutation:
+	@set -e; for p in $(MUTATION_PKGS); do \
+	  echo "== gremlins unleash $$p"; \
+	  $(GREMLINS) unleash --workers $(MUTATION_WORKERS) --timeout-coefficient 3 $$p; \
+	done

@@ -16,13 +16,17 @@ import (
 )
 
 // inventory is a golden file in the shape of Cloud Foundation Fabric's
-// tftest inventories (anchors.md §1d): values are a SUBSET of each
-// resource's inputs keyed "<type>::<name>", counts per type are exact (0
-// asserts absence), outputs are a subset of the stack outputs. `-update`
+// tftest inventories (https://github.com/GoogleCloudPlatform/cloud-foundation-fabric,
+// tests/): values are a SUBSET of each resource's inputs keyed
+// "<type>::<name>", counts per type are exact (0 asserts absence) and every
+// declared type must be listed, total is the exact number of resources (a
+// new resource type fails the golden), outputs are a subset of the stack
+// outputs. `-update`
 // writes complete values; trimming a golden by hand keeps it valid.
 type inventory struct {
 	Values  map[string]map[string]any `yaml:"values"`
 	Counts  map[string]int            `yaml:"counts"`
+	Total   int                       `yaml:"total"`
 	Outputs map[string]any            `yaml:"outputs"`
 	// Protected lists the resources with Pulumi's protect option
 	// ("<type>::<name>", sorted); exact, like counts.
@@ -35,6 +39,9 @@ func goldenPath(name string) string { return filepath.Join("testdata", "golden",
 // resource, counts of every type, and the stack outputs.
 func summarize(g *graph.Graph) inventory {
 	inv := inventory{Values: map[string]map[string]any{}, Counts: g.Counts(), Outputs: graph.Plain(g.Outputs), Protected: []string{}}
+	for _, n := range inv.Counts {
+		inv.Total += n
+	}
 	for _, r := range g.Resources {
 		if r.Custom {
 			inv.Values[r.Type+"::"+r.Name] = graph.Plain(r.Inputs)
@@ -78,6 +85,11 @@ func TestGoldenInventories(t *testing.T) {
 			for typ, n := range want.Counts {
 				assert.Equal(t, n, got.Counts[typ], "%s: count of %s", path, typ)
 			}
+			for typ, n := range got.Counts {
+				_, listed := want.Counts[typ]
+				assert.True(t, listed, "%s: the program declares %d %s, a type the golden does not list; run go test ./tests -update", path, n, typ)
+			}
+			assert.Equal(t, want.Total, got.Total, "%s: total resource count", path)
 			for _, d := range subset("outputs", want.Outputs, got.Outputs) {
 				t.Errorf("%s: %s", path, d)
 			}

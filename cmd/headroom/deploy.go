@@ -238,13 +238,12 @@ func finish(cmd *cobra.Command, out deploy.Outcome, err error, format, path stri
 		if errors.As(err, &ee) {
 			return err
 		}
-		code := out.Code
+		// An error is the tool failing (engine, files), not the gate
+		// refusing: exit 4, unless it is bad input.
+		code := exitInternal
 		if errors.Is(err, deploy.ErrUsage) {
 			code = exitUsage
 			err = errors.New(strings.TrimPrefix(err.Error(), deploy.ErrUsage.Error()+": "))
-		}
-		if code == exitOK {
-			code = exitViolations
 		}
 		return &exitError{Code: code, Err: err}
 	}

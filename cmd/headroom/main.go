@@ -4,16 +4,16 @@
 //
 // Exit codes (docs/cli.md):
 //
-//	0  no mandatory violation / criteria met / no drift
-//	1  mandatory policy violations, failed criteria, or an operation that
-//	   failed (Pulumi engine, database) — nothing was deployed
+//	0  pass: no mandatory violation / criteria met / no drift
+//	1  refused by the gate: mandatory policy violations or failed criteria
 //	2  bad input or usage: a one-line error naming the flag, file or key
 //	3  drift found (headroom drift) or left unreconciled (headroom reconcile)
-//	4  internal or environment failure (Pulumi engine, backend, pack did
-//	   not run) in up, drift and reconcile
+//	4  internal or environment failure: the Pulumi engine, the database, the
+//	   file system, an interrupt — the tool could not reach a verdict
 //
-// An error that is not an *exitError is an operational failure (exit 1),
-// except cobra's own flag and argument errors, which are usage (exit 2).
+// An error that is not an *exitError is an internal or environment failure
+// (exit 4), except cobra's own flag and argument errors, which are usage
+// (exit 2).
 package main
 
 import (
@@ -65,7 +65,7 @@ func exitCode(err error) int {
 	if errors.As(err, &ue) {
 		return exitUsage
 	}
-	return exitViolations
+	return exitInternal
 }
 
 // cobraUsageError wraps cobra's flag and argument errors (unknown flag,
@@ -110,9 +110,12 @@ in-process with mocks, evaluates the Headroom policy pack on the resource graph,
 and reports the connection budget per database, the egress headroom per region,
 the timeout budget per workload and a simulated cold-start storm.
 
-Exit codes: 0 no mandatory violation, 1 mandatory violations (or a failed
-operation), 2 bad input or usage, 3 drift found (drift, reconcile),
-4 engine or environment failure (up, drift, reconcile).`,
+Exit codes:
+  0  pass (no mandatory violation, criteria met, no drift)
+  1  refused by the gate (mandatory policy violations or failed criteria)
+  2  bad input or usage (a one-line error names the flag, file or key)
+  3  drift found (headroom drift) or left unreconciled (headroom reconcile)
+  4  internal or environment failure (engine, database, file system, interrupt)`,
 		Example:       rootExamples,
 		SilenceUsage:  true,
 		SilenceErrors: true,

@@ -238,7 +238,7 @@ func runProbe(ctx context.Context, cmd *cobra.Command, f *probeFlags) error {
 		writeProbeText(out, &doc)
 	}
 	if res.Interrupted {
-		return &exitError{Code: exitViolations, Err: errors.New("probe interrupted; every connection was closed")}
+		return &exitError{Code: exitInternal, Err: errors.New("probe interrupted; every connection was closed")}
 	}
 	if !doc.Pass {
 		return &exitError{Code: exitViolations, Err: errors.New("probe: targets not met")}

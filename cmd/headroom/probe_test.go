@@ -214,10 +214,10 @@ func TestCalibrateBadInput(t *testing.T) {
 }
 
 func TestCalibrateServerDown(t *testing.T) {
-	// Nothing listens on port 1: an operation that failed (exit 1), with the
+	// Nothing listens on port 1: an environment failure (exit 4), with the
 	// outcome class in the one-line error.
 	_, errOut, code := execCmd(t, "calibrate", "--dsn", "postgres://u:secretpw@127.0.0.1:1/db?sslmode=disable", "--attempt-timeout", "500ms")
-	assert.Equal(t, exitViolations, code, errOut)
+	assert.Equal(t, exitInternal, code, errOut)
 	assert.Contains(t, errOut, "refused")
 	assert.NotContains(t, errOut, "secretpw")
 }

@@ -170,7 +170,7 @@ func TestReconcileCommand(t *testing.T) {
 		{"connector replacement allowed", []string{"--once", "--allow-replace", "staging-connector"}, drifted("preview-replace-connector.jsonl"), exitOK,
 			full, report.ResultReconciled, "reconciled"},
 		{"the pack did not run: failure", []string{"--once"}, map[string][]string{"refresh-preview": {"refresh-clean.jsonl"}, "preview": {"preview-nopack.jsonl"}},
-			exitFailure, []string{"refresh-preview", "preview"}, report.ResultFailed, "did not run"},
+			exitInternal, []string{"refresh-preview", "preview"}, report.ResultFailed, "did not run"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,13 +6,14 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Exit codes of the headroom command (documented in the README).
+// Exit codes of the headroom command (documented in the README, docs/cli.md
+// and `headroom --help`).
 const (
 	exitOK         = 0 // no mandatory violation / criteria met
 	exitViolations = 1 // mandatory policy violations, failed criteria
 	exitUsage      = 2 // bad input or usage
 	exitDrift      = 3 // drift found (headroom drift)
-	exitFailure    = 4 // internal or environment failure (engine, backend, pack did not run)
+	exitInternal   = 4 // internal or environment failure (engine, database, file system, interrupted)
 )
 
 // exitError carries an exit code out of a command's RunE.

@@ -218,7 +218,7 @@ func verifyTargets(ctx context.Context, f *verifyFlags, st config.Stack, root st
 	if missing {
 		outs, err := stackOutputs(ctx, f.pulumi, st.Name, root)
 		if err != nil {
-			return nil, &exitError{Code: exitFailure, Err: fmt.Errorf("stack %s: reading outputs: %s", st.Name, oneLine(err.Error()))}
+			return nil, &exitError{Code: exitInternal, Err: fmt.Errorf("stack %s: reading outputs: %s", st.Name, oneLine(err.Error()))}
 		}
 		m, _ := outs[infra.OutputServiceURLs].(map[string]any)
 		for i := range targets {

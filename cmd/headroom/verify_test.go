@@ -167,7 +167,7 @@ func TestVerifyReadsStackOutputs(t *testing.T) {
 	// Outputs that cannot be read are an environment failure.
 	stubOutputs(t, nil, errors.New("no stack named 'staging' found"))
 	_, stderr, code = runCLI(t, "verify", "--stack", "staging")
-	assert.Equal(t, exitFailure, code)
+	assert.Equal(t, exitInternal, code)
 	assert.Contains(t, stderr, "reading outputs")
 }
 

@@ -360,6 +360,7 @@ func TestOtherRules(t *testing.T) {
 	assert.Error(t, ValidateBackups(366, 7, ""))
 	assert.Error(t, ValidateBackups(7, 8, EditionEnterprise))
 	assert.Error(t, ValidateBackups(7, 36, EditionEnterprisePlus))
+	assert.Error(t, ValidateBackups(7, 0, EditionEnterprisePlus))
 	assert.NoError(t, ValidateMaintenanceWindow(1, 0))
 	assert.NoError(t, ValidateMaintenanceWindow(7, 23))
 	assert.Error(t, ValidateMaintenanceWindow(0, 0))

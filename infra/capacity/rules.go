@@ -193,7 +193,8 @@ func ValidateMaxConnectionsFlag(t Tier, n int) error {
 // ValidateBackups checks retained automated backups (Headroom requires at
 // least the Enterprise default of 7, up to Google's 365) and the PITR log
 // retention (1–7 days, 1–35 on Enterprise Plus) (docs/gcp-limits.md#cloud-sql-backups).
-// A zero logRetentionDays is not checked (unset).
+// Callers pass the API defaults for unset values (RetainedBackupsDefault,
+// LogRetentionDaysDefault).
 func ValidateBackups(retainedBackups, logRetentionDays int, edition string) error {
 	if retainedBackups < RetainedBackupsDefault || retainedBackups > RetainedBackupsMax {
 		return ruleErr("backups", "retainedBackups", retainedBackups, AnchorBackups, "must be an integer from %d to %d", RetainedBackupsDefault, RetainedBackupsMax)
@@ -202,7 +203,7 @@ func ValidateBackups(retainedBackups, logRetentionDays int, edition string) erro
 	if NormalizeEdition(edition) == EditionEnterprisePlus {
 		maxLog = LogRetentionDaysMaxPlus
 	}
-	if logRetentionDays != 0 && (logRetentionDays < LogRetentionDaysMin || logRetentionDays > maxLog) {
+	if logRetentionDays < LogRetentionDaysMin || logRetentionDays > maxLog {
 		return ruleErr("backups", "logRetentionDays", logRetentionDays, AnchorBackups, "must be an integer from %d to %d for edition %s", LogRetentionDaysMin, maxLog, NormalizeEdition(edition))
 	}
 	return nil

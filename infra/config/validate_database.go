@@ -114,8 +114,6 @@ func (d *decoder) database(s *Stack) error {
 	}
 	if !d.has(bp.field("logRetentionDays")) {
 		b.LogRetentionDays = capacity.LogRetentionDaysDefault
-	} else if b.LogRetentionDays == 0 {
-		return bad(bp.field("logRetentionDays"), 0)
 	}
 	if err := capacity.ValidateBackups(b.RetainedBackups, b.LogRetentionDays, db.Edition); err != nil {
 		return ruleErr(bp, err)

@@ -379,24 +379,24 @@ func modelConfigSchema() *policyx.ConfigSchema {
 	}
 	return &policyx.ConfigSchema{Properties: map[string]map[string]any{
 		"environment": {
-			"type": "string", "enum": []any{"staging", "production"},
+			"type": "string", "enum": []any{string(capacity.EnvStaging), string(capacity.EnvProduction)},
 			"description": "Strictness; default production.",
 		},
 		"targets": obj(map[string]any{
-			"startupSuccessRate":    num("Minimum simulated cold-start success, 0–1 (default 0.90)."),
-			"connectP99Seconds":     num("Maximum p99 connection establishment, seconds (default 30)."),
-			"connectionUtilization": num("Share of usable slots demand may use, 0–1 (default 0.80)."),
+			"startupSuccessRate":    num(fmt.Sprintf("Minimum simulated cold-start success, 0–1 (default %.2f).", capacity.DefaultStartupSuccessRate)),
+			"connectP99Seconds":     num(fmt.Sprintf("Maximum p99 connection establishment, seconds (default %g).", float64(capacity.DefaultConnectP99Seconds))),
+			"connectionUtilization": num(fmt.Sprintf("Share of usable slots demand may use, 0–1 (default %.2f).", capacity.DefaultConnectionUtilization)),
 		}),
 		"assumptions": obj(map[string]any{
-			"connectorScaleOutSeconds":   num("Seconds to add one connector instance (default 30)."),
+			"connectorScaleOutSeconds":   num(fmt.Sprintf("Seconds to add one connector instance (default %g).", float64(capacity.DefaultConnectorScaleOutSeconds))),
 			"directEgressStartupSeconds": num("Direct VPC egress connect delay of a new instance, seconds."),
 			"acceptRatePerSecond":        num("New connections per second one instance completes."),
 			"handshakeSeconds":           num("Latency of one connection establishment, seconds."),
 			"retryInitialSeconds":        num("First retry backoff, seconds."),
 			"retryMaxSeconds":            num("Maximum retry backoff, seconds."),
 			"retryMultiplier":            num("Backoff multiplier."),
-			"reservedConnections":        num("max_connections minus what apps can use (default 5)."),
-			"adminSlackConnections":      num("Connections kept free for operators (default 10)."),
+			"reservedConnections":        num(fmt.Sprintf("max_connections minus what apps can use (default %d).", capacity.DefaultReservedConnections)),
+			"adminSlackConnections":      num(fmt.Sprintf("Connections kept free for operators (default %d).", capacity.DefaultAdminSlackConnections)),
 			"rampSeconds":                num("Spread of instance starts, seconds (0 = all at once)."),
 			"seed":                       num("Simulation seed."),
 		}),

@@ -135,6 +135,25 @@ func TestResourcePolicies(t *testing.T) {
 			edit: func(m map[string]any) { delete(m, "maxInstances"); m["minInstances"] = 2 }, want: "set maxInstances explicitly: without it (or the deprecated maxThroughput) the API gives about 3 instances"},
 		{name: "connector max throughput instead", policy: pack.PolicyConnectorBounds, typ: conn, base: baseConnector,
 			edit: func(m map[string]any) { delete(m, "maxInstances"); m["maxThroughput"] = 1000 }},
+		{name: "connector throughput fields", policy: pack.PolicyConnectorBounds, typ: conn, base: baseConnector,
+			edit: func(m map[string]any) {
+				delete(m, "minInstances")
+				delete(m, "maxInstances")
+				m["minThroughput"] = 300
+				m["maxThroughput"] = 400
+			}},
+		{name: "connector throughput too small", policy: pack.PolicyConnectorBounds, typ: conn, base: baseConnector,
+			edit: func(m map[string]any) {
+				delete(m, "minInstances")
+				delete(m, "maxInstances")
+				m["maxThroughput"] = 200 // 2 instances, not above the minimum of 2
+			}, want: "maxInstances: must be an integer from 3 to 10, got 2"},
+		{name: "connector min from throughput above max", policy: pack.PolicyConnectorBounds, typ: conn, base: baseConnector,
+			edit: func(m map[string]any) {
+				delete(m, "minInstances")
+				m["minThroughput"] = 900 // 9 instances
+				m["maxInstances"] = 9
+			}, want: "must be greater than minInstances (9), got 9"},
 		{name: "connector no range", policy: pack.PolicyConnectorBounds, typ: conn, base: baseConnector,
 			edit: func(m map[string]any) { delete(m, "ipCidrRange") }, want: "set ipCidrRange"},
 		{name: "connector subnet ok", policy: pack.PolicyConnectorBounds, typ: conn, base: baseConnector,
@@ -183,6 +202,41 @@ func TestResourcePolicies(t *testing.T) {
 			edit: func(m map[string]any) {
 				pt.Set(m, "settings.backupConfiguration.backupRetentionSettings.retainedBackups", 3)
 			}, want: "retainedBackups: must be an integer from 7 to 365, got 3"},
+		{name: "7 retained backups", policy: pack.PolicySQLBackupsPITR, typ: inst, base: baseInstance,
+			edit: func(m map[string]any) {
+				pt.Set(m, "settings.backupConfiguration.backupRetentionSettings.retainedBackups", 7)
+			}},
+		{name: "6 retained backups", policy: pack.PolicySQLBackupsPITR, typ: inst, base: baseInstance,
+			edit: func(m map[string]any) {
+				pt.Set(m, "settings.backupConfiguration.backupRetentionSettings.retainedBackups", 6)
+			}, want: "got 6"},
+		{name: "retained backups unset", policy: pack.PolicySQLBackupsPITR, typ: inst, base: baseInstance,
+			edit: func(m map[string]any) {
+				pt.Delete(m, "settings.backupConfiguration.backupRetentionSettings")
+			}},
+		{name: "log retention 0", policy: pack.PolicySQLBackupsPITR, typ: inst, base: baseInstance,
+			edit: func(m map[string]any) {
+				pt.Set(m, "settings.backupConfiguration.transactionLogRetentionDays", 0)
+			}, want: "transactionLogRetentionDays: must be an integer from 1 to 7 for edition ENTERPRISE, got 0"},
+		{name: "log retention 8 on Enterprise", policy: pack.PolicySQLBackupsPITR, typ: inst, base: baseInstance,
+			edit: func(m map[string]any) {
+				pt.Set(m, "settings.backupConfiguration.transactionLogRetentionDays", 8)
+			}, want: "from 1 to 7 for edition ENTERPRISE, got 8"},
+		{name: "log retention 35 on Enterprise Plus", policy: pack.PolicySQLBackupsPITR, typ: inst, base: baseInstance,
+			edit: func(m map[string]any) {
+				pt.Set(m, "settings.edition", "ENTERPRISE_PLUS")
+				pt.Set(m, "settings.backupConfiguration.transactionLogRetentionDays", 35)
+			}},
+		{name: "log retention 35 on PostgreSQL 16 without an edition", policy: pack.PolicySQLBackupsPITR, typ: inst, base: baseInstance,
+			edit: func(m map[string]any) {
+				pt.Delete(m, "settings.edition")
+				m["databaseVersion"] = "POSTGRES_16"
+				pt.Set(m, "settings.backupConfiguration.transactionLogRetentionDays", 35)
+			}},
+		{name: "retained backups unknown", policy: pack.PolicySQLBackupsPITR, typ: inst, base: baseInstance,
+			edit: func(m map[string]any) {
+				pt.Set(m, "settings.backupConfiguration.backupRetentionSettings.retainedBackups", pt.Computed)
+			}, advisory: "retainedBackups"},
 		{name: "replica needs no backups", policy: pack.PolicySQLBackupsPITR, typ: inst, base: baseInstance,
 			edit: func(m map[string]any) {
 				m["masterInstanceName"] = "primary"
@@ -240,6 +294,15 @@ func TestResourcePolicies(t *testing.T) {
 		{name: "maintenance bad day", policy: pack.PolicySQLMaintenance, typ: inst, base: baseInstance,
 			cfg:  withLevel(prodCfg(), pack.PolicySQLMaintenance, pack.LevelMandatory),
 			edit: func(m map[string]any) { pt.Set(m, "settings.maintenanceWindow.day", 9) }, want: "settings.maintenanceWindow.day: must be an integer from 1 (Monday) to 7 (Sunday), got 9"},
+		{name: "maintenance hour 24", policy: pack.PolicySQLMaintenance, typ: inst, base: baseInstance,
+			cfg:  withLevel(prodCfg(), pack.PolicySQLMaintenance, pack.LevelMandatory),
+			edit: func(m map[string]any) { pt.Set(m, "settings.maintenanceWindow.hour", 24) }, want: "settings.maintenanceWindow.hour: must be an integer from 0 to 23 (UTC), got 24"},
+		{name: "maintenance day 7 hour 23", policy: pack.PolicySQLMaintenance, typ: inst, base: baseInstance,
+			cfg: withLevel(prodCfg(), pack.PolicySQLMaintenance, pack.LevelMandatory),
+			edit: func(m map[string]any) {
+				pt.Set(m, "settings.maintenanceWindow.day", 7)
+				pt.Set(m, "settings.maintenanceWindow.hour", 23)
+			}},
 		{name: "maintenance default level advisory", policy: pack.PolicySQLMaintenance, typ: inst, base: baseInstance,
 			edit: func(m map[string]any) { pt.Delete(m, "settings.maintenanceWindow") }, advisory: "maintenanceWindow"},
 
@@ -260,6 +323,16 @@ func TestResourcePolicies(t *testing.T) {
 			edit: func(m map[string]any) { pt.Delete(m, "template.scaling.maxInstanceCount") }, want: "maxInstanceCount: must be an integer ≥ 1 (unset or 0 means Cloud Run's default of 100), got 0"},
 		{name: "max instances zero", policy: pack.PolicyRunMaxInstances, typ: svc, base: baseService,
 			edit: func(m map[string]any) { pt.Set(m, "template.scaling.maxInstanceCount", 0) }, want: "must be an integer ≥ 1"},
+		{name: "direct egress above the instance quota", policy: pack.PolicyRunMaxInstances, typ: svc, base: baseService,
+			edit: func(m map[string]any) {
+				pt.Set(m, "template.scaling.maxInstanceCount", 150)
+				pt.Set(m, "template.vpcAccess", map[string]any{"networkInterfaces": []any{map[string]any{"network": "vpc", "subnetwork": "sub"}}})
+			}, advisory: "exceeds the lowest default Direct VPC egress instance quota (100 per revision and region; 200 in some regions)"},
+		{name: "direct egress at the instance quota", policy: pack.PolicyRunMaxInstances, typ: svc, base: baseService,
+			edit: func(m map[string]any) {
+				pt.Set(m, "template.scaling.maxInstanceCount", 100)
+				pt.Set(m, "template.vpcAccess", map[string]any{"networkInterfaces": []any{map[string]any{"network": "vpc", "subnetwork": "sub"}}})
+			}},
 		{name: "max instances unknown", policy: pack.PolicyRunMaxInstances, typ: svc, base: baseService,
 			edit: func(m map[string]any) { pt.Set(m, "template.scaling.maxInstanceCount", pt.Computed) }, advisory: "maxInstanceCount"},
 
@@ -276,6 +349,18 @@ func TestResourcePolicies(t *testing.T) {
 		{name: "probe shorter than timeout", policy: pack.PolicyRunProbeWindow, typ: svc, base: baseService,
 			edit: func(m map[string]any) { pt.Set(m, "template.containers[0].startupProbe.failureThreshold", 3) },
 			want: "raise failureThreshold to ≥ 8"},
+		// window 0 + 10 × 24 = 240 s against the connect timeout: equal passes.
+		{name: "probe window equals the connect timeout", policy: pack.PolicyRunProbeWindow, typ: svc, base: baseService,
+			edit: func(m map[string]any) { pt.SetEnv(m, "DB_CONNECT_TIMEOUT_SECONDS", "240") }},
+		{name: "probe window just below the connect timeout", policy: pack.PolicyRunProbeWindow, typ: svc, base: baseService,
+			edit: func(m map[string]any) { pt.SetEnv(m, "DB_CONNECT_TIMEOUT_SECONDS", "240.5") },
+			want: "startup probe window 240 s is shorter than DB_CONNECT_TIMEOUT_SECONDS 240.5 s; raise failureThreshold to ≥ 25"},
+		{name: "probe field not an integer", policy: pack.PolicyRunProbeWindow, typ: svc, base: baseService,
+			edit: func(m map[string]any) { pt.Set(m, "template.containers[0].startupProbe.periodSeconds", "ten") },
+			want: "startupProbe.periodSeconds is not an integer"},
+		{name: "probe field unknown", policy: pack.PolicyRunProbeWindow, typ: svc, base: baseService,
+			edit:     func(m map[string]any) { pt.Set(m, "template.containers[0].startupProbe.periodSeconds", pt.Computed) },
+			advisory: "startupProbe.periodSeconds"},
 		{name: "probe missing", policy: pack.PolicyRunProbeWindow, typ: svc, base: baseService,
 			edit: func(m map[string]any) { pt.Delete(m, "template.containers[0].startupProbe") }, want: "add a startup probe"},
 		{name: "probe not needed without db", policy: pack.PolicyRunProbeWindow, typ: svc, base: baseService,
@@ -285,6 +370,20 @@ func TestResourcePolicies(t *testing.T) {
 			}},
 
 		{name: "pool contract ok", policy: pack.PolicyRunPoolContract, typ: svc, base: baseService, edit: none},
+		{name: "pool overflow negative", policy: pack.PolicyRunPoolContract, typ: svc, base: baseService,
+			edit: func(m map[string]any) { pt.SetEnv(m, "DB_MAX_OVERFLOW", "-1") }, want: "env DB_MAX_OVERFLOW: must be an integer ≥ 0, got -1"},
+		{name: "startup equal to pool + overflow", policy: pack.PolicyRunPoolContract, typ: svc, base: baseService,
+			edit: func(m map[string]any) { pt.SetEnv(m, "DB_STARTUP_CONNECTIONS", "7") }},
+		{name: "startup one above pool + overflow", policy: pack.PolicyRunPoolContract, typ: svc, base: baseService,
+			edit: func(m map[string]any) { pt.SetEnv(m, "DB_STARTUP_CONNECTIONS", "8") }, want: "got 8"},
+		{name: "connect timeout missing", policy: pack.PolicyRunPoolContract, typ: svc, base: baseService,
+			edit: func(m map[string]any) { pt.DeleteEnv(m, "DB_CONNECT_TIMEOUT_SECONDS") }, want: "set env DB_CONNECT_TIMEOUT_SECONDS (a decimal number of seconds)"},
+		{name: "connect timeout unknown", policy: pack.PolicyRunPoolContract, typ: svc, base: baseService,
+			edit: func(m map[string]any) { pt.SetEnv(m, "DB_CONNECT_TIMEOUT_SECONDS", pt.Computed) }, advisory: "env DB_CONNECT_TIMEOUT_SECONDS"},
+		{name: "one process", policy: pack.PolicyRunPoolContract, typ: svc, base: baseService,
+			edit: func(m map[string]any) { pt.SetEnv(m, "DB_PROCESSES", "1") }},
+		{name: "zero processes", policy: pack.PolicyRunPoolContract, typ: svc, base: baseService,
+			edit: func(m map[string]any) { pt.SetEnv(m, "DB_PROCESSES", "0") }, want: "DB_PROCESSES must be an integer ≥ 1, is 0"},
 		{name: "pool size missing", policy: pack.PolicyRunPoolContract, typ: svc, base: baseService,
 			edit: func(m map[string]any) { pt.DeleteEnv(m, "DB_POOL_SIZE") }, want: "set env DB_POOL_SIZE"},
 		{name: "pool size not integer", policy: pack.PolicyRunPoolContract, typ: svc, base: baseService,

@@ -1,6 +1,7 @@
 package pack
 
 import (
+	"errors"
 	"math"
 
 	"github.com/headroom-dev/headroom/infra/capacity"
@@ -27,6 +28,17 @@ func checkRunMaxInstances(r *policyx.AnalyzerResource, _ Config, f *findings) {
 	}
 	if err := capacity.ValidateMaxInstances(minI, n); err != nil {
 		f.rule(subject, err, func(field string) string { return "template.scaling." + field[:3] + "InstanceCount" })
+		return
+	}
+	// Direct VPC egress has its own instance quota per revision and region
+	// (100–200 by default): advisory, since a project may have raised it.
+	if nis, st := get(r.Properties, "template.vpcAccess.networkInterfaces").array(); st == stOK && len(nis) > 0 {
+		if err := capacity.DirectEgressInstanceQuotaRisk(n); err != nil {
+			var re *capacity.RuleError
+			if errors.As(err, &re) {
+				f.warn("%s: template.scaling.maxInstanceCount: %s (%s)", subject, re.Reason(), re.Source())
+			}
+		}
 	}
 }
 

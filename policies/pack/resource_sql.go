@@ -137,9 +137,7 @@ func checkSQLBackups(r *policyx.AnalyzerResource, _ Config, f *findings) {
 			retained = capacity.RetainedBackupsDefault // the API default
 		}
 		if lst != stOK {
-			logDays = 0 // unset: the API default
-		} else if logDays == 0 {
-			logDays = -1 // explicit 0 is out of range, not "unset"
+			logDays = capacity.LogRetentionDaysDefault // the API default
 		}
 		edition, _ := get(p, "settings.edition").str()
 		version, _ := get(p, "databaseVersion").str()

@@ -16,33 +16,78 @@ type evaluation struct {
 	report capacity.Report
 	// modelErr is set when the capacity model failed on this topology.
 	modelErr error
-	// subjects maps a finding subject (instance, service, connector, subnet
-	// name) to the URN it is reported on.
-	subjects map[string]string
+	// subjects maps a finding subject to the URNs of the resources of each
+	// kind with that name, so a finding is reported on the resource its
+	// check is about, never on a namesake of another kind.
+	subjects map[subjectKind]map[string][]string
+}
+
+// subjectKind is the kind of resource a capacity check's subjects name.
+type subjectKind int
+
+const (
+	kindInstance subjectKind = iota
+	kindService
+	kindEgress // a connector or a Direct VPC egress subnet
+)
+
+// subjectKinds lists, per check, the kinds its finding subjects name, in
+// the order they are tried.
+func subjectKinds(check string) []subjectKind {
+	switch check {
+	case capacity.CheckConnectionBudget, capacity.CheckReplicaParity, capacity.CheckMultiRegion:
+		return []subjectKind{kindInstance, kindService, kindEgress}
+	case capacity.CheckTimeoutBudget, capacity.CheckColdStartSuccess, capacity.CheckBuiltinConnCap:
+		return []subjectKind{kindService, kindInstance, kindEgress}
+	case capacity.CheckEgressHeadroom, capacity.CheckDirectEgressIPs:
+		return []subjectKind{kindEgress, kindService, kindInstance}
+	}
+	return []subjectKind{kindInstance, kindService, kindEgress}
 }
 
 func newEvaluation(resources []policyx.AnalyzerResource, cfg Config) *evaluation {
-	ev := &evaluation{ex: extract(resources, cfg), subjects: map[string]string{}}
+	ev := &evaluation{ex: extract(resources, cfg), subjects: map[subjectKind]map[string][]string{}}
 	ev.report, ev.modelErr = analyzeSafely(ev.ex.topo)
 	g := ev.ex.g
-	add := func(name string, r *policyx.AnalyzerResource) {
-		if _, ok := ev.subjects[name]; !ok && name != "" {
-			ev.subjects[name] = r.URN
+	add := func(k subjectKind, name string, r *policyx.AnalyzerResource) {
+		if name == "" || r == nil {
+			return
 		}
+		if ev.subjects[k] == nil {
+			ev.subjects[k] = map[string][]string{}
+		}
+		ev.subjects[k][name] = append(ev.subjects[k][name], r.URN)
 	}
 	for _, i := range g.instances {
-		add(i.name, i.res)
+		add(kindInstance, i.name, i.res)
 	}
 	for _, s := range g.services {
-		add(resourceName(s), s)
+		add(kindService, resourceName(s), s)
 	}
 	for _, c := range g.connectors {
-		add(c.egress.Name, c.res)
+		add(kindEgress, c.egress.Name, c.res)
 	}
 	for _, s := range g.subnets {
-		add(s.name, s.res)
+		add(kindEgress, s.name, s.res)
 	}
 	return ev
+}
+
+// subjectURN is the URN a finding of check about subject is reported on:
+// the one resource of the check's kind with that name; the stack (empty)
+// when no resource or more than one has it.
+func (ev *evaluation) subjectURN(check, subject string) string {
+	for _, k := range subjectKinds(check) {
+		switch urns := ev.subjects[k][subject]; len(urns) {
+		case 0:
+			continue
+		case 1:
+			return urns[0]
+		default:
+			return ""
+		}
+	}
+	return ""
 }
 
 // analyzeSafely runs the capacity model, turning a panic into an error so a
@@ -81,7 +126,7 @@ func reportFindings(ev *evaluation, policy string, f *findings) {
 		if msg == "" {
 			msg = fmt.Sprintf("%s: %s", fd.Check, fd.Subject)
 		}
-		v := finding{msg: msg, urn: ev.subjects[fd.Subject]}
+		v := finding{msg: msg, urn: ev.subjectURN(fd.Check, fd.Subject)}
 		switch fd.Severity {
 		case capacity.SeverityFail:
 		case capacity.SeverityWarn:

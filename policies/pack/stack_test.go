@@ -152,7 +152,9 @@ func TestStackPolicies(t *testing.T) {
 			stack: staging(func(s *pt.Stack) { toDirect(s, "10.10.0.0/28") })},
 
 		{name: "admin api ok", policy: pack.PolicyAdminAPIQuota, stack: staging(builtin)},
+		// 2 calls × (600 + 10 instances) = 1220 > 1000 per minute.
 		{name: "admin api burst", policy: pack.PolicyAdminAPIQuota, fail: true,
+			want: "cold-start: region us-central1: ≈1220 Cloud SQL Admin API connect calls (2 per starting instance per database) against 1000 per minute",
 			stack: staging(func(s *pt.Stack) {
 				builtin(s)
 				pt.Set(s.Props["netra-backend-us-central1"], "template.scaling.maxInstanceCount", 600)

@@ -1,25 +1,25 @@
 package pack
 
 import (
-	"strings"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/urn"
 )
 
-// urnName returns the name part of a URN ("urn:pulumi:s::p::t::name").
-func urnName(urn string) string {
-	if i := strings.LastIndex(urn, "::"); i >= 0 {
-		return urn[i+2:]
+// urnName is the name part of a URN ("urn:pulumi:s::p::t::name"), parsed by
+// the Pulumi SDK; a string that is not a valid URN is returned as is.
+func urnName(s string) string {
+	u := urn.URN(s)
+	if !u.IsValid() {
+		return s
 	}
-	return urn
+	return u.Name()
 }
 
-// urnStack returns the stack part of a URN.
-func urnStack(urn string) string {
-	rest, ok := strings.CutPrefix(urn, "urn:pulumi:")
-	if !ok {
+// urnStack is the stack part of a URN, parsed by the Pulumi SDK; "" when
+// the string is not a valid URN.
+func urnStack(s string) string {
+	u := urn.URN(s)
+	if !u.IsValid() {
 		return ""
 	}
-	if i := strings.Index(rest, "::"); i >= 0 {
-		return rest[:i]
-	}
-	return ""
+	return string(u.Stack())
 }
