@@ -121,7 +121,7 @@ func Deploy(ctx *pulumi.Context, st config.Stack) (*Deployment, error) {
 				// built from config, not from the instance's output, so
 				// DB_INSTANCE names the target even in a preview of a new stack,
 				// where connectionName and privateIpAddress are still unknown
-				// (resource-conventions.md, env contract).
+				// (docs/architecture.md, env contract).
 				ConnectionName: pulumi.String(st.Project + ":" + region + ":" + target),
 			},
 		})

@@ -18,7 +18,7 @@ import (
 	"github.com/headroom-dev/headroom/infra/graph"
 )
 
-// Expected topology per stack, from /tmp/stacks-spec.md (the agreed
+// Expected topology per stack, from the stack files' own comments (the agreed
 // numbers), written out independently of the stack files so a drift in
 // either is caught.
 type connectorWant struct {
@@ -90,7 +90,7 @@ var wants = map[string]stackWant{
 	},
 }
 
-// cisFlags are the logging flags every instance must carry (anchors.md §4a).
+// cisFlags are the logging flags every instance must carry (the CIS set Checkov checks).
 var cisFlags = map[string]string{
 	"cloudsql.iam_authentication": "on",
 	"log_checkpoints":             "on",
@@ -155,12 +155,12 @@ func checkNetwork(t *testing.T, g *graph.Graph, w stackWant) {
 		assert.Equal(t, cw.cidr, in(c, "ipCidrRange"))
 		p, err := netip.ParsePrefix(in(c, "ipCidrRange").(string))
 		require.NoError(t, err)
-		assert.Equal(t, 28, p.Bits(), "connector range must be a /28 (gcp-capacity.md §3)")
+		assert.Equal(t, 28, p.Bits(), "connector range must be a /28 (docs/gcp-limits.md#vpc-connector)")
 		assert.Equal(t, cw.machine, in(c, "machineType"))
 		assert.Equal(t, cw.min, in(c, "minInstances"))
 		assert.Equal(t, cw.max, in(c, "maxInstances"))
 		min, max := in(c, "minInstances").(int), in(c, "maxInstances").(int)
-		assert.True(t, min >= 2 && max <= 10 && min < max, "connector bounds 2 ≤ min < max ≤ 10 (§3): %d..%d", min, max)
+		assert.True(t, min >= 2 && max <= 10 && min < max, "connector bounds 2 ≤ min < max ≤ 10 (docs/gcp-limits.md#vpc-connector): %d..%d", min, max)
 		assert.Equal(t, w.network, in(c, "network"))
 		assert.Contains(t, c.Dependencies, apis["vpcaccess.googleapis.com"], "connector waits for its API")
 	}
@@ -195,7 +195,7 @@ func checkDatabase(t *testing.T, g *graph.Graph, w stackWant) {
 		assert.Equal(t, "ENCRYPTED_ONLY", in(inst, "settings", "ipConfiguration", "sslMode"), iw.name)
 		assert.Empty(t, in(inst, "settings", "ipConfiguration", "authorizedNetworks"), iw.name)
 		assert.Equal(t, out(net, "id"), in(inst, "settings", "ipConfiguration", "privateNetwork"), iw.name)
-		// Deletion protection at both levels (gcp-capacity.md §2.5).
+		// Deletion protection at both levels (docs/gcp-limits.md#cloud-sql-backups).
 		assert.Equal(t, true, in(inst, "deletionProtection"), iw.name)
 		assert.Equal(t, true, in(inst, "settings", "deletionProtectionEnabled"), iw.name)
 		assert.Equal(t, true, in(inst, "settings", "insightsConfig", "queryInsightsEnabled"), iw.name)

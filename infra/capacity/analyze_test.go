@@ -156,7 +156,7 @@ func TestTierDefaultAndUnsetMaxInstances(t *testing.T) {
 
 func TestReplicaDefaultFromPrimaryChain(t *testing.T) {
 	// A replica with less memory inherits the default of the largest
-	// instance in its primary chain (gcp-capacity.md §1.1): 16 GB → 500.
+	// instance in its primary chain (docs/gcp-limits.md#cloud-sql-max-connections): 16 GB → 500.
 	topo := Topology{Databases: []Database{
 		{Name: "p", Region: "a", Tier: "db-custom-4-16384"},
 		{Name: "r", Region: "b", Tier: "db-custom-1-3840", ReplicaOf: "p"},

@@ -57,7 +57,7 @@ const (
 	DefaultRetryMultiplier     = 2 // see DefaultRetryInitialSeconds
 	DefaultRetryMaxSeconds     = 8 // see DefaultRetryInitialSeconds
 	// DefaultAdminSlackConnections are kept free for migrations and
-	// operators (stacks-spec: slack 10). Policy choice, not a GCP limit.
+	// operators (10 connections). Policy choice, not a GCP limit.
 	DefaultAdminSlackConnections = 10
 	// DefaultRampSeconds is 0: every instance starts at once, the worst case
 	// (rollout, regional failover, scale from zero).
@@ -76,7 +76,7 @@ const (
 	// under concurrent load".
 	DefaultConnectP99Seconds = 30
 	// DefaultConnectionUtilization: plan for at most 80 % of usable slots
-	// (stacks-spec; policy choice leaving room for bursts and failover).
+	// (policy choice leaving room for bursts and failover).
 	DefaultConnectionUtilization = 0.80
 )
 

@@ -406,7 +406,7 @@ func (s *sim) admit(c *simConnector) {
 }
 
 // scaleOut completes one connector scale-out and schedules the next one
-// while instances still wait (connectors never scale in, §3).
+// while instances still wait (connectors never scale in, docs/gcp-limits.md#vpc-connector).
 func (s *sim) scaleOut(ei int) {
 	c := s.conns[ei]
 	c.scaling = false

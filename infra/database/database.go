@@ -51,7 +51,7 @@ type Args struct {
 	Protect bool
 	// DependsOn must include the private services access connection: an
 	// instance with a private IP cannot be created before the peering
-	// exists (gcp-capacity.md §6).
+	// exists (docs/gcp-limits.md#private-ip).
 	DependsOn []pulumi.Resource
 }
 
@@ -64,12 +64,12 @@ type InstanceArgs struct {
 	Region       string
 	Availability string // ZONAL | REGIONAL
 	// MaxConnections is set explicitly as the max_connections flag: the
-	// tier default (gcp-capacity.md §1.1) is what the incident ran out of.
+	// tier default (docs/gcp-limits.md#cloud-sql-max-connections) is what the incident ran out of.
 	MaxConnections int
 	// DiskSizeGb 0 leaves the size to Cloud SQL (autoresize on).
 	DiskSizeGb int
 	// DeletionProtection sets both deletionProtection (IaC level) and
-	// settings.deletionProtectionEnabled (API level), gcp-capacity.md §2.5.
+	// settings.deletionProtectionEnabled (API level), docs/gcp-limits.md#cloud-sql-backups.
 	DeletionProtection bool
 	Backups            Backups
 	Maintenance        Maintenance
@@ -78,7 +78,7 @@ type InstanceArgs struct {
 	Consumers []capacity.Consumer
 }
 
-// Backups are the primary's automated backups and PITR (§2.3).
+// Backups are the primary's automated backups and PITR (docs/gcp-limits.md#cloud-sql-backups).
 type Backups struct {
 	Enabled             bool
 	PointInTimeRecovery bool
@@ -86,7 +86,7 @@ type Backups struct {
 	LogRetentionDays    int
 }
 
-// Maintenance is the one-hour maintenance window (§2.4).
+// Maintenance is the one-hour maintenance window (docs/gcp-limits.md#cloud-sql-backups).
 type Maintenance struct {
 	Day  int // 1–7, Monday = 1
 	Hour int // 0–23 UTC
@@ -206,7 +206,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 				DatabaseFlags:             Flags(r.MaxConnections),
 				IpConfiguration:           privateOnly(args.PrivateNetwork),
 				// A read replica has no backups of its own; PITR and
-				// retention belong to the primary (§2.3). Backups are
+				// retention belong to the primary (docs/gcp-limits.md#cloud-sql-backups). Backups are
 				// explicitly off so the provider does not diff.
 				BackupConfiguration: &sql.DatabaseInstanceSettingsBackupConfigurationArgs{
 					Enabled: pulumi.Bool(false),
@@ -301,10 +301,10 @@ func DBUserName(email pulumi.StringInput) pulumi.StringOutput {
 // FlagValues are the database flags every Headroom instance carries, in
 // order, for a given max_connections:
 //   - max_connections explicit: the tier's memory-derived default
-//     (gcp-capacity.md §1.1) is implicit capacity the policy cannot see.
+//     (docs/gcp-limits.md#cloud-sql-max-connections) is implicit capacity the policy cannot see.
 //   - cloudsql.iam_authentication=on: workloads log in as IAM service
 //     accounts, no passwords in env.
-//   - the CIS PostgreSQL logging set as Checkov checks it (anchors.md §4a:
+//   - the CIS PostgreSQL logging set as Checkov checks it (Checkov's GCP checks:
 //     CKV_GCP_51–57, 108, 109): log_checkpoints, log_connections,
 //     log_disconnections, log_lock_waits on; log_temp_files 0;
 //     log_min_duration_statement -1; log_min_messages a valid level
@@ -367,7 +367,7 @@ func diskSize(gb int) pulumi.IntPtrInput {
 	return pulumi.Int(gb)
 }
 
-// backupStart puts the daily backup (a 4-hour window, §2.3) three hours
+// backupStart puts the daily backup (a 4-hour window, docs/gcp-limits.md#cloud-sql-backups) three hours
 // before the maintenance hour so the two do not start together.
 func backupStart(maintenanceHour int) string {
 	return fmt.Sprintf("%02d:00", ((maintenanceHour-3)%24+24)%24)

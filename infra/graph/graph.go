@@ -6,7 +6,7 @@
 // during `pulumi preview`, without a cloud, a CLI or a provider plugin.
 //
 // The mock returns deterministic outputs for the resource types Headroom
-// declares (see mocks.go and /tmp/resource-conventions.md "Mock outputs"):
+// declares (see mocks.go and docs/architecture.md):
 // private IPs, connection names, connector ids, run.app URIs and service
 // account e-mails, so a run is reproducible byte for byte.
 package graph

@@ -14,7 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Type tokens the mock knows how to complete (resource-conventions.md).
+// Type tokens the mock knows how to complete (docs/architecture.md, "Resources").
 const (
 	TypeNetwork       = "gcp:compute/network:Network"
 	TypeSubnetwork    = "gcp:compute/subnetwork:Subnetwork"

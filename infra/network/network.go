@@ -49,7 +49,7 @@ type Args struct {
 	Name string
 	// PrivateServiceAccessRange is the CIDR allocated to private services
 	// access (Cloud SQL private IPs); /24 at least, /16 recommended
-	// (gcp-capacity.md §6).
+	// (docs/gcp-limits.md#private-ip).
 	PrivateServiceAccessRange string
 	// Regions maps a region to its subnet and egress path.
 	Regions map[string]RegionArgs
@@ -68,7 +68,7 @@ type RegionArgs struct {
 	DirectSubnet string
 }
 
-// ConnectorArgs size a Serverless VPC Access connector (gcp-capacity.md §3:
+// ConnectorArgs size a Serverless VPC Access connector (docs/gcp-limits.md#vpc-connector:
 // a /28 range, machine type f1-micro|e2-micro|e2-standard-4, min 2–9,
 // max 3–10, min < max; the config layer validates those bounds).
 type ConnectorArgs struct {
@@ -158,7 +158,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		Name:                  pulumi.String(args.Name),
 		AutoCreateSubnetworks: pulumi.Bool(false),
 		// GLOBAL routing: a multi-region stack's Cloud Run services reach the
-		// primary's private IP in another region (gcp-capacity.md §6:
+		// primary's private IP in another region (docs/gcp-limits.md#private-ip:
 		// private IP is reachable across regions).
 		RoutingMode: pulumi.String("GLOBAL"),
 	}, parent, pulumi.DependsOn([]pulumi.Resource{n.APIs[APICompute]}))
@@ -170,7 +170,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	n.NetworkName = vpc.Name
 
 	// Private services access: an allocated range peered with
-	// servicenetworking, which Cloud SQL private IP requires (§6).
+	// servicenetworking, which Cloud SQL private IP requires (docs/gcp-limits.md#private-ip).
 	psaPrefix := netip.MustParsePrefix(args.PrivateServiceAccessRange).Masked()
 	n.PSARange, err = compute.NewGlobalAddress(ctx, args.Name+"-psa", &compute.GlobalAddressArgs{
 		Project:      project,

@@ -94,7 +94,7 @@ func (id *Identities) Email(workload string) (pulumi.StringOutput, bool) {
 
 // AccountID derives a service account id from a workload name: GCP wants
 // 6–30 characters, [a-z][-a-z0-9]*[a-z0-9] (IAM API rule, not in
-// gcp-capacity.md). "-run" marks it as a Cloud Run identity and pads short
+// docs/gcp-limits.md). "-run" marks it as a Cloud Run identity and pads short
 // names; long names are cut at 30.
 func AccountID(workload string) string {
 	var b strings.Builder

@@ -24,7 +24,7 @@ import (
 const Type = "headroom:workloads:Workloads"
 
 // Labels and annotations the capacity model and the policy pack read
-// (resource-conventions.md).
+// (docs/architecture.md).
 const (
 	LabelWorkload            = "headroom-workload"
 	LabelManagedBy           = "managed-by"
@@ -33,11 +33,11 @@ const (
 	EgressPrivateRangesOnly  = "PRIVATE_RANGES_ONLY"
 	ContainerPort            = 8080
 	ImageIgnorePath          = "template.containers[0].image"
-	serviceNameMax           = 49 // Cloud Run service names: < 50 characters (Cloud Run naming rule; not in gcp-capacity.md)
+	serviceNameMax           = 49 // Cloud Run service names: < 50 characters (Cloud Run naming rule; not in docs/gcp-limits.md)
 	serviceNameHashSuffixLen = 6
 )
 
-// Env contract names (resource-conventions.md "Env contract").
+// Env contract names (docs/architecture.md).
 const (
 	EnvDBHost               = "DB_HOST"
 	EnvDBName               = "DB_NAME"
@@ -174,7 +174,7 @@ func serviceArgs(project string, wl Workload, region, svcName string, email pulu
 
 	resources := &cloudrunv2.ServiceTemplateContainerResourcesArgs{
 		// Startup CPU boost shortens the cold start the incident was about
-		// (gcp-capacity.md §5).
+		// (docs/gcp-limits.md#cloud-run).
 		StartupCpuBoost: pulumi.Bool(true),
 	}
 	limits := pulumi.StringMap{}
@@ -245,7 +245,7 @@ func vpcAccess(eg network.Egress) *cloudrunv2.ServiceTemplateVpcAccessArgs {
 
 // startupProbe is a TCP probe on the container port, or an HTTP probe when a
 // path is configured (Direct VPC egress: Google recommends an HTTP probe
-// that tests the egress destination, gcp-capacity.md §4).
+// that tests the egress destination, docs/gcp-limits.md#direct-vpc-egress).
 func startupProbe(p config.StartupProbe) *cloudrunv2.ServiceTemplateContainerStartupProbeArgs {
 	args := &cloudrunv2.ServiceTemplateContainerStartupProbeArgs{
 		InitialDelaySeconds: pulumi.Int(p.InitialDelaySeconds),

@@ -36,7 +36,7 @@ type issue struct {
 	advisory bool
 }
 
-// Env-var contract of a Cloud Run container (resource-conventions).
+// Env-var contract of a Cloud Run container (docs/architecture.md).
 const (
 	envHost           = "DB_HOST"
 	envInstance       = "DB_INSTANCE"
