@@ -8,9 +8,12 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/database"
+	"github.com/headroom-dev/headroom/infra/monitoring"
 	"github.com/headroom-dev/headroom/infra/network"
+	"github.com/headroom-dev/headroom/infra/probejob"
 	"github.com/headroom-dev/headroom/infra/workloads"
 )
 
@@ -46,6 +49,10 @@ type Deployment struct {
 	Identities *workloads.Identities
 	Database   *database.Database
 	Workloads  *workloads.Workloads
+	// Monitoring is nil when headroom:monitoring.enabled is false.
+	Monitoring *monitoring.Monitoring
+	// Probe is nil unless headroom:probe.enabled is true.
+	Probe *probejob.ProbeJobs
 }
 
 // Deploy declares a stack's resources from a validated config.Stack.
@@ -127,6 +134,43 @@ func Deploy(ctx *pulumi.Context, st config.Stack) (*Deployment, error) {
 		return nil, err
 	}
 
+	var probes *probejob.ProbeJobs
+	if pw, pc, ok := st.ProbeWorkload(); ok {
+		var target workloads.Target
+		for _, x := range wargs.Workloads {
+			if x.Name == pw.Name {
+				target = x.Target
+			}
+		}
+		email, _ := ids.Email(pw.Name)
+		deps := []pulumi.Resource{net.APIs[network.APIRun]}
+		for _, m := range ids.Members[pw.Name] {
+			deps = append(deps, m)
+		}
+		if u, ok := db.Users[pw.Name]; ok {
+			deps = append(deps, u)
+		}
+		probes, err = probejob.New(ctx, "probe", &probejob.Args{
+			Project: st.Project, Image: pc.Image, Workload: pw,
+			TaskCount: pc.TaskCount, Parallelism: pc.Parallelism,
+			Egress: wargs.Egress, ServiceAccount: email,
+			PrivateIP: target.PrivateIP, ConnectionName: target.ConnectionName,
+			Assumptions: st.CapacityAssumptions(), Targets: st.CapacityTargets(),
+			DependsOn: deps,
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	var mon *monitoring.Monitoring
+	if st.Monitoring.IsEnabled() {
+		mon, err = monitoring.New(ctx, "monitoring", MonitoringArgs(st, wl))
+		if err != nil {
+			return nil, err
+		}
+	}
+
 	conn, ips := pulumi.StringMap{}, pulumi.StringMap{}
 	for _, n := range db.InstanceNames() {
 		inst, _ := db.Instance(n)
@@ -152,7 +196,28 @@ func Deploy(ctx *pulumi.Context, st config.Stack) (*Deployment, error) {
 	ctx.Export(OutputNetworkID, net.NetworkID)
 	ctx.Export(OutputServiceAccounts, emails)
 
-	return &Deployment{Network: net, Identities: ids, Database: db, Workloads: wl}, nil
+	return &Deployment{Network: net, Identities: ids, Database: db, Workloads: wl, Monitoring: mon, Probe: probes}, nil
+}
+
+// MonitoringArgs maps the stack config to the monitoring component's args:
+// every threshold is the capacity model's number for the topology Deploy
+// declares (capacity.AlertThresholds of Topology(st)).
+func MonitoringArgs(st config.Stack, wl *workloads.Workloads) *monitoring.Args {
+	a := &monitoring.Args{
+		Project:              st.Project,
+		Stack:                st.Name,
+		Thresholds:           capacity.AlertThresholds(Topology(st)),
+		NotificationChannels: st.Monitoring.NotificationChannels,
+	}
+	if wl != nil {
+		// The services themselves, not their component: a dependency on a
+		// component is expanded to whichever children are registered at
+		// the time, which would make the recorded graph order racy.
+		for _, n := range wl.ServiceNames() {
+			a.DependsOn = append(a.DependsOn, wl.Services[n])
+		}
+	}
+	return a
 }
 
 // NetworkArgs maps the stack config to the network component's args.
@@ -192,6 +257,10 @@ func DatabaseArgs(st config.Stack) *database.Args {
 	}
 	a := &database.Args{
 		Project: st.Project,
+		// Production databases carry Pulumi's protect option besides
+		// both deletion protections: a replacement or deletion stops in
+		// the engine even if every other check was bypassed.
+		Protect: st.Environment == string(capacity.EnvProduction),
 		Primary: database.InstanceArgs{
 			Name:               d.Name,
 			Version:            d.Version,

@@ -259,6 +259,11 @@ type Result struct {
 	LeftoverSessions int `json:"leftoverSessions"`
 
 	InstanceResults []InstanceResult `json:"instanceResults"`
+
+	// attemptSamples and connectSamples are the raw samples behind
+	// AttemptLatency and ConnectLatency (task.go reports them so a merge can
+	// compute exact percentiles over many tasks).
+	attemptSamples, connectSamples []time.Duration
 }
 
 // Run executes the storm. It returns an error only when the storm could not
@@ -365,6 +370,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if len(s.samples) > 0 {
 		res.ErrorSamples = s.samples
 	}
+	res.attemptSamples, res.connectSamples = s.attemptOK, s.connectOK
 	res.AttemptLatency = Summarize(s.attemptOK)
 	res.ConnectLatency = Summarize(s.connectOK)
 	var ttr []time.Duration

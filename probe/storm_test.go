@@ -49,13 +49,14 @@ func TestStormUnderLimit(t *testing.T) {
 func TestStormOverLimitWithoutRelease(t *testing.T) {
 	c := pgtest.Shared(t)
 	// 20 instances × 2 = 40 sessions against 27 usable; nobody releases
-	// within the 1 s connect timeout, so some instances must fail with
-	// too_many_clients.
+	// within the 3 s connect timeout, so some instances must fail with
+	// too_many_clients. The timeouts leave room for a loaded machine: an
+	// attempt that times out would hide the refusal this test is about.
 	cfg := baseConfig(c.DSN)
 	cfg.Instances = 20
-	cfg.ConnectTimeout = time.Second
-	cfg.AttemptTimeout = 500 * time.Millisecond
-	cfg.Hold = 2 * time.Second
+	cfg.ConnectTimeout = 3 * time.Second
+	cfg.AttemptTimeout = 2 * time.Second
+	cfg.Hold = 4 * time.Second
 	res, err := Run(context.Background(), cfg)
 	require.NoError(t, err)
 	assert.Less(t, res.Ready, 20)

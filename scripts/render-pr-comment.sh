@@ -4,7 +4,8 @@
 # could not render the chart, and writes a PNG screenshot.
 #
 #   scripts/render-pr-comment.sh [REPORT.md] [OUT.png]
-#   (defaults: the incident plan golden → docs/pr-comment.png)
+#   (defaults: the incident plan golden → docs/pr-comment.png; the page
+#   height is PR_COMMENT_HEIGHT pixels, default 2300)
 #
 # Needs: chromium (apt-get install chromium fonts-noto-color-emoji) and
 # mermaid from npm (MERMAID_JS, default: a local npm install under .tmp/).
@@ -33,6 +34,6 @@ if grep -qi "syntax error" "$work/dom.html" || ! grep -q '<svg' "$work/dom.html"
   exit 1
 fi
 echo "render-pr-comment: Mermaid rendered $(grep -o 'aria-roledescription="xychart"' "$work/dom.html" | wc -l) xychart(s)"
-"$chromium" "${flags[@]}" --window-size=1240,2300 --screenshot="$work/shot.png" "file://$work/report.html" 2>/dev/null >/dev/null
+"$chromium" "${flags[@]}" --window-size=1240,"${PR_COMMENT_HEIGHT:-2300}" --screenshot="$work/shot.png" "file://$work/report.html" 2>/dev/null >/dev/null
 mv "$work/shot.png" "$png"
 echo "render-pr-comment: wrote $png"

@@ -14,6 +14,19 @@ HEADROOM_PULUMI="$(bash scripts/install-pulumi.sh)"
 export HEADROOM_PULUMI
 "$HEADROOM_PULUMI" version
 
+echo "== pulumi Go language host"
+# The engine tests (tests/e2e, internal/enginetest users) run the program and
+# the pack under the real engine, which needs pulumi-language-go: from PATH,
+# beside the CLI, or built from the shared tools (scripts/language-host.sh).
+langerr="$(mktemp)"
+if langhost="$(bash scripts/language-host.sh 2>"$langerr")"; then
+  export PATH="$langhost:$PATH"
+  echo "using $langhost/pulumi-language-go"
+else
+  echo "engine tests will be SKIPPED: $(sed 's/^language-host: //' "$langerr") (set HEADROOM_REQUIRE_ENGINE=1 to fail instead)"
+fi
+rm -f "$langerr"
+
 echo "== postgresql"
 pgbin=/usr/lib/postgresql/15/bin
 if [ ! -x "$pgbin/initdb" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

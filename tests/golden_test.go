@@ -28,6 +28,9 @@ type inventory struct {
 	Counts  map[string]int            `yaml:"counts"`
 	Total   int                       `yaml:"total"`
 	Outputs map[string]any            `yaml:"outputs"`
+	// Protected lists the resources with Pulumi's protect option
+	// ("<type>::<name>", sorted); exact, like counts.
+	Protected []string `yaml:"protected"`
 }
 
 func goldenPath(name string) string { return filepath.Join("testdata", "golden", name+".yaml") }
@@ -35,7 +38,7 @@ func goldenPath(name string) string { return filepath.Join("testdata", "golden",
 // summarize is the program's inventory: the inputs of every custom
 // resource, counts of every type, and the stack outputs.
 func summarize(g *graph.Graph) inventory {
-	inv := inventory{Values: map[string]map[string]any{}, Counts: g.Counts(), Outputs: graph.Plain(g.Outputs)}
+	inv := inventory{Values: map[string]map[string]any{}, Counts: g.Counts(), Outputs: graph.Plain(g.Outputs), Protected: []string{}}
 	for _, n := range inv.Counts {
 		inv.Total += n
 	}
@@ -43,7 +46,11 @@ func summarize(g *graph.Graph) inventory {
 		if r.Custom {
 			inv.Values[r.Type+"::"+r.Name] = graph.Plain(r.Inputs)
 		}
+		if r.Protect {
+			inv.Protected = append(inv.Protected, r.Type+"::"+r.Name)
+		}
 	}
+	sort.Strings(inv.Protected)
 	return inv
 }
 
@@ -86,6 +93,7 @@ func TestGoldenInventories(t *testing.T) {
 			for _, d := range subset("outputs", want.Outputs, got.Outputs) {
 				t.Errorf("%s: %s", path, d)
 			}
+			assert.Equal(t, want.Protected, got.Protected, "%s: protected resources", path)
 		})
 	}
 }

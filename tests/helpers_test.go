@@ -27,6 +27,7 @@ var stackCases = []stackCase{
 	{name: "staging", path: config.StackFile("..", "staging")},
 	{name: "production", path: config.StackFile("..", "production")},
 	{name: "incident", path: filepath.Join("testdata", "incident", "Pulumi.incident.yaml")},
+	{name: "probe", path: filepath.Join("testdata", "probe", "Pulumi.probe.yaml")},
 }
 
 // record loads a stack file and runs the program for it.

@@ -347,7 +347,11 @@ func TestPolicyPackUnderPulumiCLI(t *testing.T) {
 			assert.NotZero(t, code, out)
 			assert.Contains(t, out, "one or more mandatory policy violations were found")
 			for _, p := range incidentMandatory {
-				assert.Contains(t, out, "[mandatory]  "+p, "incident output must name %s", p)
+				// The engine prints the severity the pack's Analyzer sends
+				// (policies/pack/metadata.go).
+				info, ok := pack.Lookup(p)
+				require.True(t, ok, p)
+				assert.Contains(t, out, "[mandatory] [severity: "+info.Metadata().Severity+"]  "+p, "incident output must name %s", p)
 			}
 			assert.Contains(t, out, "staging-shared-postgres")
 			assert.Contains(t, out, "raise max_connections")
@@ -363,7 +367,7 @@ func TestPolicyPackUnderPulumiCLI(t *testing.T) {
 		out, code := e.run(t, "policy", "analyze", "--file", state, "--policy-pack", packBin,
 			"--policy-pack-config", policyConfigFor("incident"))
 		assert.NotZero(t, code, out)
-		assert.Contains(t, out, "[mandatory]  connection-budget")
+		assert.Contains(t, out, "[mandatory] [severity: critical]  connection-budget")
 	})
 
 	t.Run("bad config names the key", func(t *testing.T) {

@@ -59,6 +59,7 @@ non-loopback target needs --i-know-this-is-not-production.`,
 	fl.DurationVar(&f.burst, "burst", 3*time.Second, "duration of the accept-rate burst")
 	fl.DurationVar(&f.timeout, "attempt-timeout", 10*time.Second, "timeout of one connection")
 	fl.BoolVar(&f.notProduction, "i-know-this-is-not-production", false, "allow a non-loopback target")
+	bindFromProbe(cmd)
 	return cmd
 }
 

@@ -115,8 +115,11 @@ func newUpCmd() *cobra.Command {
 	f := &engineFlags{}
 	var yes bool
 	var planFile string
+	var allowReplace []string
+	var verifyAfter bool
+	vf := &verifyFlags{}
 	cmd := &cobra.Command{
-		Use:   "up --stack NAME [--yes] [--plan-file PATH]",
+		Use:   "up --stack NAME [--yes] [--plan-file PATH] [--allow-replace URN_OR_NAME]... [--verify]",
 		Short: "Gated deploy: plan gate, preview with the policy pack, confirm, update",
 		Long: `up deploys a stack only when it can carry its load:
 
@@ -126,20 +129,29 @@ func newUpCmd() *cobra.Command {
      policy events that pulumi preview --json drops — becomes the same
      report as plan; if the pack did not run or no plan was saved, up
      fails closed;
-  3. you confirm (or pass --yes; required when stdin is not a terminal);
-  4. pulumi up runs with the same policy pack and config, constrained to
+  3. change safety: a preview that would replace or delete a stateful
+     resource (Cloud SQL instance or database, VPC connector, network,
+     Direct VPC egress subnet) is refused unless --allow-replace names it;
+     the report lists such steps first;
+  4. you confirm (or pass --yes; required when stdin is not a terminal);
+  5. pulumi up runs with the same policy pack and config, constrained to
      the saved plan (--plan): the engine refuses any step the gated
      preview did not propose.
 
 The plan is written to a temporary directory that is removed afterwards;
 --plan-file PATH keeps a copy (it holds the stack config; mode 0600).
 
+With --verify, headroom verify runs after the update (report on stderr) and
+up fails (exit 1) when a service does not answer HTTP 200 within its window.
+
 It needs the Pulumi CLI, a logged-in backend and cloud credentials.
-Exit codes: 0 applied, 1 gate failed / violations / not confirmed / engine
-error (nothing applied unless the update itself failed), 2 bad input.`,
+Exit codes: 0 applied, 1 refused (gate, violations, change safety, not
+confirmed), 2 bad input, 4 failure (engine or backend error, pack did not
+run, no update plan); nothing is applied unless the update itself failed.`,
 		Example: `  make policy-pack
   headroom up --stack staging --policy-pack policies/bin/headroom-policies
-  headroom up --stack production --policy-pack policies/bin/headroom-policies --yes --format markdown --out deploy.md`,
+  headroom up --stack production --policy-pack policies/bin/headroom-policies --yes --format markdown --out deploy.md
+  headroom up --stack staging --yes --allow-replace staging-connector   # accept the connector's replacement`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ls, root, format, pol, cleanup, err := f.prepare()
@@ -150,8 +162,9 @@ error (nothing applied unless the update itself failed), 2 bad input.`,
 			progress := progressWriter(cmd)
 			out, err := deploy.Up(cmd.Context(), openStack(f.pulumi), deploy.UpOptions{
 				Stack: ls.name, WorkDir: root, Policy: pol, Yes: yes, PlanFile: planFile,
-				Confirm:  stdinConfirm(cmd),
-				Progress: progress,
+				AllowReplace: deploy.AllowList(allowReplace),
+				Confirm:      stdinConfirm(cmd),
+				Progress:     progress,
 				// The operator reads the preview on the terminal (stderr)
 				// before answering; stdout keeps the final report.
 				Review: func(r report.Report) {
@@ -164,12 +177,19 @@ error (nothing applied unless the update itself failed), 2 bad input.`,
 			if out.PlanFile != "" {
 				fmt.Fprintf(cmd.ErrOrStderr(), "headroom: update plan kept at %s\n", out.PlanFile)
 			}
-			return finish(cmd, out, err, format, f.out)
+			if err := finish(cmd, out, err, format, f.out); err != nil || !verifyAfter {
+				return err
+			}
+			vf.pulumi = f.pulumi
+			return verifyAfterUp(cmd, vf, ls, root)
 		},
 	}
 	f.bind(cmd)
+	cmd.Flags().BoolVar(&verifyAfter, "verify", false, "after the update, run headroom verify (--verify-url/-path/-window/-interval tune it); fail when a service does not answer HTTP 200 within its window")
+	vf.bind(cmd, "verify-")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "apply without asking for confirmation")
 	cmd.Flags().StringVar(&planFile, "plan-file", "", "also keep the update plan the preview saved and the update was constrained to at PATH (default: a temporary file, removed)")
+	addAllowReplaceFlag(cmd, &allowReplace)
 	return cmd
 }
 
@@ -183,7 +203,8 @@ and the program with the refreshed state (pulumi preview --refresh
 --expect-no-changes, with the policy pack). It changes nothing.
 
 Exit codes: 0 clean, 3 drift found (the report lists what drifted),
-1 mandatory violations on the refreshed state or an engine error, 2 bad input.`,
+1 mandatory violations on the refreshed state, 2 bad input, 4 engine error
+or the pack did not run.`,
 		Example: `  headroom drift --stack production --policy-pack policies/bin/headroom-policies
   headroom drift --stack staging --format markdown --out drift.md || test $? -eq 3`,
 		Args: cobra.NoArgs,

@@ -7,9 +7,10 @@
 //	0  pass: no mandatory violation / criteria met / no drift
 //	1  refused by the gate: mandatory policy violations or failed criteria
 //	2  bad input or usage: a one-line error naming the flag, file or key
-//	3  drift found (headroom drift)
-//	4  internal or environment failure: the Pulumi engine, the database, the
-//	   file system, an interrupt — the tool could not reach a verdict
+//	3  drift found (headroom drift) or left unreconciled (headroom reconcile)
+//	4  internal or environment failure: the Pulumi engine or backend, the
+//	   database, the file system, a pack that did not run, an interrupt — the
+//	   tool could not reach a verdict
 //
 // An error that is not an *exitError is an internal or environment failure
 // (exit 4), except cobra's own flag and argument errors, which are usage
@@ -96,7 +97,10 @@ const rootExamples = `  # The offline plan of the staging stack (no cloud, no cr
   headroom up --stack staging --policy-pack policies/bin/headroom-policies
 
   # Scheduled drift check (exit 3 when the cloud or the program drifted)
-  headroom drift --stack production --policy-pack policies/bin/headroom-policies`
+  headroom drift --stack production --policy-pack policies/bin/headroom-policies
+
+  # Reconciler: on drift, re-apply through the same gate (a scheduled job)
+  headroom reconcile --stack staging --once --policy-pack policies/bin/headroom-policies --report reconcile.json`
 
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
@@ -111,7 +115,7 @@ Exit codes:
   0  pass (no mandatory violation, criteria met, no drift)
   1  refused by the gate (mandatory policy violations or failed criteria)
   2  bad input or usage (a one-line error names the flag, file or key)
-  3  drift found (headroom drift)
+  3  drift found (headroom drift) or left unreconciled (headroom reconcile)
   4  internal or environment failure (engine, database, file system, interrupt)`,
 		Example:       rootExamples,
 		SilenceUsage:  true,

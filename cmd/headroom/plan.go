@@ -14,6 +14,7 @@ import (
 	"github.com/headroom-dev/headroom/infra"
 	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
+	"github.com/headroom-dev/headroom/infra/cost"
 	"github.com/headroom-dev/headroom/infra/graph"
 	"github.com/headroom-dev/headroom/policies/pack"
 )
@@ -27,6 +28,7 @@ type planFlags struct {
 	out          string
 	policyConfig string
 	root         string
+	diff         diffFlags
 }
 
 func newPlanCmd() *cobra.Command {
@@ -51,15 +53,28 @@ Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 bad input.`,
   headroom plan --stack staging --policy-config policy-config.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := checkFormat(f.format)
+			format, err := checkPlanFormat(f.format)
 			if err != nil {
 				return err
 			}
-			r, err := planReport(cmd.Context(), f, progressWriter(cmd))
+			if err := f.diff.check(format); err != nil {
+				return err
+			}
+			r, ls, err := planReportStack(cmd.Context(), f, progressWriter(cmd))
 			if err != nil {
 				return err
 			}
-			if err := writeReport(cmd, r, format, f.out); err != nil {
+			switch {
+			case format == formatSARIF:
+				err = writeSARIF(cmd, r, ls, f.out)
+			case f.diff.base != "":
+				if err = planDiff(cmd.Context(), f, &r, ls, progressWriter(cmd)); err == nil {
+					err = writeDiffReport(cmd, r, format, f.out, f.diff.commentWhen)
+				}
+			default:
+				err = writeReport(cmd, r, format, f.out)
+			}
+			if err != nil {
 				return err
 			}
 			return verdictError(r)
@@ -68,10 +83,11 @@ Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 bad input.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.stack, "stack", "", "stack name: reads stacks/Pulumi.<NAME>.yaml")
 	fl.StringVar(&f.configFile, "config-file", "", "a stack config file (Pulumi.<stack>.yaml format) instead of --stack")
-	fl.StringVarP(&f.format, "format", "f", formatText, "output format: text, markdown or json")
+	fl.StringVarP(&f.format, "format", "f", formatText, "output format: text, markdown, json or sarif")
 	fl.StringVarP(&f.out, "out", "o", "", "write the report to FILE instead of stdout")
 	fl.StringVar(&f.policyConfig, "policy-config", "", "a --policy-pack-config JSON file; default: built from the stack's config")
 	fl.StringVar(&f.root, "root", "", "repository root (default: nearest directory with Pulumi.yaml)")
+	f.diff.register(fl)
 	return cmd
 }
 
@@ -185,31 +201,52 @@ func stackPolicyConfig(st config.Stack) pack.Config {
 // resource graph → policy pack (topology, capacity analyses, simulation,
 // verdicts) → report.
 func planReport(ctx context.Context, f *planFlags, progress io.Writer) (report.Report, error) {
+	r, _, err := planReportStack(ctx, f, progress)
+	return r, err
+}
+
+// planReportStack is planReport that also returns the loaded stack.
+func planReportStack(ctx context.Context, f *planFlags, progress io.Writer) (report.Report, *loadedStack, error) {
 	progressf(progress, "loading stack config")
 	ls, err := loadStackAndPolicy(f.stack, f.configFile, f.root, f.policyConfig)
 	if err != nil {
-		return report.Report{}, err
+		return report.Report{}, nil, err
 	}
-	return planLoaded(ctx, ls, progress)
+	r, err := planLoaded(ctx, ls, progress)
+	return r, ls, err
 }
 
 func planLoaded(ctx context.Context, ls *loadedStack, progress io.Writer) (report.Report, error) {
+	o, err := planFull(ctx, ls, progress)
+	return o.Report, err
+}
+
+// planOutcome is the plan's report and the capacity model's own report
+// (what suggest reads its remedies from).
+type planOutcome struct {
+	Report   report.Report
+	Capacity capacity.Report
+}
+
+// planFull is the plan pipeline: program under mocks → resource graph →
+// policy pack (topology, capacity, verdicts) → report with cost.
+func planFull(ctx context.Context, ls *loadedStack, progress io.Writer) (planOutcome, error) {
 	if err := ctx.Err(); err != nil {
-		return report.Report{}, err
+		return planOutcome{}, err
 	}
 	progressf(progress, "running the Pulumi program with mocks (%s)", ls.file.Path)
 	g, err := graph.Run(graph.RunOptions{
 		Project: infra.ProjectName, Stack: ls.name, Config: ls.file.Values, DryRun: true,
 	}, infra.Program)
 	if err != nil {
-		return report.Report{}, fmt.Errorf("stack %s: program: %w", ls.name, err)
+		return planOutcome{}, fmt.Errorf("stack %s: program: %w", ls.name, err)
 	}
 	progressf(progress, "evaluating the policy pack on %d resources", len(g.Resources))
 	// The preview view (inputs), which is what `pulumi preview
 	// --policy-pack` hands the pack before anything exists.
 	res, err := pack.Evaluate(g.PreviewResources(), ls.policy)
 	if err != nil {
-		return report.Report{}, fmt.Errorf("stack %s: policy pack: %w", ls.name, err)
+		return planOutcome{}, fmt.Errorf("stack %s: policy pack: %w", ls.name, err)
 	}
 	topo := res.Topology
 	topo.Targets = topo.Targets.WithDefaults()
@@ -217,12 +254,14 @@ func planLoaded(ctx context.Context, ls *loadedStack, progress io.Writer) (repor
 	for _, v := range res.Violations {
 		vs = append(vs, report.Violation{Policy: v.Policy, Level: v.Level, Message: v.Message, Resource: v.Resource})
 	}
-	return report.FromPlan(report.PlanInput{
+	r := report.FromPlan(report.PlanInput{
 		Stack:       ls.name,
 		Environment: string(ls.policy.Env()),
 		Counts:      g.Counts(),
 		Topology:    topo,
 		Capacity:    res.Capacity,
 		Violations:  vs,
-	}), nil
+	})
+	r.Cost = report.CostOf(cost.Estimate(ls.file.Stack))
+	return planOutcome{Report: r, Capacity: res.Capacity}, nil
 }

@@ -244,6 +244,14 @@ func (f *cliFakeStack) PreviewRefresh(_ context.Context, opts ...optrefresh.Opti
 	return auto.PreviewResult{}, f.replay("refresh", o.EventStreams)
 }
 
+func (f *cliFakeStack) Refresh(_ context.Context, opts ...optrefresh.Option) (auto.RefreshResult, error) {
+	var o optrefresh.Options
+	for _, op := range opts {
+		op.ApplyOption(&o)
+	}
+	return auto.RefreshResult{}, f.replay("refresh-apply", o.EventStreams)
+}
+
 func (f *cliFakeStack) Up(_ context.Context, opts ...optup.Option) (auto.UpResult, error) {
 	var o optup.Options
 	for _, op := range opts {
@@ -286,11 +294,11 @@ func TestUpAndDriftCommands(t *testing.T) {
 		{"up keeps the update plan", []string{"up", "--stack", "staging", "--yes", "--policy-pack", pol, "-f", "json", "--plan-file", keptPlan},
 			map[string]string{"preview": "preview-clean.jsonl", "up": "update-ok.jsonl"}, exitOK, []string{"preview", "up"}, "update plan kept at " + keptPlan},
 		{"up refuses without a saved update plan", []string{"up", "--stack", "staging", "--yes", "--policy-pack", pol, "-f", "json"},
-			map[string]string{"preview": "preview-clean.jsonl", "up": "update-ok.jsonl", "no-plan": "true"}, exitInternal, []string{"preview"}, "no usable update plan"},
+			map[string]string{"preview": "preview-clean.jsonl", "up": "update-ok.jsonl", "no-plan": "true"}, exitFailure, []string{"preview"}, "no usable update plan"},
 		{"up refuses on a mandatory violation", []string{"up", "--stack", "staging", "--yes", "--policy-pack", pol, "-f", "json"},
 			map[string]string{"preview": "preview-mandatory.jsonl"}, exitViolations, []string{"preview"}, "mandatory policy violation"},
 		{"up fails closed without the pack", []string{"up", "--stack", "staging", "--yes", "--policy-pack", pol, "-f", "json"},
-			map[string]string{"preview": "preview-nopack.jsonl"}, exitInternal, []string{"preview"}, "did not run"},
+			map[string]string{"preview": "preview-nopack.jsonl"}, exitFailure, []string{"preview"}, "did not run"},
 		{"the gate stops up before the engine", []string{"up", "--stack", "incident", "--root", incidentRoot, "--yes", "--policy-pack", pol, "-f", "json"},
 			map[string]string{}, exitViolations, nil, "gate failed"},
 		{"drift found", []string{"drift", "--stack", "staging", "--policy-pack", pol, "-f", "json"},

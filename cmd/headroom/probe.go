@@ -73,6 +73,7 @@ to keep passwords out of the process list. A non-loopback target needs
 			return runProbe(ctx, cmd, f)
 		},
 	}
+	cmd.AddCommand(probeSubcommands()...)
 	fl := cmd.Flags()
 	fl.StringVar(&f.dsn, "dsn", "", "target PostgreSQL DSN (default $"+envProbeDSN+")")
 	fl.StringVar(&f.monitorDSN, "monitor-dsn", "", "optional DSN of a role that sees all sessions, to count the peak on the server (default $"+envProbeMonitorDSN+")")

@@ -13,7 +13,8 @@ const (
 	exitViolations = 1 // mandatory policy violations, failed criteria
 	exitUsage      = 2 // bad input or usage
 	exitDrift      = 3 // drift found (headroom drift)
-	exitInternal   = 4 // internal or environment failure (engine, database, file system, interrupted)
+	exitFailure    = 4 // internal or environment failure (engine, backend, database, file system, pack did not run, interrupt)
+	exitInternal   = exitFailure
 )
 
 // exitError carries an exit code out of a command's RunE.

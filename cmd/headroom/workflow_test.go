@@ -66,32 +66,82 @@ func TestPRPreviewPlanStep(t *testing.T) {
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 
-	sh := exec.Command("bash", "-e", "-o", "pipefail", "-c", script)
-	sh.Dir = dir
-	sh.Env = append(os.Environ(),
-		"GITHUB_SHA=0123456789abcdef",
-		"GITHUB_OUTPUT="+filepath.Join(dir, "out"),
-		"GITHUB_STEP_SUMMARY="+filepath.Join(dir, "summary"))
-	out, err = sh.CombinedOutput()
-	require.NoError(t, err, "the step itself must not fail: %s", out)
+	// The base branch: every stack as it was; the pull request then raises
+	// the incident's max_connections and adds the malformed stack.
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com",
+			"-c", "commit.gpgsign=false"}, args...)...)
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "git %v: %s", args, out)
+	}
+	git("init", "-q", "-b", "main")
+	git("add", "Pulumi.yaml", "stacks/Pulumi.staging.yaml", "stacks/Pulumi.production.yaml", "stacks/Pulumi.incident.yaml")
+	git("commit", "-q", "-m", "base")
+	copyFile(incidentFile, "stacks/Pulumi.incident.yaml", func(b []byte) []byte {
+		return []byte(strings.Replace(string(b), "maxConnections: 100 ", "maxConnections: 400 ", 1))
+	})
 
-	outputs, err := os.ReadFile(filepath.Join(dir, "out"))
-	require.NoError(t, err)
-	assert.Equal(t, "exit=2\n", string(outputs), "worst exit code: the malformed stack")
-	comment, err := os.ReadFile(filepath.Join(dir, "plan-comment.md"))
-	require.NoError(t, err)
-	c := string(comment)
-	assert.Contains(t, c, "# Headroom plan for 0123456")
+	step := func(commentWhen string) (outputs, comment string) {
+		t.Helper()
+		sh := exec.Command("bash", "-e", "-o", "pipefail", "-c", script)
+		sh.Dir = dir
+		sh.Env = append(os.Environ(),
+			"GITHUB_SHA=0123456789abcdef",
+			"BASE_REF=main",
+			"COMMENT_WHEN="+commentWhen,
+			"GITHUB_OUTPUT="+filepath.Join(dir, "out"),
+			"GITHUB_STEP_SUMMARY="+filepath.Join(dir, "summary"))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "out"), nil, 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "summary"), nil, 0o644))
+		out, err := sh.CombinedOutput()
+		require.NoError(t, err, "the step itself must not fail: %s", out)
+		o, err := os.ReadFile(filepath.Join(dir, "out"))
+		require.NoError(t, err)
+		c, err := os.ReadFile(filepath.Join(dir, "plan-comment.md"))
+		require.NoError(t, err)
+		summary, err := os.ReadFile(filepath.Join(dir, "summary"))
+		require.NoError(t, err)
+		assert.Equal(t, string(c), string(summary), "forks see the same report in the job summary")
+		return string(o), string(c)
+	}
+
+	// always: every stack's diff and report.
+	outputs, c := step("always")
+	assert.Equal(t, "exit=2\ncomment=1\n", outputs, "worst exit code: the malformed stack")
+	assert.Contains(t, c, "# Headroom plan for 0123456 against `main`")
 	assert.Contains(t, c, "## ✅ Headroom plan: `staging` — PASS")
 	assert.Contains(t, c, "## ✅ Headroom plan: `production` — PASS")
 	assert.Contains(t, c, "## ❌ Headroom plan: `incident` — FAIL")
+	assert.Contains(t, c, "Capacity change: `incident` against `main`")
+	assert.Contains(t, c, "No capacity change against `main`", "staging and production did not change")
 	assert.Contains(t, c, "bad input (exit 2)")
 	assert.Contains(t, c, "headroom:database.maxConnections")
+	assert.Contains(t, c, "### 🛠️ Headroom suggest: `incident` — fixes that pass, cheapest first", "refused stacks get suggest's fixes")
+	assert.Contains(t, c, "```suggestion\n")
+	assert.Equal(t, 1, strings.Count(c, "Headroom suggest:"), "only the refused stack")
 	assert.Equal(t, 3, strings.Count(c, "```mermaid"), "one chart per planned stack")
-	mdcheck.Check(t, comment, mdcheck.Expect{Tables: 18})
-	summary, err := os.ReadFile(filepath.Join(dir, "summary"))
-	require.NoError(t, err)
-	assert.Equal(t, c, string(summary), "forks see the same report in the job summary")
+	mdcheck.Check(t, []byte(c), mdcheck.Expect{Tables: 18})
+	for _, stack := range []string{"staging", "production", "incident"} {
+		b, err := os.ReadFile(filepath.Join(dir, "sarif", stack+".sarif"))
+		require.NoError(t, err, "SARIF of %s", stack)
+		assert.Contains(t, string(b), `"version": "2.1.0"`)
+	}
+
+	// changed: only the stack that changed (and the bad input) is shown.
+	outputs, c = step("changed")
+	assert.Equal(t, "exit=2\ncomment=1\n", outputs)
+	assert.Contains(t, c, "## ❌ Headroom plan: `incident` — FAIL")
+	assert.NotContains(t, c, "Headroom plan: `staging`")
+	assert.NotContains(t, c, "Headroom plan: `production`")
+
+	// Without the malformed stack and the change, nothing is due.
+	require.NoError(t, os.Remove(filepath.Join(dir, "stacks", "Pulumi.broken.yaml")))
+	git("checkout", "--", "stacks/Pulumi.incident.yaml")
+	outputs, c = step("changed")
+	assert.Equal(t, "exit=1\ncomment=0\n", outputs, "the incident still fails the gate")
+	assert.Contains(t, c, "No capacity change against `main` in any stack (comment when: changed).")
+	assert.NotContains(t, c, "Headroom plan: `incident`")
 }
 
 // TestPRCommentDoc keeps docs/pr-comment.md's real example equal to the

@@ -323,3 +323,29 @@ func TestIncidentRefusedForBothRootCauses(t *testing.T) {
 	assert.True(t, cold.Timeouts[0].SlotsExhausted)
 	assert.Equal(t, SeverityFail, cold.Verdict(CheckConnectionBudget))
 }
+
+// TestSortFindings pins the order reports and goldens rely on: check,
+// subject, severity (fail first), scenario, message.
+func TestSortFindings(t *testing.T) {
+	want := []Finding{
+		{Check: "a", Subject: "x", Severity: SeverityFail, Scenario: "cold-start", Message: "m1"},
+		{Check: "a", Subject: "x", Severity: SeverityFail, Scenario: "cold-start", Message: "m2"},
+		{Check: "a", Subject: "x", Severity: SeverityFail, Scenario: "rollout/all", Message: "m0"},
+		{Check: "a", Subject: "x", Severity: SeverityWarn, Scenario: "", Message: "m0"},
+		{Check: "a", Subject: "y", Severity: SeverityWarn, Scenario: "", Message: "m0"},
+		{Check: "b", Subject: "a", Severity: SeverityWarn, Scenario: "", Message: "m0"},
+	}
+	for _, perm := range [][]int{{5, 4, 3, 2, 1, 0}, {3, 0, 5, 2, 4, 1}, {1, 0, 3, 2, 5, 4}} {
+		got := make([]Finding, len(want))
+		for i, p := range perm {
+			got[i] = want[p]
+		}
+		sortFindings(got)
+		assert.Equal(t, want, got, "from %v", perm)
+	}
+	assert.Equal(t, SeverityOK, worst(SeverityOK, ""))
+	assert.Equal(t, SeverityOK, worst("", SeverityOK))
+	assert.Equal(t, SeverityWarn, worst(SeverityWarn, SeverityOK))
+	assert.Equal(t, SeverityFail, worst(SeverityWarn, SeverityFail))
+	assert.Equal(t, 0, severityRank(""))
+}

@@ -306,7 +306,7 @@ func TestDeterministic(t *testing.T) {
 		edit{"headroom:aaa", `1`},
 	)
 	_, first := Decode("production", vals)
-	require.EqualError(t, first, "headroom:aaa: unknown key; expected one of headroom:assumptions, headroom:database, headroom:environment, headroom:network, headroom:targets, headroom:workloads")
+	require.EqualError(t, first, "headroom:aaa: unknown key; expected one of headroom:assumptions, headroom:database, headroom:environment, headroom:monitoring, headroom:network, headroom:probe, headroom:targets, headroom:workloads")
 	delete(vals, "headroom:aaa")
 	delete(vals, "headroom:zzz")
 	_, first = Decode("production", vals)

@@ -60,6 +60,10 @@ func LoadFile(path string) (*File, error) {
 	return loadBytes(path, data)
 }
 
+// LoadBytes decodes the bytes of a stack file as LoadFile does, naming path
+// in errors (tools that edit a stack file in memory re-load it with this).
+func LoadBytes(path string, data []byte) (*File, error) { return loadBytes(path, data) }
+
 // loadBytes is LoadFile after the read (fuzzed directly).
 func loadBytes(path string, data []byte) (*File, error) {
 	values, err := EngineValues(data)

@@ -22,6 +22,10 @@ type Stack struct {
 	Targets     Targets    `yaml:"targets" json:"targets"`
 	// Assumptions override the capacity model's defaults (optional).
 	Assumptions Assumptions `yaml:"assumptions" json:"assumptions"`
+	// Monitoring configures the alert policies and dashboard (optional).
+	Monitoring Monitoring `yaml:"monitoring" json:"monitoring"`
+	// Probe declares the storm probe as a Cloud Run job (optional, opt-in).
+	Probe Probe `yaml:"probe" json:"probe"`
 }
 
 // Network is headroom:network.

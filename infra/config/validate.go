@@ -218,5 +218,11 @@ func (d *decoder) validate(s *Stack) error {
 	if err := d.targets(s); err != nil {
 		return err
 	}
-	return d.assumptions(s)
+	if err := d.assumptions(s); err != nil {
+		return err
+	}
+	if err := d.monitoring(s); err != nil {
+		return err
+	}
+	return d.probeJob(s)
 }

@@ -44,6 +44,11 @@ type Args struct {
 	// IAMUsers are the service accounts that log in with IAM database
 	// authentication, one per workload.
 	IAMUsers []IAMUser
+	// Protect sets Pulumi's protect option on every instance and
+	// application database: the engine then refuses to delete or replace
+	// them (pulumi state unprotect first). The program sets it for
+	// production stacks.
+	Protect bool
 	// DependsOn must include the private services access connection: an
 	// instance with a private IP cannot be created before the peering
 	// exists (gcp-capacity.md §6).
@@ -176,7 +181,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			InsightsConfig: insights(),
 			UserLabels:     userLabels("primary", p.Consumers),
 		},
-	}, parent, pulumi.DependsOn(args.DependsOn))
+	}, parent, pulumi.DependsOn(args.DependsOn), pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, fmt.Errorf("database %q: primary %s: %w", name, p.Name, err)
 	}
@@ -214,7 +219,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 				InsightsConfig: insights(),
 				UserLabels:     userLabels("replica", r.Consumers),
 			},
-		}, parent, pulumi.DependsOn(append(append([]pulumi.Resource{}, args.DependsOn...), primary)))
+		}, parent, pulumi.DependsOn(append(append([]pulumi.Resource{}, args.DependsOn...), primary)), pulumi.Protect(args.Protect))
 		if err != nil {
 			return nil, fmt.Errorf("database %q: replica %s: %w", name, r.Name, err)
 		}
@@ -229,7 +234,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			Project:  project,
 			Name:     pulumi.String(db),
 			Instance: primary.Name,
-		}, parent)
+		}, parent, pulumi.Protect(args.Protect))
 		if err != nil {
 			return nil, fmt.Errorf("database %q: database %s: %w", name, db, err)
 		}

@@ -94,6 +94,9 @@ type Egress struct {
 	Subnetwork pulumi.StringOutput
 }
 
+// DirectSubnetName is the name of a region's Direct VPC egress subnet.
+func DirectSubnetName(network, region string) string { return network + "-" + region + "-direct" }
+
 // Network is the component.
 type Network struct {
 	pulumi.ResourceState
@@ -230,7 +233,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 				Connector: conn.ID().ToStringOutput(), ConnectorResource: conn,
 			}
 		case EgressDirect:
-			dname := args.Name + "-" + region + "-direct"
+			dname := DirectSubnetName(args.Name, region)
 			d, err := compute.NewSubnetwork(ctx, dname, &compute.SubnetworkArgs{
 				Project:               project,
 				Name:                  pulumi.String(dname),

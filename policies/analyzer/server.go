@@ -85,8 +85,10 @@ func (s *Server) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.Plug
 func (s *Server) GetAnalyzerInfo(context.Context, *emptypb.Empty) (*pulumirpc.AnalyzerInfo, error) {
 	_, policies, _ := s.snapshot()
 	defaults := map[string]string{}
+	meta := map[string]pack.Metadata{}
 	for _, p := range pack.Catalog() {
 		defaults[p.Name] = p.Level
+		meta[p.Name] = p.Metadata()
 	}
 	infos := make([]*pulumirpc.PolicyInfo, 0, len(policies))
 	for _, p := range policies {
@@ -95,6 +97,12 @@ func (s *Server) GetAnalyzerInfo(context.Context, *emptypb.Empty) (*pulumirpc.An
 			Description:      p.Description(),
 			EnforcementLevel: toRPCLevel(defaults[p.Name()]),
 			PolicyType:       pulumirpc.PolicyType_POLICY_TYPE_RESOURCE,
+			// The pinned policyx structs carry none of these; the
+			// protocol does, so the pack's metadata goes to the engine here.
+			Severity:         toRPCSeverity(meta[p.Name()].Severity),
+			RemediationSteps: meta[p.Name()].Remediation,
+			Url:              meta[p.Name()].HelpURL,
+			Tags:             meta[p.Name()].Tags,
 		}
 		if _, ok := p.(policyx.StackValidationPolicy); ok {
 			info.PolicyType = pulumirpc.PolicyType_POLICY_TYPE_STACK
@@ -181,7 +189,31 @@ func (c *collector) ReportViolationLevel(level, message, urn string) {
 		Message:           msg,
 		EnforcementLevel:  toRPCLevel(level),
 		Urn:               urn,
+		Severity:          toRPCSeverity(c.severity()),
 	})
+}
+
+// severity is the policy's metadata severity.
+func (c *collector) severity() string {
+	if info, ok := pack.Lookup(c.policy.Name()); ok {
+		return info.Metadata().Severity
+	}
+	return ""
+}
+
+// toRPCSeverity maps a metadata severity to the protocol's enum.
+func toRPCSeverity(s string) pulumirpc.PolicySeverity {
+	switch s {
+	case pack.SeverityLow:
+		return pulumirpc.PolicySeverity_POLICY_SEVERITY_LOW
+	case pack.SeverityMedium:
+		return pulumirpc.PolicySeverity_POLICY_SEVERITY_MEDIUM
+	case pack.SeverityHigh:
+		return pulumirpc.PolicySeverity_POLICY_SEVERITY_HIGH
+	case pack.SeverityCritical:
+		return pulumirpc.PolicySeverity_POLICY_SEVERITY_CRITICAL
+	}
+	return pulumirpc.PolicySeverity_POLICY_SEVERITY_UNSPECIFIED
 }
 
 // Analyze runs the resource policies on one resource (its inputs).

@@ -257,3 +257,28 @@ func TestPulumiPolicyYAMLVersion(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(data), "version: "+pack.Version)
 }
+
+// The engine receives each policy's severity, remediation steps and help
+// URL (the Analyzer protocol carries them; the pinned policyx does not), and
+// each diagnostic its policy's severity.
+func TestPolicyMetadataOverGRPC(t *testing.T) {
+	ctx := context.Background()
+	c := start(t)
+	info, err := c.GetAnalyzerInfo(ctx, &emptypb.Empty{})
+	require.NoError(t, err)
+	require.Len(t, info.GetPolicies(), len(pack.Catalog()))
+	for _, p := range info.GetPolicies() {
+		assert.NotEqual(t, pulumirpc.PolicySeverity_POLICY_SEVERITY_UNSPECIFIED, p.GetSeverity(), p.GetName())
+		assert.NotEmpty(t, p.GetRemediationSteps(), p.GetName())
+		assert.Equal(t, pack.HelpBaseURL+"#"+p.GetName(), p.GetUrl())
+	}
+	resp, err := c.AnalyzeStack(ctx, stackRequest(t, pt.Incident()))
+	require.NoError(t, err)
+	require.NotEmpty(t, resp.GetDiagnostics())
+	for _, d := range resp.GetDiagnostics() {
+		if d.GetPolicyName() == pack.PolicyConnectionBudget {
+			assert.Equal(t, pulumirpc.PolicySeverity_POLICY_SEVERITY_CRITICAL, d.GetSeverity())
+		}
+		assert.NotEqual(t, pulumirpc.PolicySeverity_POLICY_SEVERITY_UNSPECIFIED, d.GetSeverity(), d.GetPolicyName())
+	}
+}

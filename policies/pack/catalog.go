@@ -109,8 +109,9 @@ var catalog = []PolicyInfo{
 	},
 	{
 		Name: PolicyConnectionBudget, Kind: KindStack, Level: LevelMandatory,
-		Description: "Σ maxInstances × (pool + overflow) of the services on a Cloud SQL instance, plus admin " +
-			"slack, fits in (max_connections − reserved) × the utilization target.",
+		Description: "In every scenario (cold start, rollouts with the old revision's pools still open, " +
+			"failover, restarts), the connections held on a Cloud SQL instance (instances × processes × pools, " +
+			"non-Cloud-Run consumers, admin slack) fit in (max_connections − reserved) × the utilization target.",
 		ConfigKeys: []string{"targets.connectionUtilization", "assumptions.reservedConnections", "assumptions.adminSlackConnections"},
 	},
 	{
@@ -121,8 +122,9 @@ var catalog = []PolicyInfo{
 	},
 	{
 		Name: PolicyColdStartSuccess, Kind: KindStack, Level: LevelMandatory,
-		Description: "A simulated cold-start storm (every service from 0 to maxInstances at once) reaches the " +
-			"startup success target and the connect p99 target.",
+		Description: "Each scenario's simulated storm (a cold start from 0 to maxInstances, a rollout, a " +
+			"reconnect after failover or restart) reaches the startup success target (> target) and the connect " +
+			"p99 target (< target); mandatory where a monotone rule also fails in that scenario, advisory elsewhere.",
 		ConfigKeys: []string{"targets.startupSuccessRate", "targets.connectP99Seconds", "assumptions.*"},
 	},
 	{

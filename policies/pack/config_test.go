@@ -49,7 +49,9 @@ func TestParseConfig(t *testing.T) {
 		{name: "version 2", in: `{"version": 2, "policies": {"capacity-model": {"environment": "staging"}}, "exceptions": []}`,
 			check: func(t *testing.T, c pack.Config) { assert.Equal(t, capacity.EnvStaging, c.Env()) }},
 		{name: "version 2 without policies", in: `{"version": 2}`,
-			check: func(t *testing.T, c pack.Config) { assert.Equal(t, pack.LevelMandatory, c.Level(pack.PolicyConnectionBudget)) }},
+			check: func(t *testing.T, c pack.Config) {
+				assert.Equal(t, pack.LevelMandatory, c.Level(pack.PolicyConnectionBudget))
+			}},
 		{name: "version 2 policies not an object", in: `{"version": 2, "policies": "all"}`, wantErr: "policies: want an object, got"},
 		{name: "version 3", in: `{"version": 3}`, wantErr: "version: want 2, got 3"},
 		// Bounds of the model settings, at and just past each edge.

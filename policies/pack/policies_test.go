@@ -362,7 +362,7 @@ func TestResourcePolicies(t *testing.T) {
 			edit: func(m map[string]any) { pt.Set(m, "template.containers[0].startupProbe.periodSeconds", "ten") },
 			want: "startupProbe.periodSeconds is not an integer"},
 		{name: "probe field unknown", policy: pack.PolicyRunProbeWindow, typ: svc, base: baseService,
-			edit: func(m map[string]any) { pt.Set(m, "template.containers[0].startupProbe.periodSeconds", pt.Computed) },
+			edit:     func(m map[string]any) { pt.Set(m, "template.containers[0].startupProbe.periodSeconds", pt.Computed) },
 			advisory: "startupProbe.periodSeconds"},
 		{name: "probe missing", policy: pack.PolicyRunProbeWindow, typ: svc, base: baseService,
 			edit: func(m map[string]any) { pt.Delete(m, "template.containers[0].startupProbe") }, want: "add a startup probe"},

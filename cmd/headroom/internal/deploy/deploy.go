@@ -35,13 +35,18 @@ const (
 	ExitViolations = 1
 	ExitUsage      = 2
 	ExitDrift      = 3
+	// ExitFailure is an internal or environment failure: the engine or
+	// the backend failed, the pack did not run, a file could not be
+	// written. Nothing was applied unless the update itself failed.
+	ExitFailure = 4
 )
 
-// Stack is the part of *auto.Stack that up and drift use.
+// Stack is the part of *auto.Stack that up, drift and reconcile use.
 type Stack interface {
 	Preview(ctx context.Context, opts ...optpreview.Option) (auto.PreviewResult, error)
 	PreviewRefresh(ctx context.Context, opts ...optrefresh.Option) (auto.PreviewResult, error)
 	Up(ctx context.Context, opts ...optup.Option) (auto.UpResult, error)
+	Refresh(ctx context.Context, opts ...optrefresh.Option) (auto.RefreshResult, error)
 }
 
 var _ Stack = (*auto.Stack)(nil)
@@ -113,6 +118,9 @@ type UpOptions struct {
 	// plan the preview saved and the update is constrained to). Without
 	// it the plan lives in a temporary directory that Up removes.
 	PlanFile string
+	// AllowReplace names the stateful resources the preview may replace
+	// or delete (--allow-replace); any other such step refuses the run.
+	AllowReplace AllowList
 }
 
 // Outcome is a command's report and exit code.
@@ -163,7 +171,8 @@ func convertWithPack(op string, c *collector, pack, missing string) (Recorded, b
 	return rec, ran
 }
 
-// packRan reports whether the engine ran the pack (its summary lists it).
+// packRan reports whether the engine ran the pack (its summary lists it;
+// Convert keys packs by name).
 func packRan(rec Recorded, name string) bool {
 	if name == "" {
 		return len(rec.Changes.PolicyPacks) > 0
@@ -185,6 +194,9 @@ func Up(ctx context.Context, open Opener, o UpOptions) (Outcome, error) {
 	if err := checkPlanFile(o.PlanFile); err != nil {
 		return Outcome{Code: ExitUsage}, err
 	}
+	if err := o.AllowReplace.Check(); err != nil {
+		return Outcome{Code: ExitUsage}, err
+	}
 	if !o.Yes && o.Confirm == nil {
 		return Outcome{Code: ExitUsage}, fmt.Errorf("%w: --yes is required when stdin is not a terminal", ErrUsage)
 	}
@@ -203,7 +215,7 @@ func Up(ctx context.Context, open Opener, o UpOptions) (Outcome, error) {
 
 	st, err := open(ctx, o.Stack, o.WorkDir)
 	if err != nil {
-		return Outcome{Report: gate, Code: ExitViolations}, err
+		return Outcome{Report: gate, Code: ExitFailure}, err
 	}
 	// The preview saves an update plan (pulumi preview --save-plan) and the
 	// update is constrained to it (pulumi up --plan): the engine refuses
@@ -212,7 +224,7 @@ func Up(ctx context.Context, open Opener, o UpOptions) (Outcome, error) {
 	// file found after the preview was written by this preview.
 	planDir, err := os.MkdirTemp("", "headroom-plan-*")
 	if err != nil {
-		return Outcome{Report: gate, Code: ExitViolations}, fmt.Errorf("update plan directory: %w", err)
+		return Outcome{Report: gate, Code: ExitFailure}, fmt.Errorf("update plan directory: %w", err)
 	}
 	defer os.RemoveAll(planDir)
 	plan := filepath.Join(planDir, "update-plan.json")
@@ -225,31 +237,43 @@ func Up(ctx context.Context, open Opener, o UpOptions) (Outcome, error) {
 	}
 	_, perr := st.Preview(ctx, popts...)
 	rec, ran := convertWithPack("preview", c, o.Policy.Name, notRun(o.Policy.Name))
+	refused := o.AllowReplace.Apply(rec.Changes.Stateful)
 	rep := merge(gate, rec, ran)
 	out := Outcome{Report: rep}
 	switch {
 	case rep.Failed():
 		out.Code, out.Reason = ExitViolations, fmt.Sprintf("preview: %d mandatory policy violation(s); nothing was changed", rep.Mandatory)
 		return out, nil
+	case len(protectedNames(rec.Changes.Stateful)) > 0:
+		// The engine itself refused: a protected resource would be
+		// replaced or deleted. A refusal, not a failure.
+		out.Code, out.Reason = ExitViolations, fmt.Sprintf("the engine refused to replace or delete protected resource(s) %s (Pulumi's protect option; pulumi state unprotect first); nothing was changed",
+			strings.Join(protectedNames(rec.Changes.Stateful), ", "))
+		return out, nil
 	case perr != nil:
-		out.Code = ExitViolations
+		out.Code = ExitFailure
 		return out, fmt.Errorf("preview of %s failed; nothing was changed: %w", o.Stack, engineError(perr))
 	case !ran:
 		// Fail closed: a preview without the pack proves nothing.
-		out.Code = ExitViolations
+		out.Code = ExitFailure
 		return out, fmt.Errorf("policy pack %q did not run during the preview of %s (engine summary lists %v); refusing to deploy", o.Policy.Name, o.Stack, rec.Changes.PolicyPacks)
+	case len(refused) > 0:
+		// Change safety: a stateful resource is replaced or deleted
+		// only when the operator named it.
+		out.Code, out.Reason = ExitViolations, refusal(refused)
+		return out, nil
 	}
 	// Fail closed: without the plan the update would not be pinned to
 	// the preview that was just judged.
 	if err := checkPlan(plan); err != nil {
-		out.Code = ExitViolations
+		out.Code = ExitFailure
 		return out, fmt.Errorf("preview of %s saved no usable update plan (%v); refusing to deploy an update that is not pinned to the gated preview; nothing was changed", o.Stack, err)
 	}
 	if o.PlanFile != "" {
 		// Kept before the confirmation, so a declined run leaves the
 		// plan to inspect too.
 		if err := copyPlan(plan, o.PlanFile); err != nil {
-			out.Code = ExitViolations
+			out.Code = ExitFailure
 			return out, fmt.Errorf("--plan-file %s: %w; nothing was changed", o.PlanFile, err)
 		}
 		out.PlanFile = o.PlanFile
@@ -261,7 +285,7 @@ func Up(ctx context.Context, open Opener, o UpOptions) (Outcome, error) {
 		}
 		ok, err := o.Confirm(fmt.Sprintf("Apply %s to stack %s?", summaryOrNone(rec.Changes), o.Stack))
 		if err != nil {
-			out.Code = ExitViolations
+			out.Code = ExitFailure
 			return out, err
 		}
 		if !ok {
@@ -280,10 +304,13 @@ func Up(ctx context.Context, open Opener, o UpOptions) (Outcome, error) {
 	// The update's policy results supersede the preview's: they judged
 	// the values the provider actually returned.
 	urec, uran := convertWithPack("update", uc, o.Policy.Name, notRun(o.Policy.Name))
+	// The update can only run steps of the plan, so every stateful step
+	// in it was allowed above; the marks are carried over for the report.
+	o.AllowReplace.Apply(urec.Changes.Stateful)
 	out.Report = merge(gate, urec, uran)
 	out.Report.Preview = &urec.Changes
 	if uerr != nil {
-		out.Code = ExitViolations
+		out.Code = ExitFailure
 		if isPlanViolation(uerr) {
 			return out, fmt.Errorf("update of %s stopped: it deviated from the previewed plan (resources already updated stay updated; re-run headroom up to preview and gate the current state): %w", o.Stack, engineError(uerr))
 		}
@@ -433,15 +460,21 @@ type DriftOptions struct {
 // cloud behind Pulumi's back), then `preview --refresh --expect-no-changes`
 // with the policy pack (what the program would change, judged on the
 // refreshed state). Nothing is written. Exit 3 when drift is found, else 1
-// on mandatory violations or failures, else 0.
+// on mandatory violations, else 4 on failures, else 0.
 func Drift(ctx context.Context, open Opener, o DriftOptions) (Outcome, error) {
 	if err := checkPolicy(o.Policy); err != nil {
 		return Outcome{Code: ExitUsage}, err
 	}
 	st, err := open(ctx, o.Stack, o.WorkDir)
 	if err != nil {
-		return Outcome{Code: ExitViolations}, err
+		return Outcome{Code: ExitFailure}, err
 	}
+	return detectDrift(ctx, st, o)
+}
+
+// detectDrift is the drift check on an open stack; Drift and Reconcile
+// share it.
+func detectDrift(ctx context.Context, st Stack, o DriftOptions) (Outcome, error) {
 	progress(o.Progress, "refresh --preview-only of %s", o.Stack)
 	rc := newCollector()
 	_, rerr := st.PreviewRefresh(ctx, optrefresh.EventStreams(rc.ch))
@@ -464,7 +497,9 @@ func Drift(ctx context.Context, open Opener, o DriftOptions) (Outcome, error) {
 		Kind: report.KindDrift, Stack: o.Stack, Environment: o.Environment,
 		Violations: append([]report.Violation(nil), preview.Violations...),
 		Drift: &report.Drift{
-			Detected: len(refresh.Changes.Steps) > 0 || len(preview.Changes.Steps) > 0,
+			// A replacement the engine refused (protected resource)
+			// fails the preview before its step: still drift.
+			Detected: len(refresh.Changes.Steps) > 0 || len(preview.Changes.Steps) > 0 || len(preview.Changes.Stateful) > 0,
 			Refresh:  refresh.Changes,
 			Preview:  preview.Changes,
 		},
@@ -472,6 +507,10 @@ func Drift(ctx context.Context, open Opener, o DriftOptions) (Outcome, error) {
 	r.Finalize()
 	out := Outcome{Report: r}
 	switch {
+	case ctx.Err() != nil:
+		// A cancelled check proves nothing, whatever it saw so far.
+		out.Code = ExitFailure
+		return out, fmt.Errorf("drift check of %s interrupted: %w", o.Stack, ctx.Err())
 	case r.Drift.Detected:
 		// preview --expect-no-changes fails by design when there are
 		// changes; that error is the drift itself.
@@ -479,16 +518,16 @@ func Drift(ctx context.Context, open Opener, o DriftOptions) (Outcome, error) {
 		out.Reason = fmt.Sprintf("drift: %d resource(s) changed in the cloud, %d would be changed by the program", len(refresh.Changes.Steps), len(preview.Changes.Steps))
 		return out, nil
 	case rerr != nil:
-		out.Code = ExitViolations
+		out.Code = ExitFailure
 		return out, fmt.Errorf("refresh --preview-only of %s failed: %w", o.Stack, engineError(rerr))
 	case r.Failed():
 		out.Code, out.Reason = ExitViolations, fmt.Sprintf("%d mandatory policy violation(s) on the refreshed state", r.Mandatory)
 		return out, nil
 	case perr != nil:
-		out.Code = ExitViolations
+		out.Code = ExitFailure
 		return out, fmt.Errorf("preview of %s failed: %w", o.Stack, engineError(perr))
 	case !ran:
-		out.Code = ExitViolations
+		out.Code = ExitFailure
 		return out, fmt.Errorf("policy pack %q did not run during the preview of %s; the drift check is incomplete", o.Policy.Name, o.Stack)
 	}
 	return out, nil

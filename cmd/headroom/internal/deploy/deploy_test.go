@@ -57,6 +57,12 @@ type fakeStack struct {
 	previews []string // one fixture per Preview call, in order
 	refresh  string
 	up       string
+	// refreshes, when set, are the PreviewRefresh fixtures in call
+	// order (else refresh every time); realRefresh is Refresh's (else
+	// refresh).
+	refreshes   []string
+	realRefresh string
+	realRefErr  error
 
 	previewErr, refreshErr, upErr error
 	silent                        bool // fail before streaming: no events, channels left open
@@ -124,8 +130,30 @@ func (f *fakeStack) PreviewRefresh(_ context.Context, opts ...optrefresh.Option)
 		op.ApplyOption(&o)
 	}
 	f.refreshOpts = append(f.refreshOpts, o)
-	f.replay(f.refresh, o.EventStreams)
+	name := f.refresh
+	if len(f.refreshes) > 0 {
+		name, f.refreshes = f.refreshes[0], f.refreshes[1:]
+	}
+	f.replay(name, o.EventStreams)
 	return auto.PreviewResult{}, f.refreshErr
+}
+
+func (f *fakeStack) Refresh(_ context.Context, opts ...optrefresh.Option) (auto.RefreshResult, error) {
+	*f.calls = append(*f.calls, "refresh")
+	var o optrefresh.Options
+	for _, op := range opts {
+		op.ApplyOption(&o)
+	}
+	f.refreshOpts = append(f.refreshOpts, o)
+	name := f.realRefresh
+	if name == "" {
+		name = f.refresh
+	}
+	if name == "" {
+		name = "refresh-drift.jsonl" // the refresh records the drift found
+	}
+	f.replay(name, o.EventStreams)
+	return auto.RefreshResult{}, f.realRefErr
 }
 
 func (f *fakeStack) Up(_ context.Context, opts ...optup.Option) (auto.UpResult, error) {
@@ -208,9 +236,9 @@ func TestUp(t *testing.T) {
 		{name: "mandatory violation in preview: no up", previews: []string{"preview-mandatory.jsonl"}, previewEr: errBoom, yes: true,
 			wantCalls: []string{"gate", "open:staging", "preview"}, wantCode: ExitViolations, wantPolicy: []string{"connection-budget", "timeout-budget"}},
 		{name: "pack did not run: fail closed", previews: []string{"preview-nopack.jsonl"}, yes: true,
-			wantCalls: []string{"gate", "open:staging", "preview"}, wantCode: ExitViolations, wantErr: `policy pack "headroom" did not run`},
+			wantCalls: []string{"gate", "open:staging", "preview"}, wantCode: ExitFailure, wantErr: `policy pack "headroom" did not run`},
 		{name: "preview fails before streaming (pack cannot load): fail closed", previews: []string{"preview-clean.jsonl"}, silent: true, previewEr: errBoom, yes: true,
-			wantCalls: []string{"gate", "open:staging", "preview"}, wantCode: ExitViolations, wantErr: "boom"},
+			wantCalls: []string{"gate", "open:staging", "preview"}, wantCode: ExitFailure, wantErr: "boom"},
 		{name: "declined", previews: []string{"preview-clean.jsonl"}, confirm: ptr(false),
 			wantCalls: []string{"gate", "open:staging", "preview", "review", "confirm"}, wantCode: ExitViolations},
 		{name: "confirmed", previews: []string{"preview-clean.jsonl"}, confirm: ptr(true),
@@ -220,16 +248,16 @@ func TestUp(t *testing.T) {
 		{name: "pack missing", badPack: true, yes: true,
 			wantCalls: nil, wantCode: ExitUsage, wantErr: "--policy-pack"},
 		{name: "update fails", previews: []string{"preview-clean.jsonl"}, yes: true, upErr: errBoom,
-			wantCalls: []string{"gate", "open:staging", "preview", "up"}, wantCode: ExitViolations, wantErr: "update of staging failed"},
+			wantCalls: []string{"gate", "open:staging", "preview", "up"}, wantCode: ExitFailure, wantErr: "update of staging failed"},
 		{name: "preview succeeded but saved no plan: fail closed", previews: []string{"preview-clean.jsonl"}, yes: true, noPlan: true,
-			wantCalls: []string{"gate", "open:staging", "preview"}, wantCode: ExitViolations, wantErr: "nothing was changed"},
+			wantCalls: []string{"gate", "open:staging", "preview"}, wantCode: ExitFailure, wantErr: "nothing was changed"},
 		{name: "preview saved an empty plan: fail closed", previews: []string{"preview-clean.jsonl"}, yes: true, planBytes: []byte{},
-			wantCalls: []string{"gate", "open:staging", "preview"}, wantCode: ExitViolations, wantErr: "no usable update plan"},
+			wantCalls: []string{"gate", "open:staging", "preview"}, wantCode: ExitFailure, wantErr: "no usable update plan"},
 		{name: "preview saved something that is not a plan: fail closed", previews: []string{"preview-clean.jsonl"}, yes: true, planBytes: []byte(`{"resourcePlans":{}}`),
-			wantCalls: []string{"gate", "open:staging", "preview"}, wantCode: ExitViolations, wantErr: "no manifest time"},
+			wantCalls: []string{"gate", "open:staging", "preview"}, wantCode: ExitFailure, wantErr: "no manifest time"},
 		{name: "update deviates from the plan", previews: []string{"preview-clean.jsonl"}, yes: true,
 			upErr:     errors.New("failed to run update: exit status 255\ncode: 255\nstdout: \nstderr: error: resource urn:pulumi:staging::headroom::headroom:workloads:Service$gcp:cloudrunv2/service:Service::netra-backend-us-central1 violates plan: properties changed: ~~template[{scaling:{maxInstanceCount:17}}!={scaling:{maxInstanceCount:40}}]\n"),
-			wantCalls: []string{"gate", "open:staging", "preview", "up"}, wantCode: ExitViolations, wantErr: "deviated from the previewed plan"},
+			wantCalls: []string{"gate", "open:staging", "preview", "up"}, wantCode: ExitFailure, wantErr: "deviated from the previewed plan"},
 		{name: "--plan-file keeps the plan", previews: []string{"preview-clean.jsonl"}, yes: true, planFile: "keep",
 			wantCalls: []string{"gate", "open:staging", "preview", "up"}, wantCode: ExitOK, wantApplied: true},
 		{name: "--plan-file keeps the plan of a declined run", previews: []string{"preview-clean.jsonl"}, confirm: ptr(false), planFile: "keep",
@@ -378,7 +406,7 @@ func TestDrift(t *testing.T) {
 			wantSteps: []string{"update:staging-shared-postgres", "delete:netra-backend-us-central1"}},
 		{name: "program would change", refresh: "refresh-clean.jsonl", preview: "preview-clean.jsonl", previewEr: errors.New("expected no changes"), wantCode: ExitDrift,
 			wantSteps: []string{"update:netra-backend-us-central1"}},
-		{name: "pack did not run", refresh: "refresh-clean.jsonl", preview: "preview-nopack.jsonl", wantCode: ExitViolations, wantErr: "did not run"},
+		{name: "pack did not run", refresh: "refresh-clean.jsonl", preview: "preview-nopack.jsonl", wantCode: ExitFailure, wantErr: "did not run"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -424,6 +452,13 @@ func TestConvert(t *testing.T) {
 	assert.Equal(t, []string{"settings.databaseFlags[0].value", "settings.tier"}, drift.Changes.Steps[0].Diffs, "detailed diff paths win over top-level keys")
 	assert.Equal(t, map[string]int{"same": 1, "update": 1, "delete": 1}, drift.Changes.Summary)
 
+	// The real engine (v3.274.1) keys a local pack "name|local|path" in
+	// preview and update summaries; the report keys it by name.
+	local := Convert("preview", []apitype.EngineEvent{{SummaryEvent: &apitype.SummaryEvent{
+		PolicyPacks: map[string]string{"headroom|local|/repo/policies/bin/headroom-policies": "0.1.0"}}}})
+	assert.Equal(t, map[string]string{"headroom": "0.1.0"}, local.Changes.PolicyPacks)
+	assert.True(t, packRan(local, "headroom"))
+
 	// Without a summary event (the engine stopped), steps are counted.
 	evs := loadEvents(t, "preview-clean.jsonl")
 	partial := Convert("preview", evs[:6])
@@ -468,13 +503,16 @@ func TestReportGoldens(t *testing.T) {
 // converter: they must return an error or a report, never panic, and the
 // report must satisfy the JSON contract.
 func FuzzConvertEventLog(f *testing.F) {
-	for _, name := range []string{"preview-clean.jsonl", "preview-mandatory.jsonl", "refresh-drift.jsonl", "update-ok.jsonl"} {
+	for _, name := range []string{"preview-clean.jsonl", "preview-mandatory.jsonl", "refresh-drift.jsonl", "update-ok.jsonl", "preview-replace-connector.jsonl"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		require.NoError(f, err)
 		f.Add(b, "preview")
 	}
 	f.Add([]byte(`{"policyEvent":{"enforcementLevel":"mandatory"}}`), "refresh")
 	f.Add([]byte(`{"resOutputsEvent":{"metadata":{"op":"update","urn":"x"}}}`), "refresh")
+	f.Add([]byte(`{"diagnosticEvent":{"severity":"error","message":"unable to replace resource \"urn:pulumi:s::p::gcp:sql/databaseInstance:DatabaseInstance::db\"\nas it is protected"}}`), "preview")
+	f.Add([]byte(`{"diagnosticEvent":{"severity":"error","message":"resource \"urn:pulumi:s::p::t::n\" cannot be deleted\nbecause it is protected"}}`), "update")
+	f.Add([]byte(`{"resourcePreEvent":{"metadata":{"op":"delete-replaced","urn":"urn:pulumi:s::p::gcp:compute/network:Network::vpc","type":"gcp:compute/network:Network"}}}`), "preview")
 	f.Fuzz(func(t *testing.T, data []byte, op string) {
 		evs, err := ReadEventLog(bytes.NewReader(data))
 		if err != nil {

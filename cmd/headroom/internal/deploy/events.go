@@ -61,7 +61,15 @@ func Convert(operation string, evs []apitype.EngineEvent) Recorded {
 			m := e.ResourcePreEvent.Metadata
 			counted[m.URN+"\x00"+string(m.Op)] = 1
 			if changed(m.Op) {
-				steps[m.URN] = step(m)
+				st := step(m)
+				// A replacement is announced as several steps
+				// (create-replacement, replace, delete-replaced); the
+				// report shows one "replace".
+				if prev, ok := steps[m.URN]; ok && (replacing(prev.Op) || replacing(st.Op)) {
+					st.Op = string(apitype.OpReplace)
+					st.Diffs = uniqSorted(append(prev.Diffs, st.Diffs...))
+				}
+				steps[m.URN] = st
 			}
 		case e.ResOutputsEvent != nil && operation == "refresh":
 			// Refresh steps carry their result (same/update/delete) in the
@@ -82,6 +90,10 @@ func Convert(operation string, evs []apitype.EngineEvent) Recorded {
 				rec.Changes.Summary[string(op)] = n
 			}
 			for name, v := range e.SummaryEvent.PolicyPacks {
+				// The engine keys a local pack "name|local|path" in
+				// preview and update summaries ("name" in policy
+				// analyze); the report keys packs by name.
+				name, _, _ = strings.Cut(name, "|")
 				rec.Changes.PolicyPacks[name] = v
 			}
 		}
@@ -97,7 +109,18 @@ func Convert(operation string, evs []apitype.EngineEvent) Recorded {
 		rec.Changes.Steps = append(rec.Changes.Steps, s)
 	}
 	sort.Slice(rec.Changes.Steps, func(i, j int) bool { return rec.Changes.Steps[i].URN < rec.Changes.Steps[j].URN })
+	if operation != "refresh" {
+		rec.Changes.Stateful = StatefulChanges(evs)
+	}
 	return rec
+}
+
+func replacing(op string) bool {
+	switch apitype.OpType(op) {
+	case apitype.OpReplace, apitype.OpCreateReplacement, apitype.OpDeleteReplaced, apitype.OpImportReplacement:
+		return true
+	}
+	return false
 }
 
 // engineLevel maps the engine's enforcement level to the report's; false

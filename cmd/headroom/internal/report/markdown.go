@@ -31,11 +31,23 @@ func Markdown(w io.Writer, r Report, opts MarkdownOptions) error {
 	if opts.MaxChartPoints <= 1 {
 		opts.MaxChartPoints = 40
 	}
+	if r.Diff != nil {
+		// The capacity diff leads; the head's full report follows.
+		if err := DiffMarkdown(w, r.Stack, r.Diff, opts); err != nil {
+			return err
+		}
+		if _, err := io.WriteString(w, "\n"); err != nil {
+			return err
+		}
+	}
 	m := &mdWriter{b: &strings.Builder{}, h: opts.HeadingLevel}
 	m.printf("%s\n", Marker)
-	icon := map[string]string{VerdictPass: "✅", VerdictFail: "❌"}[r.Verdict]
-	m.heading(0, fmt.Sprintf("%s Headroom %s: `%s` — %s", icon, r.Kind, r.Stack, strings.ToUpper(r.Verdict)))
+	word, sev := headline(r)
+	icon := map[string]string{"ok": "✅", "warn": "⚠️", "fail": "❌"}[sev]
+	m.heading(0, fmt.Sprintf("%s Headroom %s: `%s` — %s", icon, r.Kind, r.Stack, word))
 	m.summary(r)
+	m.reconcileLine(r)
+	m.statefulSection(r)
 	m.violations(r.Violations)
 	if len(r.Scenarios) > 0 {
 		m.scenarios(r.Scenarios)
@@ -46,6 +58,9 @@ func Markdown(w io.Writer, r Report, opts MarkdownOptions) error {
 	if r.Capacity != nil {
 		m.capacity(r.Capacity)
 	}
+	if r.Cost != nil {
+		m.cost(r.Cost)
+	}
 	if r.Resources != nil {
 		m.resources(r.Resources)
 	}
@@ -55,6 +70,10 @@ func Markdown(w io.Writer, r Report, opts MarkdownOptions) error {
 	if r.Drift != nil {
 		m.changes("Drift: cloud vs recorded state", &r.Drift.Refresh)
 		m.changes("Drift: program vs refreshed state", &r.Drift.Preview)
+	}
+	titles, cs := reconcileChanges(r)
+	for i, c := range cs {
+		m.changes(titles[i], c)
 	}
 	_, err := io.WriteString(w, m.b.String())
 	return err

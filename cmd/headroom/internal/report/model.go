@@ -12,6 +12,7 @@ package report
 import (
 	"math"
 	"sort"
+	"time"
 
 	"github.com/headroom-dev/headroom/infra/capacity"
 )
@@ -25,6 +26,17 @@ const (
 	KindPlan  = "plan"
 	KindUp    = "up"
 	KindDrift = "drift"
+	// KindReconcile is one run of `headroom reconcile`.
+	KindReconcile = "reconcile"
+)
+
+// Results of a reconcile run.
+const (
+	ResultInSync     = "in-sync"
+	ResultReconciled = "reconciled"
+	ResultRefused    = "refused"
+	ResultDrift      = "drift"
+	ResultFailed     = "failed"
 )
 
 // Verdicts.
@@ -59,12 +71,35 @@ type Report struct {
 	// overshoot), each with its verdict per check and its findings; the
 	// capacity and simulation sections above are the cold start's.
 	Scenarios []Scenario `json:"scenarios,omitempty"`
+	// Cost is the monthly cost estimate (plan only).
+	Cost *Cost `json:"cost,omitempty"`
 	// Violations are sorted by level (mandatory first), policy, resource.
 	Violations []Violation `json:"violations"`
 	// Preview is what `headroom up` previewed through the Pulumi engine.
 	Preview *Changes `json:"preview,omitempty"`
 	// Drift is what `headroom drift` found.
 	Drift *Drift `json:"drift,omitempty"`
+	// Diff is the change from a base plan (`headroom plan --base`).
+	Diff *Diff `json:"diff,omitempty"`
+	// Reconcile is the outcome of a `headroom reconcile` run.
+	Reconcile *Reconcile `json:"reconcile,omitempty"`
+}
+
+// Reconcile is one run of `headroom reconcile`. The report's Drift is what
+// the run found, Preview what the re-apply did.
+type Reconcile struct {
+	// Result is in-sync, reconciled, refused, drift or failed.
+	Result   string `json:"result"`
+	ExitCode int    `json:"exitCode"`
+	// Reason explains the result in one line.
+	Reason     string    `json:"reason"`
+	DryRun     bool      `json:"dryRun"`
+	StartedAt  time.Time `json:"startedAt"`
+	FinishedAt time.Time `json:"finishedAt"`
+	// Refresh is the refresh that recorded the cloud's state before the
+	// re-apply; Verify the drift check after it.
+	Refresh *Changes `json:"refresh,omitempty"`
+	Verify  *Drift   `json:"verify,omitempty"`
 }
 
 // Targets are the success criteria the stack is judged against.
@@ -308,6 +343,30 @@ type Changes struct {
 	PolicyPacks map[string]string `json:"policyPacks"`
 	// Errors are engine diagnostics of severity error.
 	Errors []string `json:"errors,omitempty"`
+	// Stateful lists the steps that would replace or delete a stateful
+	// resource (Cloud SQL instance or database, VPC connector, network,
+	// Direct VPC egress subnet); renderers show them first.
+	Stateful []StatefulChange `json:"stateful,omitempty"`
+}
+
+// StatefulChange is a replacement or deletion of a stateful resource.
+type StatefulChange struct {
+	// Op is "replace" (any part of a replacement) or "delete".
+	Op   string `json:"op"`
+	Type string `json:"type"`
+	Name string `json:"name"`
+	URN  string `json:"urn"`
+	// Reason says what the operation loses.
+	Reason string `json:"reason"`
+	// Properties are the properties that force the replacement, when the
+	// provider named them.
+	Properties []string `json:"properties,omitempty"`
+	// Allowed is true when the operator named the resource in
+	// --allow-replace; otherwise the operation was refused.
+	Allowed bool `json:"allowed"`
+	// Protected is true when the engine itself refused the operation:
+	// the resource carries Pulumi's protect option.
+	Protected bool `json:"protected,omitempty"`
 }
 
 // Step is one resource operation.

@@ -27,8 +27,19 @@ func Text(w io.Writer, r Report, opts TextOptions) error {
 	if opts.Color {
 		p = termenv.ANSI
 	}
+	if r.Diff != nil {
+		// The capacity diff leads; the head's full report follows.
+		if err := DiffText(w, r.Stack, r.Diff, opts); err != nil {
+			return err
+		}
+		if _, err := io.WriteString(w, "\n"); err != nil {
+			return err
+		}
+	}
 	t := &textWriter{p: p, b: &strings.Builder{}}
 	t.header(r)
+	t.reconcileLine(r)
+	t.statefulSection(r)
 	if r.Resources != nil {
 		t.resources(r.Resources)
 	}
@@ -41,12 +52,19 @@ func Text(w io.Writer, r Report, opts TextOptions) error {
 	if r.Simulation != nil {
 		t.simulation(r.Simulation, r.Targets, opts)
 	}
+	if r.Cost != nil {
+		t.cost(r.Cost)
+	}
 	if r.Preview != nil {
 		t.changes("Preview (Pulumi engine)", r.Preview)
 	}
 	if r.Drift != nil {
 		t.changes("Drift: cloud vs recorded state (refresh --preview-only)", &r.Drift.Refresh)
 		t.changes("Drift: program vs refreshed state (preview --expect-no-changes)", &r.Drift.Preview)
+	}
+	titles, cs := reconcileChanges(r)
+	for i, c := range cs {
+		t.changes(titles[i], c)
 	}
 	t.violations(r.Violations)
 	_, err := io.WriteString(w, t.b.String())
@@ -89,9 +107,9 @@ func (t *textWriter) section(title string) {
 }
 
 func (t *textWriter) header(r Report) {
-	verdict := strings.ToUpper(r.Verdict)
+	verdict, sev := headline(r)
 	t.printf("Headroom %s · stack %s (%s) · %s — %d mandatory, %d advisory\n",
-		r.Kind, r.Stack, r.Environment, t.style(verdict, sevColor(map[string]string{VerdictPass: "ok", VerdictFail: "fail"}[r.Verdict]), true),
+		r.Kind, r.Stack, r.Environment, t.style(verdict, sevColor(sev), true),
 		r.Mandatory, r.Advisory)
 	if r.Drift != nil {
 		if r.Drift.Detected {
