@@ -1,5 +1,11 @@
 package pack
 
+import (
+	"fmt"
+
+	"github.com/headroom-dev/headroom/infra/capacity"
+)
+
 // Policy metadata for readers of a violation: how severe it is, what to do
 // about it, and where it is explained. The pinned SDK's policyx structs
 // (v3.274.1) carry only a name, description, enforcement level and config
@@ -102,8 +108,8 @@ var metadata = map[string]Metadata{
 		Remediation: "Set headroom:database.maxConnections (and each replica's) explicitly, ≥ 14 and within the " +
 			"tier's ceiling; move to a larger tier for more."},
 	PolicySQLTierEdition: {Severity: SeverityMedium, Tags: []string{"config", "reliability"},
-		Remediation: "Choose a headroom:database.tier of the edition (db-custom-* for ENTERPRISE, db-perf-optimized-* " +
-			"for ENTERPRISE_PLUS); no shared-core tier in production."},
+		Remediation: "Choose a headroom:database.tier of the edition (db-custom-* and db-custom-N4-* for ENTERPRISE, " +
+			"db-perf-optimized-N-* and db-c4a-highmem-* for ENTERPRISE_PLUS, the default from POSTGRES_16); no shared-core tier in production."},
 	PolicySQLMaintenance: {Severity: SeverityLow, Tags: []string{"reliability"},
 		Remediation: "Set headroom:database.maintenanceWindow: day 1–7, hour 0–23 (UTC), at the quietest hour."},
 	PolicySQLCISLogging: {Severity: SeverityLow, Tags: []string{"security"},
@@ -111,8 +117,8 @@ var metadata = map[string]Metadata{
 	PolicyRunMaxInstances: {Severity: SeverityHigh, Tags: []string{"capacity", "config"},
 		Remediation: "Set headroom:workloads[].maxInstances explicitly, sized so the connection budget holds."},
 	PolicyRunProbeWindow: {Severity: SeverityHigh, Tags: []string{"capacity", "config"},
-		Remediation: "Make headroom:workloads[].startupProbe's window (initialDelaySeconds + periodSeconds × " +
-			"failureThreshold) ≥ db.connectTimeoutSeconds and ≤ 240 s."},
+		Remediation: fmt.Sprintf("Make headroom:workloads[].startupProbe's window (initialDelaySeconds + periodSeconds × "+
+			"failureThreshold) ≥ db.connectTimeoutSeconds and ≤ %d s, with timeoutSeconds ≤ periodSeconds.", capacity.StartupProbeMaxWindowSeconds)},
 	PolicyRunPoolContract: {Severity: SeverityMedium, Tags: []string{"config"},
 		Remediation: "Declare the pool contract env (DB_POOL_SIZE, DB_MAX_OVERFLOW, DB_STARTUP_CONNECTIONS, " +
 			"DB_CONNECT_TIMEOUT_SECONDS, DB_HOST or DB_INSTANCE); Headroom's workloads component sets them from headroom:workloads[].db."},

@@ -333,6 +333,9 @@ func TestResourcePolicies(t *testing.T) {
 				pt.Set(m, "template.scaling.maxInstanceCount", 100)
 				pt.Set(m, "template.vpcAccess", map[string]any{"networkInterfaces": []any{map[string]any{"network": "vpc", "subnetwork": "sub"}}})
 			}},
+		{name: "min instances above max", policy: pack.PolicyRunMaxInstances, typ: svc, base: baseService,
+			edit: func(m map[string]any) { pt.Set(m, "template.scaling.minInstanceCount", 11) },
+			want: "template.scaling.minInstanceCount: must be an integer from 0 to maxInstances (10), got 11"},
 		{name: "max instances unknown", policy: pack.PolicyRunMaxInstances, typ: svc, base: baseService,
 			edit: func(m map[string]any) { pt.Set(m, "template.scaling.maxInstanceCount", pt.Computed) }, advisory: "maxInstanceCount"},
 
