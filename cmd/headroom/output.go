@@ -58,19 +58,30 @@ func progressf(w io.Writer, format string, args ...any) {
 	}
 }
 
+// createOut creates the --out file; a missing directory or a file that
+// cannot be created is bad input (exit 2). The caller closes the file and
+// reports the close error, which is where a full disk shows.
+func createOut(out string) (*os.File, error) {
+	if dir := filepath.Dir(out); dir != "." {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, usageErrorf("--out %s: directory %s does not exist", out, dir)
+		}
+	}
+	f, err := os.Create(out)
+	if err != nil {
+		return nil, usageErrorf("--out %s: %v", out, err)
+	}
+	return f, nil
+}
+
 // writeReport renders r in format to --out (when set) or stdout.
 func writeReport(cmd *cobra.Command, r report.Report, format, out string) error {
 	var w io.Writer = cmd.OutOrStdout()
 	color := colorEnabled(cmd, w)
 	if out != "" {
-		if dir := filepath.Dir(out); dir != "." {
-			if _, err := os.Stat(dir); err != nil {
-				return usageErrorf("--out %s: directory %s does not exist", out, dir)
-			}
-		}
-		f, err := os.Create(out)
+		f, err := createOut(out)
 		if err != nil {
-			return usageErrorf("--out %s: %v", out, err)
+			return err
 		}
 		defer f.Close()
 		w, color = f, false

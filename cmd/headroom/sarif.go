@@ -244,14 +244,9 @@ func writeSARIF(cmd *cobra.Command, r report.Report, ls *loadedStack, out string
 	}
 	var w io.Writer = cmd.OutOrStdout()
 	if out != "" {
-		if dir := filepath.Dir(out); dir != "." {
-			if _, err := os.Stat(dir); err != nil {
-				return usageErrorf("--out %s: directory %s does not exist", out, dir)
-			}
-		}
-		f, err := os.Create(out)
+		f, err := createOut(out)
 		if err != nil {
-			return usageErrorf("--out %s: %v", out, err)
+			return err
 		}
 		defer f.Close()
 		w = f

@@ -170,14 +170,9 @@ func writeSuggest(cmd *cobra.Command, r suggest.Result, format, out string) erro
 	var w io.Writer = cmd.OutOrStdout()
 	var file *os.File
 	if out != "" {
-		if dir := filepath.Dir(out); dir != "." {
-			if _, err := os.Stat(dir); err != nil {
-				return usageErrorf("--out %s: directory %s does not exist", out, dir)
-			}
-		}
 		var err error
-		if file, err = os.Create(out); err != nil {
-			return usageErrorf("--out %s: %v", out, err)
+		if file, err = createOut(out); err != nil {
+			return err
 		}
 		defer file.Close()
 		w = file
