@@ -227,13 +227,19 @@ func (f *cliFakeStack) Preview(_ context.Context, opts ...optpreview.Option) (au
 	// up saves an update plan (pulumi preview --save-plan); the CLI
 	// writes it when the preview succeeds.
 	if o.Plan != "" && f.logs["no-plan"] == "" {
-		b, err := os.ReadFile(filepath.Join("internal", "deploy", "testdata", "update-plan.json"))
-		if err != nil {
-			return auto.PreviewResult{}, err
-		}
-		return auto.PreviewResult{}, os.WriteFile(o.Plan, b, 0o600)
+		return auto.PreviewResult{}, writeRecordedUpdatePlan(o.Plan)
 	}
 	return auto.PreviewResult{}, nil
+}
+
+// writeRecordedUpdatePlan stands in for `pulumi preview --save-plan`: it
+// writes a recorded update plan to path.
+func writeRecordedUpdatePlan(path string) error {
+	b, err := os.ReadFile(filepath.Join("internal", "deploy", "testdata", "update-plan.json"))
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o600)
 }
 
 func (f *cliFakeStack) PreviewRefresh(_ context.Context, opts ...optrefresh.Option) (auto.PreviewResult, error) {

@@ -81,11 +81,7 @@ func (f *seqFakeStack) Preview(_ context.Context, opts ...optpreview.Option) (au
 	f.next("preview", o.EventStreams)
 	defer f.done("preview")
 	if o.Plan != "" {
-		b, err := os.ReadFile(filepath.Join("internal", "deploy", "testdata", "update-plan.json"))
-		if err != nil {
-			return auto.PreviewResult{}, err
-		}
-		return auto.PreviewResult{}, os.WriteFile(o.Plan, b, 0o600)
+		return auto.PreviewResult{}, writeRecordedUpdatePlan(o.Plan)
 	}
 	return auto.PreviewResult{}, nil
 }
