@@ -14,6 +14,7 @@ import (
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
@@ -79,25 +80,39 @@ to keep passwords out of the process list. A non-loopback target needs
 	fl.StringVar(&f.monitorDSN, "monitor-dsn", "", "optional DSN of a role that sees all sessions, to count the peak on the server (default $"+envProbeMonitorDSN+")")
 	fl.IntVar(&f.instances, "instances", 10, "instances starting in the storm (with --churn: concurrent workers)")
 	fl.DurationVar(&f.ramp, "ramp", 0, "spread instance starts over this window (0 = all at once)")
-	fl.IntVar(&f.startupConnections, "startup-connections", 2, "connections each instance opens before it is ready")
-	fl.DurationVar(&f.connectTimeout, "connect-timeout", 30*time.Second, "an instance's budget for its startup connections, retries included")
-	fl.DurationVar(&f.attemptTimeout, "attempt-timeout", 0, "timeout of one connection attempt (0 = --connect-timeout)")
-	fl.DurationVar(&f.retryInitial, "retry-initial", 100*time.Millisecond, "wait before the first retry")
-	fl.DurationVar(&f.retryMax, "retry-max", 5*time.Second, "longest wait between retries")
-	fl.Float64Var(&f.retryMultiplier, "retry-multiplier", 2, "backoff growth per retry (≥ 1)")
-	fl.BoolVar(&f.retryJitter, "retry-jitter", true, "draw each backoff uniformly from [½, 1] × the delay (equal jitter, as the capacity model assumes)")
+	addStartupFlags(fl, f)
 	fl.DurationVar(&f.hold, "hold", 0, "how long a ready instance keeps its startup connections before closing them")
 	fl.DurationVar(&f.deadline, "deadline", 5*time.Minute, "hard limit on the whole probe")
 	fl.StringVar(&f.format, "format", "text", "output format: text or json")
 	fl.StringVar(&f.stack, "stack", "", "take instances, startup connections, timeouts, retries and targets from this stack's config")
 	fl.StringVar(&f.workload, "workload", "", "the workload of --stack to reproduce (default: the only one)")
 	fl.StringVar(&f.root, "root", ".", "repository root holding stacks/Pulumi.<stack>.yaml")
-	fl.Float64Var(&f.targetSuccess, "target-success-rate", 0, "startup success target 0–1 (default: stack's, else 0.90)")
-	fl.DurationVar(&f.targetConnectP99, "target-connect-p99", 0, "connect p99 target (default: stack's, else 30s)")
+	fl.Float64Var(&f.targetSuccess, "target-success-rate", 0, "startup success target 0–1 (default: stack's, else "+defaultSuccessText+")")
+	fl.DurationVar(&f.targetConnectP99, "target-connect-p99", 0, "connect p99 target (default: stack's, else "+defaultConnectP99Text+")")
 	fl.BoolVar(&f.notProduction, "i-know-this-is-not-production", false, "allow a storm against a non-loopback host")
 	fl.DurationVar(&f.churn, "churn", 0, "instead of a storm, run --instances connect+close loops for this long and report the connection rate")
 	return cmd
 }
+
+// addStartupFlags declares the flags that describe how one instance opens
+// its startup connections, shared by probe and probe task. The retry
+// defaults are the capacity model's (capacity.DefaultRetry*), so a bare
+// probe retries the way the plan assumes the apps do.
+func addStartupFlags(fl *pflag.FlagSet, f *probeFlags) {
+	fl.IntVar(&f.startupConnections, "startup-connections", 2, "connections each instance opens before it is ready")
+	fl.DurationVar(&f.connectTimeout, "connect-timeout", 30*time.Second, "an instance's budget for its startup connections, retries included")
+	fl.DurationVar(&f.attemptTimeout, "attempt-timeout", 0, "timeout of one connection attempt (0 = --connect-timeout)")
+	fl.DurationVar(&f.retryInitial, "retry-initial", seconds(capacity.DefaultRetryInitialSeconds), "wait before the first retry")
+	fl.DurationVar(&f.retryMax, "retry-max", seconds(capacity.DefaultRetryMaxSeconds), "longest wait between retries")
+	fl.Float64Var(&f.retryMultiplier, "retry-multiplier", capacity.DefaultRetryMultiplier, "backoff growth per retry (≥ 1)")
+	fl.BoolVar(&f.retryJitter, "retry-jitter", true, "draw each backoff uniformly from [½, 1] × the delay (equal jitter, as the capacity model assumes)")
+}
+
+// The default targets as help texts, from the capacity model's defaults.
+var (
+	defaultSuccessText    = fmt.Sprintf("%.2f", capacity.DefaultStartupSuccessRate)
+	defaultConnectP99Text = seconds(capacity.DefaultConnectP99Seconds).String()
+)
 
 // probeOutput is the JSON document (docs/probe.md "JSON output").
 type probeOutput struct {

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
@@ -220,4 +222,22 @@ func TestCalibrateServerDown(t *testing.T) {
 	assert.Equal(t, exitInternal, code, errOut)
 	assert.Contains(t, errOut, "refused")
 	assert.NotContains(t, errOut, "secretpw")
+}
+
+// A bare probe (and every probe task) retries the way the plan assumes the
+// apps do: the flag defaults are the capacity model's, not a second copy.
+func TestProbeFlagDefaultsAreTheModels(t *testing.T) {
+	want := map[string]string{
+		"retry-initial":    seconds(capacity.DefaultRetryInitialSeconds).String(),
+		"retry-max":        seconds(capacity.DefaultRetryMaxSeconds).String(),
+		"retry-multiplier": strconv.FormatFloat(capacity.DefaultRetryMultiplier, 'g', -1, 64),
+	}
+	for _, cmd := range []*cobra.Command{newProbeCmd(), newProbeTaskCmd()} {
+		for name, def := range want {
+			fl := cmd.Flags().Lookup(name)
+			require.NotNil(t, fl, "%s --%s", cmd.Name(), name)
+			assert.Equal(t, def, fl.DefValue, "%s --%s", cmd.Name(), name)
+		}
+		assert.Contains(t, cmd.Flags().Lookup("target-success-rate").Usage, defaultSuccessText, cmd.Name())
+	}
 }
