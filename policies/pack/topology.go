@@ -75,7 +75,6 @@ type connector struct {
 
 type psaRange struct {
 	res     *policyx.AnalyzerResource
-	cidr    string
 	network string
 }
 

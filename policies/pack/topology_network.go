@@ -1,8 +1,6 @@
 package pack
 
 import (
-	"fmt"
-
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
 	"github.com/headroom-dev/headroom/infra/capacity"
@@ -22,12 +20,9 @@ func readPSA(r *policyx.AnalyzerResource) *psaRange {
 	if purpose, _ := get(p, "purpose").str(); purpose != "VPC_PEERING" {
 		return nil
 	}
-	addr, st1 := get(p, "address").str()
-	prefix, st2 := get(p, "prefixLength").integer()
+	// The range itself (address/prefixLength) is read by cidr-overlap,
+	// which reports it when unknown.
 	pr := &psaRange{res: r}
-	if st1 == stOK && st2 == stOK {
-		pr.cidr = fmt.Sprintf("%s/%d", addr, prefix)
-	}
 	net, _ := get(p, "network").str()
 	pr.network = lastSegment(net, '/')
 	return pr
