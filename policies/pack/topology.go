@@ -53,7 +53,10 @@ type sqlInstance struct {
 	res  *policyx.AnalyzerResource
 	name string
 	ips  []string
-	db   capacity.Database
+	// ipsUnknown: an address is not known yet (a new instance in preview),
+	// so a literal DB_HOST may still turn out to be this instance.
+	ipsUnknown bool
+	db         capacity.Database
 	// complete is false when a value the model needs is unknown.
 	complete bool
 }

@@ -314,6 +314,11 @@ func (ex *extraction) resolveDatabase(r *policyx.AnalyzerResource, env map[strin
 						return inst.name, stOK
 					}
 				}
+				// Not known before the instance exists: judge it once known
+				// rather than refuse a target that may be this instance.
+				if inst.ipsUnknown {
+					unknown = true
+				}
 			}
 		}
 	}

@@ -450,3 +450,48 @@ func TestDependencyOfType(t *testing.T) {
 		})
 	}
 }
+
+// TestResolveDatabaseHostNotKnownYet: a literal DB_HOST that matches no
+// known address, while an instance's address is not known yet (a new
+// instance in preview), is unknown — it may be that instance — not a
+// target that resolves to nothing. Once every address is known, it is.
+func TestResolveDatabaseHostNotKnownYet(t *testing.T) {
+	cases := []struct {
+		name  string
+		unset func(m map[string]any)
+		st    status
+	}{
+		{name: "both addresses known", unset: func(map[string]any) {}, st: stMissing},
+		{name: "private address unknown", unset: func(m map[string]any) {
+			pt.Set(m, "privateIpAddress", pt.Computed)
+			pt.Set(m, "ipAddresses", []any{})
+		}, st: stUnknown},
+		{name: "address list unknown", unset: func(m map[string]any) {
+			delete(m, "privateIpAddress")
+			pt.Set(m, "ipAddresses", pt.Computed)
+		}, st: stUnknown},
+		{name: "one listed address unknown", unset: func(m map[string]any) {
+			delete(m, "privateIpAddress")
+			pt.Set(m, "ipAddresses", []any{map[string]any{"type": "PRIVATE", "ipAddress": pt.Computed}})
+		}, st: stUnknown},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b := topoInstance("b", "10.0.0.4")
+			c.unset(b)
+			svc := pt.Resource(TypeRunService, "api", map[string]any{"template": map[string]any{"containers": []any{
+				map[string]any{"envs": []any{map[string]any{"name": envHost, "value": "10.0.0.9"}}},
+			}}})
+			ex := topoExtract(
+				pt.Resource(TypeSQLInstance, "a", topoInstance("a", "10.0.0.3")),
+				pt.Resource(TypeSQLInstance, "b", b),
+				svc,
+			)
+			e, st := envOf(svc.Properties)
+			require.Equal(t, stOK, st)
+			got, st := ex.resolveDatabase(&svc, e)
+			assert.Equal(t, c.st, st)
+			assert.Empty(t, got)
+		})
+	}
+}

@@ -66,15 +66,22 @@ func (ex *extraction) readInstance(r *policyx.AnalyzerResource) *sqlInstance {
 	}
 	if ip, st := get(p, "privateIpAddress").str(); st == stOK && ip != "" {
 		inst.ips = append(inst.ips, ip)
+	} else if st == stUnknown {
+		inst.ipsUnknown = true
 	}
-	if addrs, st := get(p, "ipAddresses").array(); st == stOK {
+	switch addrs, st := get(p, "ipAddresses").array(); st {
+	case stOK:
 		for _, a := range addrs {
 			if a.IsMap() {
 				if ip, st := get(a.AsMap(), "ipAddress").str(); st == stOK && ip != "" {
 					inst.ips = append(inst.ips, ip)
+				} else if st == stUnknown {
+					inst.ipsUnknown = true
 				}
 			}
 		}
+	case stUnknown:
+		inst.ipsUnknown = true
 	}
 	inst.db = db
 	return inst
