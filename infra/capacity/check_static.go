@@ -150,8 +150,8 @@ func (an *analysis) multiRegion() {
 	}
 	var missing []string
 	for _, d := range m.dbs {
-		if d.primary >= 0 || d.ReplicaOf != "" {
-			continue
+		if d.ReplicaOf != "" {
+			continue // a replica (primary ≥ 0 only ever for one)
 		}
 		if d.Availability != AvailabilityRegional {
 			missing = append(missing, fmt.Sprintf("primary %s is %s, not REGIONAL (HA)", d.Name, nonEmpty(d.Availability, AvailabilityZonal)))
