@@ -7,16 +7,20 @@ import (
 	"strings"
 )
 
-// requiredMaxConnections is the smallest N with floor((N − reserved) × u) ≥ demand.
+// requiredMaxConnections is the smallest N with floor((N − reserved) × u) ≥
+// demand, floor taken as the model takes it for allowed (floorEps).
+// ⌈demand ÷ u⌉ is N − reserved up to float rounding, which can leave it
+// one too high (21 ÷ 0.7 = 30.000000000000004) or, for demands in the tens
+// of millions, one too low (29,360,135 at 0.7); one step either way
+// corrects it.
 func requiredMaxConnections(demand, reserved int, u float64) int {
-	n := reserved + int(math.Ceil(float64(demand)/u-eps))
-	for n > reserved && floorEps(float64(n-1-reserved)*u) >= demand {
-		n--
+	k := int(math.Ceil(float64(demand) / u))
+	if floorEps(float64(k)*u) < demand {
+		k++
+	} else if floorEps(float64(k-1)*u) >= demand {
+		k--
 	}
-	for floorEps(float64(n-reserved)*u) < demand {
-		n++
-	}
-	return n
+	return reserved + k
 }
 
 // budgets is the connection budget of every database instance that is up
@@ -115,13 +119,13 @@ func (an *analysis) remedies(di int, b ConnectionBudget) []InstanceRemedy {
 		}
 		rest := b.Demand - g.conns
 		r := InstanceRemedy{Group: name, Regions: g.regions}
-		if g.per > 0 && g.maxInst > 0 && rest <= b.Allowed {
+		if rest <= b.Allowed {
+			// The budget fails (Demand > Allowed), so rest ≤ Allowed means
+			// the group holds connections: per, inst and maxInst are > 0.
 			// The scenario runs k instances per max instance (2 in a
 			// rollout: old + new revision), so a max of n costs k × n.
 			k := float64(g.inst) / float64(g.maxInst)
-			if k > 0 {
-				r.MaxInstances = floorEps(float64(b.Allowed-rest) / (float64(g.per*g.regions) * k))
-			}
+			r.MaxInstances = floorEps(float64(b.Allowed-rest) / (float64(g.per*g.regions) * k))
 			r.Feasible = r.MaxInstances >= 1
 		}
 		out = append(out, r)

@@ -97,11 +97,11 @@ func connectorRemedy(mbps float64, e egInfo) string {
 	if n := need(e.machine); n < ConnectorMaxInstancesCeiling {
 		return fmt.Sprintf("raise minInstances to ≥ %d (connectors never scale in, so size the floor for the storm) or use Direct VPC egress", n)
 	}
+	// Smallest first: e's type and the smaller ones need ≥ n instances, so
+	// the first type that fits is larger than e's.
 	for _, mc := range connectorMachines {
-		if mc.PerInstanceMbps > e.machine.PerInstanceMbps {
-			if n := need(mc); n < ConnectorMaxInstancesCeiling {
-				return fmt.Sprintf("switch machineType to %s with minInstances ≥ %d (≈%g Mbps) or use Direct VPC egress", mc.Name, n, float64(n)*mc.PerInstanceMbps)
-			}
+		if n := need(mc); n < ConnectorMaxInstancesCeiling {
+			return fmt.Sprintf("switch machineType to %s with minInstances ≥ %d (≈%g Mbps) or use Direct VPC egress", mc.Name, n, float64(n)*mc.PerInstanceMbps)
 		}
 	}
 	return "no connector size carries it: use Direct VPC egress"

@@ -48,10 +48,13 @@ func (an *analysis) topology() {
 		}
 		switch e.Kind {
 		case EgressConnector:
-			if err := ValidateConnectorSizing(e.MachineType, e.minI, e.maxI); err != nil || e.MaxInstances > 0 && e.MaxInstances <= e.MinInstances {
-				if err == nil {
-					err = fmt.Errorf("connector maxInstances %d: must be greater than minInstances %d", e.MaxInstances, e.MinInstances)
-				}
+			// Judge the maxInstances written (0: the default), not e.maxI,
+			// which the model raises to minInstances for its arithmetic.
+			maxI := e.MaxInstances
+			if maxI == 0 {
+				maxI = ConnectorDefaultMaxInstances
+			}
+			if err := ValidateConnectorSizing(e.MachineType, e.minI, maxI); err != nil {
 				an.flag(CheckTopologyConsistent, subject, SeverityFail, "egress %s (%s): %v", subject, e.Region, err)
 			}
 			if e.IPCIDRRange != "" {
@@ -150,8 +153,8 @@ func (an *analysis) multiRegion() {
 	}
 	var missing []string
 	for _, d := range m.dbs {
-		if d.primary >= 0 || d.ReplicaOf != "" {
-			continue
+		if d.ReplicaOf != "" {
+			continue // a replica (primary ≥ 0 only ever for one)
 		}
 		if d.Availability != AvailabilityRegional {
 			missing = append(missing, fmt.Sprintf("primary %s is %s, not REGIONAL (HA)", d.Name, nonEmpty(d.Availability, AvailabilityZonal)))

@@ -27,8 +27,8 @@ func (an *analysis) timeouts() {
 			e := m.egress[w.egress]
 			switch e.Kind {
 			case EgressConnector:
-				needed, possible, saturated := m.connectorScaleOut(sc, w.egress)
-				if needed > 0 && possible > 0 {
+				_, possible, saturated := m.connectorScaleOut(sc, w.egress)
+				if possible > 0 { // possible ≤ needed
 					tb.EgressDelaySeconds = float64(possible) * m.assume.ConnectorScaleOutSeconds
 					causes = append(causes, fmt.Sprintf("connector %s scale-out %d × %g s = %g s", e.Name, possible, m.assume.ConnectorScaleOutSeconds, tb.EgressDelaySeconds))
 				}
