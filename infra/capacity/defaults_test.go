@@ -129,10 +129,14 @@ func TestWithDefaultsBoundaries(t *testing.T) {
 		got := Assumptions{RetryInitialSeconds: tt.initial, RetryMaxSeconds: tt.max}.WithDefaults()
 		assert.Equal(t, tt.want, got.RetryMaxSeconds, "initial %v, max %v", tt.initial, tt.max)
 	}
-	for _, tt := range []struct{ in, want int }{{-1, DefaultReservedConnections}, {0, DefaultReservedConnections}, {1, 1}} {
-		assert.Equal(t, tt.want, Assumptions{ReservedConnections: tt.in}.WithDefaults().ReservedConnections, tt.in)
-		assert.Equal(t, map[int]int{-1: DefaultAdminSlackConnections, 0: DefaultAdminSlackConnections, 1: 1}[tt.in],
-			Assumptions{AdminSlackConnections: tt.in}.WithDefaults().AdminSlackConnections, tt.in)
+	for _, tt := range []struct{ in, wantReserved, wantSlack int }{
+		{-1, DefaultReservedConnections, DefaultAdminSlackConnections},
+		{0, DefaultReservedConnections, DefaultAdminSlackConnections},
+		{1, 1, 1},
+	} {
+		got := Assumptions{ReservedConnections: tt.in, AdminSlackConnections: tt.in}.WithDefaults()
+		assert.Equal(t, tt.wantReserved, got.ReservedConnections, tt.in)
+		assert.Equal(t, tt.wantSlack, got.AdminSlackConnections, tt.in)
 	}
 	assert.Equal(t, int64(DefaultSeed), Assumptions{}.WithDefaults().Seed)
 	assert.Equal(t, int64(-1), Assumptions{Seed: -1}.WithDefaults().Seed, "any non-zero seed is a seed")
