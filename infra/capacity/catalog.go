@@ -574,11 +574,7 @@ func SubnetUsableIPs(cidr string) (prefix, usable int, err error) {
 		return 0, 0, fmt.Errorf("subnet %q: want an IPv4 CIDR like 10.10.0.0/20", cidr)
 	}
 	size := 1 << (32 - p.Bits())
-	usable = size - SubnetReservedAddresses
-	if usable < 0 {
-		usable = 0
-	}
-	return p.Bits(), usable, nil
+	return p.Bits(), max(size-SubnetReservedAddresses, 0), nil
 }
 
 // DirectEgressIPsNeeded is the Direct VPC egress IP budget for a subnet

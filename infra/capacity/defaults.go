@@ -128,9 +128,7 @@ func (a Assumptions) WithDefaults() Assumptions {
 	if a.DirectEgressStartupSeconds <= 0 {
 		a.DirectEgressStartupSeconds = d.DirectEgressStartupSeconds
 	}
-	if a.AcceptRatePerSecond < 0 {
-		a.AcceptRatePerSecond = 0 // unset: derived from the tier's vCPUs
-	}
+	a.AcceptRatePerSecond = max(a.AcceptRatePerSecond, 0) // 0 = unset: derived from the tier's vCPUs
 	if a.AcceptRatePerVCPU <= 0 {
 		a.AcceptRatePerVCPU = d.AcceptRatePerVCPU
 	}
@@ -149,9 +147,7 @@ func (a Assumptions) WithDefaults() Assumptions {
 	if a.RetryMaxSeconds <= 0 {
 		a.RetryMaxSeconds = d.RetryMaxSeconds
 	}
-	if a.RetryMaxSeconds < a.RetryInitialSeconds {
-		a.RetryMaxSeconds = a.RetryInitialSeconds
-	}
+	a.RetryMaxSeconds = max(a.RetryMaxSeconds, a.RetryInitialSeconds)
 	if a.RetryMultiplier < 1 {
 		a.RetryMultiplier = d.RetryMultiplier
 	}

@@ -1,6 +1,7 @@
 package capacity
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -64,4 +65,103 @@ func FuzzAnalyze(f *testing.F) {
 			t.Fatalf("success rate %v", s)
 		}
 	})
+}
+
+// TestWithDefaultsBoundaries pins each replacement rule at its threshold:
+// the smallest meaningful value is kept, the value just past it (and NaN,
+// ±Inf) takes the default.
+func TestWithDefaultsBoundaries(t *testing.T) {
+	d := DefaultAssumptions()
+	const tiny = 1e-6
+	field := map[string]func(*Assumptions) *float64{
+		"ConnectorScaleOutSeconds":   func(a *Assumptions) *float64 { return &a.ConnectorScaleOutSeconds },
+		"DirectEgressStartupSeconds": func(a *Assumptions) *float64 { return &a.DirectEgressStartupSeconds },
+		"AcceptRatePerSecond":        func(a *Assumptions) *float64 { return &a.AcceptRatePerSecond },
+		"AcceptRatePerVCPU":          func(a *Assumptions) *float64 { return &a.AcceptRatePerVCPU },
+		"RevisionLingerSeconds":      func(a *Assumptions) *float64 { return &a.RevisionLingerSeconds },
+		"MaxInstanceOvershoot":       func(a *Assumptions) *float64 { return &a.MaxInstanceOvershoot },
+		"HandshakeSeconds":           func(a *Assumptions) *float64 { return &a.HandshakeSeconds },
+		"RetryInitialSeconds":        func(a *Assumptions) *float64 { return &a.RetryInitialSeconds },
+		"RetryMultiplier":            func(a *Assumptions) *float64 { return &a.RetryMultiplier },
+		"RampSeconds":                func(a *Assumptions) *float64 { return &a.RampSeconds },
+	}
+	tests := []struct {
+		field    string
+		in, want float64
+	}{
+		{"ConnectorScaleOutSeconds", 0, d.ConnectorScaleOutSeconds},
+		{"ConnectorScaleOutSeconds", tiny, tiny},
+		{"DirectEgressStartupSeconds", 0, d.DirectEgressStartupSeconds},
+		{"DirectEgressStartupSeconds", tiny, tiny},
+		{"AcceptRatePerSecond", -tiny, 0}, // unset: derived from the tier's vCPUs
+		{"AcceptRatePerSecond", tiny, tiny},
+		{"AcceptRatePerVCPU", 0, d.AcceptRatePerVCPU},
+		{"AcceptRatePerVCPU", tiny, tiny},
+		{"RevisionLingerSeconds", 0, d.RevisionLingerSeconds},
+		{"RevisionLingerSeconds", tiny, tiny},
+		// An overshoot or backoff multiplier of exactly 1× is meaningful
+		// (no overshoot, constant backoff); below 1× is not.
+		{"MaxInstanceOvershoot", 1, 1},
+		{"MaxInstanceOvershoot", 1 - tiny, d.MaxInstanceOvershoot},
+		{"RetryMultiplier", 1, 1},
+		{"RetryMultiplier", 1 - tiny, d.RetryMultiplier},
+		{"HandshakeSeconds", 0, d.HandshakeSeconds},
+		{"HandshakeSeconds", tiny, tiny},
+		{"RetryInitialSeconds", 0, d.RetryInitialSeconds},
+		{"RetryInitialSeconds", tiny, tiny},
+		{"RampSeconds", -tiny, d.RampSeconds},
+		{"RampSeconds", tiny, tiny},
+		{"RampSeconds", math.NaN(), d.RampSeconds},
+		{"ConnectorScaleOutSeconds", math.Inf(1), d.ConnectorScaleOutSeconds},
+		{"MaxInstanceOvershoot", math.Inf(-1), d.MaxInstanceOvershoot},
+	}
+	for _, tt := range tests {
+		var a Assumptions
+		*field[tt.field](&a) = tt.in
+		got := a.WithDefaults()
+		assert.Equal(t, tt.want, *field[tt.field](&got), "%s = %v", tt.field, tt.in)
+	}
+
+	// The backoff cap is at least the initial delay.
+	for _, tt := range []struct{ initial, max, want float64 }{
+		{2, 2, 2}, {2, 3, 3}, {2, 1, 2}, {2, 0, DefaultRetryMaxSeconds},
+	} {
+		got := Assumptions{RetryInitialSeconds: tt.initial, RetryMaxSeconds: tt.max}.WithDefaults()
+		assert.Equal(t, tt.want, got.RetryMaxSeconds, "initial %v, max %v", tt.initial, tt.max)
+	}
+	for _, tt := range []struct{ in, wantReserved, wantSlack int }{
+		{-1, DefaultReservedConnections, DefaultAdminSlackConnections},
+		{0, DefaultReservedConnections, DefaultAdminSlackConnections},
+		{1, 1, 1},
+	} {
+		got := Assumptions{ReservedConnections: tt.in, AdminSlackConnections: tt.in}.WithDefaults()
+		assert.Equal(t, tt.wantReserved, got.ReservedConnections, tt.in)
+		assert.Equal(t, tt.wantSlack, got.AdminSlackConnections, tt.in)
+	}
+	assert.Equal(t, int64(DefaultSeed), Assumptions{}.WithDefaults().Seed)
+	assert.Equal(t, int64(-1), Assumptions{Seed: -1}.WithDefaults().Seed, "any non-zero seed is a seed")
+}
+
+// TestTargetsWithDefaultsBoundaries: rates are fractions in (0, 1], so 1
+// (every instance, every slot) is kept and anything above is replaced.
+func TestTargetsWithDefaultsBoundaries(t *testing.T) {
+	d := DefaultTargets()
+	const tiny = 1e-6
+	for _, tt := range []struct {
+		in, wantRate, wantUtil float64
+	}{
+		{0, d.StartupSuccessRate, d.ConnectionUtilization},
+		{tiny, tiny, tiny},
+		{1, 1, 1},
+		{1 + tiny, d.StartupSuccessRate, d.ConnectionUtilization},
+		{-tiny, d.StartupSuccessRate, d.ConnectionUtilization},
+		{math.NaN(), d.StartupSuccessRate, d.ConnectionUtilization},
+	} {
+		got := Targets{StartupSuccessRate: tt.in, ConnectionUtilization: tt.in}.WithDefaults()
+		assert.Equal(t, tt.wantRate, got.StartupSuccessRate, "rate %v", tt.in)
+		assert.Equal(t, tt.wantUtil, got.ConnectionUtilization, "utilization %v", tt.in)
+	}
+	for _, tt := range []struct{ in, want float64 }{{0, d.ConnectP99Seconds}, {-tiny, d.ConnectP99Seconds}, {tiny, tiny}, {math.Inf(1), d.ConnectP99Seconds}} {
+		assert.Equal(t, tt.want, Targets{ConnectP99Seconds: tt.in}.WithDefaults().ConnectP99Seconds, "p99 %v", tt.in)
+	}
 }

@@ -75,16 +75,23 @@ func ValidateStartupProbe(p Probe) error {
 		return nil
 	}
 	const s, a = "startupProbe", AnchorCloudRun
-	switch {
-	case p.InitialDelaySeconds < 0 || p.InitialDelaySeconds > StartupProbeMaxInitialDelaySeconds:
+	// The rules in this file are if chains, not `switch { case …: }`: Go's
+	// coverage profile leaves case expressions out of every block, so
+	// mutation testing would report the conditions' mutants as not covered
+	// however well the tests pin them.
+	if p.InitialDelaySeconds < 0 || p.InitialDelaySeconds > StartupProbeMaxInitialDelaySeconds {
 		return ruleErr(s, "initialDelaySeconds", p.InitialDelaySeconds, a, "must be an integer from 0 to %d", StartupProbeMaxInitialDelaySeconds)
-	case p.PeriodSeconds < StartupProbeMinPeriodSeconds || p.PeriodSeconds > StartupProbeMaxPeriodSeconds:
+	}
+	if p.PeriodSeconds < StartupProbeMinPeriodSeconds || p.PeriodSeconds > StartupProbeMaxPeriodSeconds {
 		return ruleErr(s, "periodSeconds", p.PeriodSeconds, a, "must be an integer from %d to %d", StartupProbeMinPeriodSeconds, StartupProbeMaxPeriodSeconds)
-	case p.TimeoutSeconds < 0 || p.TimeoutSeconds > StartupProbeMaxTimeoutSeconds:
+	}
+	if p.TimeoutSeconds < 0 || p.TimeoutSeconds > StartupProbeMaxTimeoutSeconds {
 		return ruleErr(s, "timeoutSeconds", p.TimeoutSeconds, a, "must be an integer from %d to %d", StartupProbeMinTimeoutSeconds, StartupProbeMaxTimeoutSeconds)
-	case p.TimeoutSeconds > p.PeriodSeconds:
+	}
+	if p.TimeoutSeconds > p.PeriodSeconds {
 		return ruleErr(s, "timeoutSeconds", p.TimeoutSeconds, a, "must be at most periodSeconds (%d)", p.PeriodSeconds)
-	case p.FailureThreshold < StartupProbeMinFailureThreshold:
+	}
+	if p.FailureThreshold < StartupProbeMinFailureThreshold {
 		return ruleErr(s, "failureThreshold", p.FailureThreshold, a, "must be an integer ≥ %d", StartupProbeMinFailureThreshold)
 	}
 	if w := p.InitialDelaySeconds + p.PeriodSeconds*p.FailureThreshold; w > StartupProbeMaxWindowSeconds {
@@ -122,12 +129,13 @@ func ParseConnectTimeout(s string) (float64, error) {
 // ValidatePool checks an application's pool contract: poolSize ≥ 1,
 // maxOverflow ≥ 0, 0 ≤ startupConnections ≤ poolSize + maxOverflow.
 func ValidatePool(poolSize, maxOverflow, startupConnections int) error {
-	switch {
-	case poolSize < 1:
+	if poolSize < 1 {
 		return ruleErr("db", "poolSize", poolSize, AnchorPooling, "must be an integer ≥ 1")
-	case maxOverflow < 0:
+	}
+	if maxOverflow < 0 {
 		return ruleErr("db", "maxOverflow", maxOverflow, AnchorPooling, "must be an integer ≥ 0")
-	case startupConnections < 0 || startupConnections > poolSize+maxOverflow:
+	}
+	if startupConnections < 0 || startupConnections > poolSize+maxOverflow {
 		return ruleErr("db", "startupConnections", startupConnections, AnchorPooling,
 			"must be an integer from 0 to poolSize + maxOverflow (%d)", poolSize+maxOverflow)
 	}
@@ -156,11 +164,11 @@ func ValidateCPU(vcpus float64) error {
 // regional quota) breaks every connection budget
 // (docs/gcp-limits.md#cloud-run). minInstances must not exceed it.
 func ValidateMaxInstances(minInstances, maxInstances int) error {
-	switch {
-	case maxInstances < 1:
+	if maxInstances < 1 {
 		return ruleErr("service", "maxInstances", maxInstances, AnchorCloudRun,
 			"must be an integer ≥ 1 (unset or 0 means Cloud Run's default of %d)", CloudRunDefaultMaxInstances)
-	case minInstances < 0 || minInstances > maxInstances:
+	}
+	if minInstances < 0 || minInstances > maxInstances {
 		return ruleErr("service", "minInstances", minInstances, AnchorCloudRun, "must be an integer from 0 to maxInstances (%d)", maxInstances)
 	}
 	return nil
@@ -248,13 +256,11 @@ func ValidateConnectorName(name string) error {
 
 func isRFC1035Label(s string) bool {
 	for i, c := range s {
-		switch {
-		case c >= 'a' && c <= 'z':
-		case (c >= '0' && c <= '9') || c == '-':
-			if i == 0 {
-				return false
-			}
-		default:
+		if c >= 'a' && c <= 'z' {
+			continue
+		}
+		digitOrHyphen := c >= '0' && c <= '9' || c == '-'
+		if !digitOrHyphen || i == 0 {
 			return false
 		}
 	}
@@ -271,12 +277,13 @@ func ValidateConnectorSizing(machineType string, minInstances, maxInstances int)
 			return ruleErr("connector", "machineType", machineType, AnchorConnector, "must be one of %s", strings.Join(ConnectorMachineNames(), ", "))
 		}
 	}
-	switch {
-	case minInstances < ConnectorMinInstancesFloor || minInstances >= ConnectorMaxInstancesCeiling:
+	if minInstances < ConnectorMinInstancesFloor || minInstances >= ConnectorMaxInstancesCeiling {
 		return ruleErr("connector", "minInstances", minInstances, AnchorConnector, "must be an integer from %d to %d", ConnectorMinInstancesFloor, ConnectorMaxInstancesCeiling-1)
-	case maxInstances <= ConnectorMinInstancesFloor || maxInstances > ConnectorMaxInstancesCeiling:
+	}
+	if maxInstances <= ConnectorMinInstancesFloor || maxInstances > ConnectorMaxInstancesCeiling {
 		return ruleErr("connector", "maxInstances", maxInstances, AnchorConnector, "must be an integer from %d to %d", ConnectorMinInstancesFloor+1, ConnectorMaxInstancesCeiling)
-	case maxInstances <= minInstances:
+	}
+	if maxInstances <= minInstances {
 		return ruleErr("connector", "maxInstances", maxInstances, AnchorConnector, "must be greater than minInstances (%d)", minInstances)
 	}
 	return nil
@@ -286,12 +293,13 @@ func ValidateConnectorSizing(machineType string, minInstances, maxInstances int)
 // (docs/gcp-limits.md#vpc-connector).
 func ValidateConnectorCIDR(cidr string) error {
 	p, err := netip.ParsePrefix(cidr)
-	switch {
-	case err != nil || !p.Addr().Is4():
+	if err != nil || !p.Addr().Is4() {
 		return ruleErr("connector", "ipCidrRange", cidr, AnchorConnector, "must be an IPv4 CIDR range like 10.8.0.0/28")
-	case p.Bits() != ConnectorPrefixLength:
+	}
+	if p.Bits() != ConnectorPrefixLength {
 		return ruleErr("connector", "ipCidrRange", cidr, AnchorConnector, "must be a /%d range", ConnectorPrefixLength)
-	case p.Masked() != p:
+	}
+	if p.Masked() != p {
 		return ruleErr("connector", "ipCidrRange", cidr, AnchorConnector, "must be a network address (did you mean %s?)", p.Masked())
 	}
 	return nil
