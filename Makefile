@@ -46,11 +46,14 @@ fuzz:
 
 ## mutation: mutation testing of the packages that decide verdicts (slow: minutes per package; not part
 ## of `make test`). MUTATION_PKGS and MUTATION_WORKERS narrow it; docs/mutation-testing.md has the figures.
+## GOFLAGS=-count=1: gremlins times each mutant against the coverage run; a cached (instant) coverage
+## run would make almost every mutant time out. It fails when a package's efficacy is below MUTATION_EFFICACY.
 GREMLINS         ?= $(GO) run github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
 MUTATION_PKGS    ?= ./infra/capacity ./policies/pack
 MUTATION_WORKERS ?= 2
+MUTATION_EFFICACY ?= 90
 mutation:
 	@set -e; for p in $(MUTATION_PKGS); do \
 	  echo "== gremlins unleash $$p"; \
-	  $(GREMLINS) unleash --workers $(MUTATION_WORKERS) --timeout-coefficient 3 $$p; \
+	  GOFLAGS=-count=1 $(GREMLINS) unleash --workers $(MUTATION_WORKERS) --timeout-coefficient 3 --threshold-efficacy $(MUTATION_EFFICACY) $$p; \
 	done
