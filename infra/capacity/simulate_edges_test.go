@@ -249,6 +249,19 @@ func TestSimulateHorizonAndSeriesEdges(t *testing.T) {
 	assert.InDelta(t, 20.0/maxSeriesPoints, fine.Series[1].Seconds, 1e-12)
 }
 
+func TestSimulateInstanceLimit(t *testing.T) {
+	// Exactly MaxSimulatedInstances is simulated; one more is not
+	// (TestSimulateLimitsAndBadInput). Kept cheap: the starts are spread
+	// over a long ramp and the horizon ends before the first, so every
+	// instance is left unresolved.
+	topo := Topology{Assumptions: Assumptions{RampSeconds: 1e6},
+		Workloads: []Workload{{Name: "n", Region: "r", MaxInstances: MaxSimulatedInstances, ConnectTimeoutSeconds: 10}}}
+	s := Simulate(topo, SimOptions{HorizonSeconds: 1e-9})
+	assert.Empty(t, s.Skipped)
+	assert.Equal(t, MaxSimulatedInstances, s.Instances)
+	assert.Equal(t, MaxSimulatedInstances, s.Failures.Horizon)
+}
+
 func TestSimulateConnectionLimit(t *testing.T) {
 	// Exactly MaxSimulatedConnections is simulated (cheaply: a built-in
 	// connection over its cap never opens them); one more is not.
