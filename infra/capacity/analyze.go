@@ -1,8 +1,10 @@
 package capacity
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 )
 
 // ConnectorScalingCriterionSeconds is the post-mortem's success criterion
@@ -102,21 +104,14 @@ func (an *analysis) judge(sc *scenario) {
 // sortFindings orders findings by check, subject, severity (fail first),
 // scenario and message, so reports and goldens are deterministic.
 func sortFindings(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if a.Check != b.Check {
-			return a.Check < b.Check
-		}
-		if a.Subject != b.Subject {
-			return a.Subject < b.Subject
-		}
-		if ra, rb := severityRank(a.Severity), severityRank(b.Severity); ra != rb {
-			return ra > rb
-		}
-		if a.Scenario != b.Scenario {
-			return a.Scenario < b.Scenario
-		}
-		return a.Message < b.Message
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(
+			strings.Compare(a.Check, b.Check),
+			strings.Compare(a.Subject, b.Subject),
+			cmp.Compare(severityRank(b.Severity), severityRank(a.Severity)), // fail first
+			strings.Compare(a.Scenario, b.Scenario),
+			strings.Compare(a.Message, b.Message),
+		)
 	})
 }
 

@@ -44,6 +44,7 @@ func Percentile(sorted []float64, p float64) float64 {
 	case p >= 1:
 		return sorted[n-1]
 	}
-	i := int(math.Ceil(p*float64(n))) - 1
-	return sorted[min(max(i, 0), n-1)]
+	// 0 < p < 1, so 0 < p·n < n (float rounding is monotone and keeps
+	// p·n ≤ n): the rank ⌈p·n⌉ is in 1 … n.
+	return sorted[int(math.Ceil(p*float64(n)))-1]
 }

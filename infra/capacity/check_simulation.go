@@ -39,7 +39,12 @@ func (an *analysis) simulation() {
 		}
 		var causes []string
 		f := s.Failures
-		if f.EgressWait > 0 {
+		if f.EgressWait > 0 && len(s.PerRegion) == 0 {
+			// No connector took part: the instances waited for Direct VPC
+			// egress to connect (in a stack with connectors, the connectors
+			// that delayed instances are named below).
+			causes = append(causes, fmt.Sprintf("%d waited for Direct VPC egress to connect (%g s warm-up)", f.EgressWait, m.assume.DirectEgressStartupSeconds))
+		} else if f.EgressWait > 0 {
 			var rs []string
 			for _, r := range s.PerRegion {
 				if r.ScaleOuts > 0 || r.DelayedInstances > 0 {

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -111,6 +111,6 @@ func ParseConsumerLabels(labels map[string]string) ([]Consumer, error) {
 		}
 		out = append(out, Consumer{Name: name, Connections: n})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	slices.SortFunc(out, func(a, b Consumer) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }

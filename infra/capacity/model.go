@@ -1,8 +1,11 @@
 package capacity
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 )
 
 // model is a Topology resolved against the catalog: effective
@@ -126,7 +129,7 @@ func newModel(t Topology) *model {
 		m.egress = append(m.egress, info)
 	}
 	for _, w := range t.Workloads {
-		info := wlInfo{Workload: w, group: w.Group, maxInst: w.MaxInstances, db: noDatabase, egress: -1}
+		info := wlInfo{Workload: w, group: w.Group, maxInst: w.MaxInstances, db: noDatabase}
 		if info.group == "" {
 			info.group = w.Name
 		}
@@ -206,12 +209,9 @@ func (m *model) index() {
 	for i := range m.byName {
 		m.byName[i] = i
 	}
-	sort.SliceStable(m.byName, func(a, b int) bool {
-		x, y := &m.workloads[m.byName[a]], &m.workloads[m.byName[b]]
-		if x.Name != y.Name {
-			return x.Name < y.Name
-		}
-		return x.Region < y.Region
+	slices.SortStableFunc(m.byName, func(a, b int) int {
+		x, y := &m.workloads[a], &m.workloads[b]
+		return cmp.Or(strings.Compare(x.Name, y.Name), strings.Compare(x.Region, y.Region))
 	})
 	idx := map[string]int{}
 	for _, w := range m.workloads {
