@@ -12,8 +12,8 @@ import (
 	pt "github.com/headroom-dev/headroom/policies/policytest"
 )
 
-// sqlCase is one edit of baseInstance judged by one Cloud SQL policy.
-type sqlCase struct {
+// propCase is one edit of a base resource judged by one resource policy.
+type propCase struct {
 	name   string
 	policy string
 	edit   func(m map[string]any)
@@ -24,7 +24,13 @@ type sqlCase struct {
 	notWant string
 }
 
-func runSQLCases(t *testing.T, cases []sqlCase) {
+func runSQLCases(t *testing.T, cases []propCase) {
+	t.Helper()
+	runPropCases(t, pack.TypeSQLInstance, baseInstance, cases)
+}
+
+// runPropCases runs each case on an edited copy of base.
+func runPropCases(t *testing.T, typ string, base func() map[string]any, cases []propCase) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.policy+"/"+c.name, func(t *testing.T) {
@@ -32,9 +38,9 @@ func runSQLCases(t *testing.T, cases []sqlCase) {
 			// is then always the finding's own (an unknown value).
 			cfg := prodCfg()
 			cfg.Levels = map[string]string{c.policy: pack.LevelMandatory}
-			m := baseInstance()
+			m := base()
 			c.edit(m)
-			mgr := runResource(t, cfg, c.policy, pack.TypeSQLInstance, m)
+			mgr := runResource(t, cfg, c.policy, typ, m)
 			for level, want := range map[string][]string{pack.LevelMandatory: c.mandatory, pack.LevelAdvisory: c.advisory} {
 				got := levels(mgr, level)
 				if !assert.Len(t, got, len(want), "%s: %q", level, got) {
@@ -69,7 +75,7 @@ func authorized(values ...any) func(m map[string]any) {
 func TestSQLPrivateIPCases(t *testing.T) {
 	p := pack.PolicySQLPrivateIPOnly
 	world := "open to the world"
-	runSQLCases(t, []sqlCase{
+	runSQLCases(t, []propCase{
 		{name: "private network range", policy: p, edit: authorized("10.0.0.0/8", "192.168.1.7/32")},
 		{name: "0.0.0.0/0", policy: p, edit: authorized("0.0.0.0/0"), mandatory: []string{"remove authorized network 0.0.0.0/0 " + "(" + world}},
 		{name: "any /0", policy: p, edit: authorized("128.0.0.0/0"), mandatory: []string{"128.0.0.0/0 (" + world}},
@@ -108,7 +114,7 @@ func TestSQLSSLCases(t *testing.T) {
 	noMode := func(extra func(m map[string]any)) func(m map[string]any) {
 		return func(m map[string]any) { pt.Delete(m, "settings.ipConfiguration.sslMode"); extra(m) }
 	}
-	runSQLCases(t, []sqlCase{
+	runSQLCases(t, []propCase{
 		{name: "client certificates", policy: p, edit: func(m map[string]any) {
 			pt.Set(m, "settings.ipConfiguration.sslMode", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED")
 		}},
@@ -131,7 +137,7 @@ func TestSQLBackupCases(t *testing.T) {
 	set := func(path string, v any) func(m map[string]any) {
 		return func(m map[string]any) { pt.Set(m, path, v) }
 	}
-	runSQLCases(t, []sqlCase{
+	runSQLCases(t, []propCase{
 		{name: "empty masterInstanceName is a primary", policy: b, edit: func(m map[string]any) {
 			m["masterInstanceName"] = ""
 			pt.Set(m, "settings.backupConfiguration.enabled", false)
@@ -174,7 +180,7 @@ func TestSQLBackupCases(t *testing.T) {
 // TestSQLDeletionProtectionUnknown: unknown protection flags are advisory.
 func TestSQLDeletionProtectionUnknown(t *testing.T) {
 	p := pack.PolicySQLDeletionProt
-	runSQLCases(t, []sqlCase{
+	runSQLCases(t, []propCase{
 		{name: "deletionProtection unknown", policy: p, edit: func(m map[string]any) { m["deletionProtection"] = pt.Computed },
 			advisory: []string{"deletionProtection"}},
 		{name: "deletionProtection unset defaults to true", policy: p, edit: func(m map[string]any) { delete(m, "deletionProtection") }},
@@ -192,7 +198,7 @@ func TestSQLMaxConnectionsMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runSQLCases(t, []sqlCase{
+	runSQLCases(t, []propCase{
 		{name: "unset on a known tier", policy: p, edit: func(m map[string]any) { pt.DeleteFlag(m, "max_connections") },
 			mandatory: []string{fmt.Sprintf("instance db: set the max_connections flag explicitly (the db-custom-4-16384 default is %d and changes with the tier)",
 				capacity.DefaultMaxConnections(tier))}},
@@ -212,7 +218,7 @@ func TestSQLTierEditionCases(t *testing.T) {
 	noEdition := func(version any) func(m map[string]any) {
 		return func(m map[string]any) { pt.Delete(m, "settings.edition"); m["databaseVersion"] = version }
 	}
-	runSQLCases(t, []sqlCase{
+	runSQLCases(t, []propCase{
 		{name: "tier unknown", policy: p, edit: func(m map[string]any) { pt.Set(m, "settings.tier", pt.Computed) },
 			advisory: []string{"settings.tier"}},
 		{name: "tier missing", policy: p, edit: func(m map[string]any) { pt.Delete(m, "settings.tier") },
@@ -239,7 +245,7 @@ func TestSQLCISLoggingCases(t *testing.T) {
 	flag := func(name string, v any) func(m map[string]any) {
 		return func(m map[string]any) { setFlagValue(m, name, v) }
 	}
-	runSQLCases(t, []sqlCase{
+	runSQLCases(t, []propCase{
 		{name: "flags unknown", policy: p, edit: func(m map[string]any) { pt.Set(m, "settings.databaseFlags", pt.Computed) },
 			advisory: []string{"settings.databaseFlags"}},
 		{name: "flags not a list", policy: p, edit: func(m map[string]any) { pt.Set(m, "settings.databaseFlags", "log_connections=on") },
