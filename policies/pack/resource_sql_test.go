@@ -263,6 +263,8 @@ func TestSQLCISLoggingCases(t *testing.T) {
 		{name: "severity stricter", policy: p, edit: flag("log_min_messages", "fatal")},
 		{name: "severity one below", policy: p, edit: flag("log_min_messages", "notice"),
 			mandatory: []string{`log_min_messages to warning or stricter (is "notice")`}},
+		{name: "severity misspelled", policy: p, edit: flag("log_min_messages", "warn"),
+			mandatory: []string{`log_min_messages to warning or stricter (is "warn")`}},
 		{name: "severity unknown", policy: p, edit: flag("log_min_error_statement", pt.Computed),
 			advisory: []string{"settings.databaseFlags[log_min_error_statement]"}},
 	})
