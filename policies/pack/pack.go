@@ -1,10 +1,11 @@
 package pack
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"hash/fnv"
-	"sort"
+	"slices"
 	"sync"
 
 	"github.com/blang/semver"
@@ -243,15 +244,8 @@ func Evaluate(resources []policyx.AnalyzerResource, cfg Config) (Result, error) 
 	ev := memo.get(resources)
 	res.Topology = ev.ex.topo
 	res.Capacity = ev.report
-	sort.SliceStable(res.Violations, func(i, j int) bool {
-		a, b := res.Violations[i], res.Violations[j]
-		if a.Policy != b.Policy {
-			return a.Policy < b.Policy
-		}
-		if a.Resource != b.Resource {
-			return a.Resource < b.Resource
-		}
-		return a.Message < b.Message
+	slices.SortStableFunc(res.Violations, func(a, b Violation) int {
+		return cmp.Or(cmp.Compare(a.Policy, b.Policy), cmp.Compare(a.Resource, b.Resource), cmp.Compare(a.Message, b.Message))
 	})
 	return res, nil
 }

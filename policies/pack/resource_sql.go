@@ -2,6 +2,7 @@ package pack
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
@@ -303,13 +304,10 @@ func checkSQLMaintenance(r *policyx.AnalyzerResource, _ Config, f *findings) {
 // PostgreSQL message severities, least to most severe.
 var pgSeverities = []string{"debug5", "debug4", "debug3", "debug2", "debug1", "info", "notice", "warning", "error", "log", "fatal", "panic"}
 
+// severityRank is s's position in pgSeverities, -1 for an unknown name
+// (which ranks below every minimum, so it fails the check).
 func severityRank(s string) int {
-	for i, v := range pgSeverities {
-		if strings.EqualFold(v, s) {
-			return i
-		}
-	}
-	return -1
+	return slices.IndexFunc(pgSeverities, func(v string) bool { return strings.EqualFold(v, s) })
 }
 
 // CIS PostgreSQL logging flags as checked by Checkov CKV_GCP_51–57/109

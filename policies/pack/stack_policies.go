@@ -207,7 +207,7 @@ func checkCIDROverlap(ev *evaluation, _ Config, f *findings) {
 		}
 		add("private services range", resourceName(p.res), fmt.Sprintf("%s/%d", a, l), p.network, p.res, "address/prefixLength", st)
 	}
-	for i := 0; i < len(entries); i++ {
+	for i := range entries {
 		for j := i + 1; j < len(entries); j++ {
 			a, b := entries[i], entries[j]
 			if a.network != "" && b.network != "" && a.network != b.network {
