@@ -38,17 +38,23 @@ func TestDirectEgressPerInstanceThroughput(t *testing.T) {
 	}
 }
 
+// microConnectorStack is one workload "w" (5 instances × 50 Mbps, database
+// "db") behind connector "c": e2-micro, minInstances 2, the given maxInstances.
+func microConnectorStack(maxInstances int) Topology {
+	return Topology{
+		Stack:     "conn",
+		Databases: []Database{{Name: "db", Region: "r", Tier: "db-custom-4-16384", MaxConnections: 500}},
+		Egress:    []Egress{{Region: "r", Kind: EgressConnector, Name: "c", MachineType: "e2-micro", MinInstances: 2, MaxInstances: maxInstances, IPCIDRRange: "10.8.0.0/28"}},
+		Workloads: []Workload{{Name: "w", Region: "r", Egress: EgressConnector, Method: MethodPrivateIP, Database: "db", MaxInstances: 5,
+			EgressMbpsPerInstance: 50, PoolSize: 2, StartupConnections: 1, ConnectTimeoutSeconds: 60, StartupProbe: httpProbe240}},
+	}
+}
+
 func TestConnectorFindingNamesTheSizeItStartsAt(t *testing.T) {
 	// e2-micro (100 Mbps each), min 2; 5 × 50 Mbps. The cold start begins
 	// at minInstances; the overshoot (10 × 50 Mbps) at the 3 instances
 	// full-scale traffic left it at.
-	topo := Topology{
-		Stack:     "conn",
-		Databases: []Database{{Name: "db", Region: "r", Tier: "db-custom-4-16384", MaxConnections: 500}},
-		Egress:    []Egress{{Region: "r", Kind: EgressConnector, Name: "c", MachineType: "e2-micro", MinInstances: 2, MaxInstances: 10, IPCIDRRange: "10.8.0.0/28"}},
-		Workloads: []Workload{{Name: "w", Region: "r", Egress: EgressConnector, Method: MethodPrivateIP, Database: "db", MaxInstances: 5,
-			EgressMbpsPerInstance: 50, PoolSize: 2, StartupConnections: 1, ConnectTimeoutSeconds: 60, StartupProbe: httpProbe240}},
-	}
+	topo := microConnectorStack(10)
 	r := Analyze(topo)
 	cold := scenarioFindings(r, ScenarioColdStart, CheckEgressHeadroom, "c")
 	require.Len(t, cold, 1)

@@ -77,13 +77,7 @@ func TestTimeoutSaturatedConnectorWithoutScaleOut(t *testing.T) {
 	// e2-micro min 2 / max 3 carries 300 Mbps. The overshoot (2 × 5 × 50
 	// Mbps) starts where full-scale traffic left it, at its maximum of 3:
 	// no scale-out is left to wait for, so the only cause is saturation.
-	topo := Topology{
-		Stack:     "conn",
-		Databases: []Database{{Name: "db", Region: "r", Tier: "db-custom-4-16384", MaxConnections: 500}},
-		Egress:    []Egress{{Region: "r", Kind: EgressConnector, Name: "c", MachineType: "e2-micro", MinInstances: 2, MaxInstances: 3, IPCIDRRange: "10.8.0.0/28"}},
-		Workloads: []Workload{{Name: "w", Region: "r", Egress: EgressConnector, Method: MethodPrivateIP, Database: "db", MaxInstances: 5,
-			EgressMbpsPerInstance: 50, PoolSize: 2, StartupConnections: 1, ConnectTimeoutSeconds: 60, StartupProbe: httpProbe240}},
-	}
+	topo := microConnectorStack(3)
 	r := Analyze(topo)
 	tb := timeoutOf(t, r, ScenarioOvershoot, "w")
 	assert.True(t, tb.EgressSaturated)

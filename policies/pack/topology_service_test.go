@@ -389,24 +389,32 @@ func TestResolveDatabaseOrder(t *testing.T) {
 			if c.instance != nil {
 				env[envInstance] = c.instance
 			}
-			var envs []any
-			for k, v := range env {
-				envs = append(envs, map[string]any{"name": k, "value": v})
-			}
-			svc := pt.Resource(TypeRunService, "api", map[string]any{"template": map[string]any{"containers": []any{map[string]any{"envs": envs}}}})
-			svc.Dependencies = c.deps
-			ex := topoExtract(
-				pt.Resource(TypeSQLInstance, "a", topoInstance("a", "10.0.0.3")),
-				pt.Resource(TypeSQLInstance, "b", topoInstance("b", "10.0.0.4")),
-				svc,
-			)
-			e, st := envOf(svc.Properties)
-			require.Equal(t, stOK, st)
-			got, st := ex.resolveDatabase(&svc, e)
+			got, st := resolveWith(t, env, c.deps, topoInstance("a", "10.0.0.3"), topoInstance("b", "10.0.0.4"))
 			assert.Equal(t, c.st, st)
 			assert.Equal(t, c.want, got)
 		})
 	}
+}
+
+// resolveWith resolves the database of a service "api" with env and
+// dependencies deps, among Cloud SQL instances "a", "b", … with the given
+// properties.
+func resolveWith(t *testing.T, env map[string]any, deps []string, instances ...map[string]any) (string, status) {
+	t.Helper()
+	var envs []any
+	for k, v := range env {
+		envs = append(envs, map[string]any{"name": k, "value": v})
+	}
+	svc := pt.Resource(TypeRunService, "api", map[string]any{"template": map[string]any{"containers": []any{map[string]any{"envs": envs}}}})
+	svc.Dependencies = deps
+	var rs []policyx.AnalyzerResource
+	for i, props := range instances {
+		rs = append(rs, pt.Resource(TypeSQLInstance, string(rune('a'+i)), props))
+	}
+	ex := topoExtract(append(rs, svc)...)
+	e, st := envOf(svc.Properties)
+	require.Equal(t, stOK, st)
+	return ex.resolveDatabase(&svc, e)
 }
 
 // TestDependencyOfType: the dependencies of the given property when it has
@@ -479,17 +487,7 @@ func TestResolveDatabaseHostNotKnownYet(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			b := topoInstance("b", "10.0.0.4")
 			c.unset(b)
-			svc := pt.Resource(TypeRunService, "api", map[string]any{"template": map[string]any{"containers": []any{
-				map[string]any{"envs": []any{map[string]any{"name": envHost, "value": "10.0.0.9"}}},
-			}}})
-			ex := topoExtract(
-				pt.Resource(TypeSQLInstance, "a", topoInstance("a", "10.0.0.3")),
-				pt.Resource(TypeSQLInstance, "b", b),
-				svc,
-			)
-			e, st := envOf(svc.Properties)
-			require.Equal(t, stOK, st)
-			got, st := ex.resolveDatabase(&svc, e)
+			got, st := resolveWith(t, map[string]any{envHost: "10.0.0.9"}, nil, topoInstance("a", "10.0.0.3"), b)
 			assert.Equal(t, c.st, st)
 			assert.Empty(t, got)
 		})
