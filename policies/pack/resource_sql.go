@@ -52,7 +52,7 @@ func checkSQLPrivateIP(r *policyx.AnalyzerResource, _ Config, f *findings) {
 		}
 		switch v, st := get(n.AsMap(), "value").str(); st {
 		case stOK:
-			if pfx, err := netip.ParsePrefix(v); (err == nil && pfx.Bits() == 0) || v == "0.0.0.0/0" || v == "0.0.0.0" {
+			if pfx, err := netip.ParsePrefix(v); (err == nil && pfx.Bits() == 0) || v == "0.0.0.0" {
 				f.fail("instance %s: remove authorized network %s (open to the world)", name, v)
 			}
 		case stUnknown:

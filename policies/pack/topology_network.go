@@ -73,10 +73,8 @@ func (ex *extraction) readConnector(r *policyx.AnalyzerResource) *connector {
 	}
 	e.IPCIDRRange, _ = get(p, "ipCidrRange").str()
 	if sn, st := get(p, "subnet.name").str(); st == stOK && sn != "" {
-		for _, s := range ex.g.subnets {
-			if s.name == lastSegment(sn, '/') && (s.region == "" || s.region == e.Region) {
-				e.SubnetCIDR = s.cidr
-			}
+		if s := ex.subnetNamed(lastSegment(sn, '/'), e.Region); s != nil && e.Region != "" { // no region: left out above
+			e.SubnetCIDR = s.cidr
 		}
 	}
 	net, _ := get(p, "network").str()
@@ -85,9 +83,15 @@ func (ex *extraction) readConnector(r *policyx.AnalyzerResource) *connector {
 	return c
 }
 
+// sameRegion: a name refers to a resource in its region; an unset region
+// on either side matches any.
+func sameRegion(have, want string) bool {
+	return want == "" || have == "" || have == want
+}
+
 func (ex *extraction) connectorNamed(name, region string) *connector {
 	for _, c := range ex.g.connectors {
-		if c.egress.Name == name && (region == "" || c.egress.Region == "" || c.egress.Region == region) {
+		if c.egress.Name == name && sameRegion(c.egress.Region, region) {
 			return c
 		}
 	}
@@ -96,7 +100,7 @@ func (ex *extraction) connectorNamed(name, region string) *connector {
 
 func (ex *extraction) subnetNamed(name, region string) *subnet {
 	for _, s := range ex.g.subnets {
-		if s.name == name && (region == "" || s.region == "" || s.region == region) {
+		if s.name == name && sameRegion(s.region, region) {
 			return s
 		}
 	}
