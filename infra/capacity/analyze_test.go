@@ -474,7 +474,7 @@ func TestTopologyFindings(t *testing.T) {
 	assert.Contains(t, empty.Findings[0].Message, "nothing to analyze")
 }
 
-// TestIncidentReproduced is the post-mortem reproduced: the model predicts
+// TestIncidentReproduced is the post-mortem (docs/incident-1278.md) reproduced: the model predicts
 // startup success below the 90 % criterion, and the findings name both
 // causes — connector scale-out on the critical path and slot exhaustion.
 func TestIncidentReproduced(t *testing.T) {

@@ -146,7 +146,7 @@ func (an *analysis) probes() {
 
 // multiRegion requires, in production, an HA primary, a cross-region
 // replica, and egress and workloads in at least two regions (the
-// post-mortem's multi-region criterion; docs/gcp-limits.md#cloud-sql-ha).
+// post-mortem's multi-region criterion, docs/incident-1278.md; docs/gcp-limits.md#cloud-sql-ha).
 func (an *analysis) multiRegion() {
 	m := an.m
 	if m.topo.Environment != EnvProduction {
