@@ -347,7 +347,7 @@ func directSlash26Stack(t *testing.T) string {
 	s := string(src)
 	conn := s[strings.Index(s, "        egress: connector\n"):strings.Index(s, "\n  headroom:database:")]
 	s = strings.Replace(s, conn, "        egress: direct\n        direct:\n          subnet: 10.9.0.0/26   # 60 usable IPs\n", 1)
-	auth := s[strings.Index(s, "    - name: auth-service\n"):strings.Index(s, "  # The post-mortem's success criteria.")]
+	auth := s[strings.Index(s, "    - name: auth-service\n"):strings.Index(s, "  # The post-mortem's success criteria")]
 	s = strings.Replace(s, auth, "", 1)
 	path := filepath.Join(t.TempDir(), "Pulumi.staging.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(s), 0o644))

@@ -46,24 +46,61 @@ const (
 	leverHA       = "high availability"
 )
 
-// addRemedies adds the options of every remedy of the findings whose check
-// is a failing mandatory policy to levers (a new, optional lever where none
-// has the name).
+// addRemedies adds the options of every remedy of the findings that refuse
+// the stack to levers (a new, optional lever where none has the name): the
+// failing findings of a check whose policy fails as mandatory, and its
+// static warnings (no scenario) that the policy escalates. A warning of a
+// judged scenario, or of an advisory one (the overshoot), refuses nothing.
+//
+// Of the remedies of one kind and target (each scenario names its own), the
+// strongest stands for the others: a failing scenario that needs
+// max_connections ≥ 943 refuses 480 whatever the cold start needs, so the
+// weaker ones could only be re-planned to fail.
 func addRemedies(levers []lever, st config.Stack, c capacity.Report, fail map[string]bool) []lever {
+	type key struct {
+		kind            capacity.RemedyKind
+		target, machine string
+	}
+	strongest := map[key]capacity.Remedy{}
+	var order []key
 	for _, f := range c.Findings {
-		if !fail[f.Check] {
+		if !fail[f.Check] || (f.Severity != capacity.SeverityFail && f.Scenario != "") {
 			continue
 		}
 		for _, r := range f.Remedies {
-			build, ok := remedyBuilders[r.Kind]
+			k := key{r.Kind, r.Target, r.MachineType}
+			have, ok := strongest[k]
 			if !ok {
+				order = append(order, k)
+				strongest[k] = r
 				continue
 			}
-			name, opts := build(st, r)
-			levers = mergeOptions(levers, name, opts)
+			if stronger(r, have) {
+				strongest[k] = r
+			}
 		}
 	}
+	for _, k := range order {
+		r := strongest[k]
+		build, ok := remedyBuilders[r.Kind]
+		if !ok {
+			continue
+		}
+		name, opts := build(st, r)
+		levers = mergeOptions(levers, name, opts)
+	}
 	return levers
+}
+
+// stronger reports whether remedy a asks for more than b of the same kind
+// and target: fewer instances or a shorter prefix (a larger subnet) for
+// the kinds that lower a number, a larger number for the others.
+func stronger(a, b capacity.Remedy) bool {
+	switch a.Kind {
+	case capacity.RemedyLowerMaxInstances, capacity.RemedyDirectSubnetPrefix:
+		return a.Value < b.Value
+	}
+	return a.Value > b.Value
 }
 
 // mergeOptions adds opts to the lever named name, skipping an option whose

@@ -180,3 +180,29 @@ func TestMergeOptionsDeduplicates(t *testing.T) {
 	require.Len(t, levers, 2)
 	assert.False(t, levers[1].required, "a lever made of remedies is optional")
 }
+
+// TestAddRemediesKeepsTheStrongest: of one kind and target, only the
+// remedy every failing scenario accepts becomes a candidate; warnings of a
+// scenario (advisory) and checks that do not refuse the stack add none.
+func TestAddRemediesKeepsTheStrongest(t *testing.T) {
+	f, err := config.LoadBytes("Pulumi.remedy.yaml", []byte(remedyStack))
+	require.NoError(t, err)
+	mc := func(n int) []capacity.Remedy {
+		return []capacity.Remedy{{Kind: capacity.RemedyMaxConnections, Target: "db", Value: n},
+			{Kind: capacity.RemedyLowerMaxInstances, Target: "api", Value: n / 20}}
+	}
+	rep := capacity.Report{Findings: []capacity.Finding{
+		{Check: capacity.CheckConnectionBudget, Severity: capacity.SeverityFail, Scenario: "cold-start", Remedies: mc(200)},
+		{Check: capacity.CheckConnectionBudget, Severity: capacity.SeverityFail, Scenario: "rollout/all", Remedies: mc(300)},
+		{Check: capacity.CheckConnectionBudget, Severity: capacity.SeverityWarn, Scenario: "overshoot", Remedies: mc(380)},
+		{Check: capacity.CheckEgressHeadroom, Severity: capacity.SeverityFail, Scenario: "cold-start",
+			Remedies: []capacity.Remedy{{Kind: capacity.RemedyDirectEgress, Target: "us-central1"}}},
+	}}
+	levers := addRemedies(nil, f.Stack, rep, map[string]bool{capacity.CheckConnectionBudget: true})
+	require.Len(t, levers, 1, "egress-headroom does not refuse the stack here")
+	var tos []string
+	for _, o := range levers[0].options {
+		tos = append(tos, o.changes[0].To)
+	}
+	assert.ElementsMatch(t, []string{"300", "10"}, tos, "max_connections 300 (not 200, not the advisory 380); maxInstances 10 (not 15)")
+}
