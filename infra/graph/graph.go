@@ -218,23 +218,28 @@ func topoSort(rs []Resource) []Resource {
 	}
 	indeg := make([]int, len(rs))
 	next := make([][]int, len(rs))
-	for i, r := range rs {
-		pre := map[string]bool{}
+	// seen[j] == i+1 marks j as already a prerequisite of i: one slice for
+	// the whole sort instead of a map per resource (alert policies depend
+	// on every service).
+	seen := make([]int, len(rs))
+	for i := range rs {
+		r := &rs[i]
+		pre := func(u string) {
+			if j, ok := byURN[u]; ok && j != i && seen[j] != i+1 {
+				seen[j] = i + 1
+				indeg[i]++
+				next[j] = append(next[j], i)
+			}
+		}
 		if r.Parent != "" {
-			pre[r.Parent] = true
+			pre(r.Parent)
 		}
 		for _, d := range r.Dependencies {
-			pre[d] = true
+			pre(d)
 		}
 		for _, urns := range r.PropertyDependencies {
 			for _, d := range urns {
-				pre[d] = true
-			}
-		}
-		for u := range pre {
-			if j, ok := byURN[u]; ok && j != i {
-				indeg[i]++
-				next[j] = append(next[j], i)
+				pre(d)
 			}
 		}
 	}
