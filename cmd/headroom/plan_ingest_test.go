@@ -54,18 +54,15 @@ func foreignFiles(t *testing.T, stack, configFile, edit string) (preview, state,
 	preview = filepath.Join(dir, "preview-"+ls.name+".json")
 	require.NoError(t, os.WriteFile(preview, b, 0o644))
 	policy = filepath.Join(dir, "policy-"+ls.name+".json")
-	args := []string{"policy-config", "--stack", stack, "--out", policy}
-	if configFile != "" {
-		args = []string{"policy-config", "--config-file", configFile, "--out", policy}
-	}
-	_, stderr, code := runCLI(t, args...)
-	require.Zero(t, code, stderr)
+	pc, err := policyPackConfigJSON(ls.policy)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(policy, pc, 0o644))
 	return preview, state, policy
 }
 
-// planJSON runs plan with --format json and returns its mandatory policies
+// ingestPlanJSON runs plan with --format json and returns its mandatory policies
 // and the document.
-func planJSON(t *testing.T, wantCode int, args ...string) ([]string, map[string]any) {
+func ingestPlanJSON(t *testing.T, wantCode int, args ...string) ([]string, map[string]any) {
 	t.Helper()
 	stdout, stderr, code := runCLI(t, append([]string{"plan", "--format", "json"}, args...)...)
 	require.Equal(t, wantCode, code, "stderr: %s", stderr)
@@ -105,9 +102,9 @@ func TestPlanPreviewAndStateAgreeWithStackFile(t *testing.T) {
 			if tc.file != "" {
 				args = []string{"--config-file", tc.file}
 			}
-			want, wantDoc := planJSON(t, tc.code, args...)
-			gotPv, pvDoc := planJSON(t, tc.code, "--preview", preview, "--policy-config", policy)
-			gotSt, stDoc := planJSON(t, tc.code, "--state", state, "--policy-config", policy)
+			want, wantDoc := ingestPlanJSON(t, tc.code, args...)
+			gotPv, pvDoc := ingestPlanJSON(t, tc.code, "--preview", preview, "--policy-config", policy)
+			gotSt, stDoc := ingestPlanJSON(t, tc.code, "--state", state, "--policy-config", policy)
 			assert.Equal(t, want, gotPv)
 			assert.Equal(t, want, gotSt)
 			for _, d := range []map[string]any{pvDoc, stDoc} {
