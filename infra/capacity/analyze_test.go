@@ -439,10 +439,10 @@ func TestTopologyFindings(t *testing.T) {
 	for _, want := range []string{
 		`vCPUs must be 1 or an even number`,
 		`belongs to edition ENTERPRISE_PLUS`,
-		`must be an integer ≥ 14`,
+		`must be an integer from 14 (Cloud SQL's minimum) to 262143`,
 		`availability "MULTI"`,
 		`replica of "ghost"`,
-		`must be at most 400`,
+		`is above 400, our inferred ceiling on db-custom-1-3840`,
 		`declared twice`,
 		`machineType: must be one of f1-micro, e2-micro, e2-standard-4, got "huge"`,
 		`must be a /28`,

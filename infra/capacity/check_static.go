@@ -27,12 +27,15 @@ func (an *analysis) topology() {
 			if err := CheckTierEdition(d.Tier, d.Edition); err != nil {
 				an.flag(CheckTopologyConsistent, d.Name, SeverityFail, "database %q: %v", d.Name, err)
 			}
+			if adv := TierAdvice(d.tier); adv != nil {
+				// A shape we infer, not one Google documents: advice.
+				an.flag(CheckTopologyConsistent, d.Name, SeverityWarn, "database %q: %v", d.Name, adv)
+			}
 			if err := ValidateMaxConnections(d.tier, d.MaxConnections); err != nil {
-				sev := SeverityWarn // above our inferred ceiling: a judgement, not a GCP limit
-				if d.MaxConnections < MaxConnectionsFlagMin {
-					sev = SeverityFail
-				}
-				an.flag(CheckTopologyConsistent, d.Name, sev, "database %q: %v", d.Name, err)
+				an.flag(CheckTopologyConsistent, d.Name, SeverityFail, "database %q: %v", d.Name, err)
+			} else if adv := MaxConnectionsAdvice(d.tier, d.MaxConnections); adv != nil {
+				// Above our inferred ceiling: a judgement, not a GCP limit.
+				an.flag(CheckTopologyConsistent, d.Name, SeverityWarn, "database %q: %v", d.Name, adv)
 			}
 		}
 		if d.ReplicaOf != "" && d.primary < 0 {
