@@ -17,6 +17,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
@@ -90,11 +91,11 @@ type PolicyInfo struct {
 
 // Resource type tokens the pack reads (pulumi-gcp v7).
 const (
-	TypeSQLInstance   = "gcp:sql/databaseInstance:DatabaseInstance"
-	TypeConnector     = "gcp:vpcaccess/connector:Connector"
-	TypeSubnetwork    = "gcp:compute/subnetwork:Subnetwork"
-	TypeGlobalAddress = "gcp:compute/globalAddress:GlobalAddress"
-	TypeRunService    = "gcp:cloudrunv2/service:Service"
+	TypeSQLInstance   = contract.TypeSQLInstance
+	TypeConnector     = contract.TypeConnector
+	TypeSubnetwork    = contract.TypeSubnetwork
+	TypeGlobalAddress = contract.TypeGlobalAddress
+	TypeRunService    = contract.TypeRunService
 )
 
 var modelKeys = []string{"environment", "targets.*", "assumptions.*"}
