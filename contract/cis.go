@@ -47,15 +47,16 @@ var cisFlags = []CISFlag{
 	{Name: "log_connections", Value: "on", CheckovID: "CKV_GCP_52"},
 	{Name: "log_disconnections", Value: "on", CheckovID: "CKV_GCP_53"},
 	{Name: "log_lock_waits", Value: "on", CheckovID: "CKV_GCP_54"},
-	{Name: "log_min_messages", Value: "warning", Compare: FlagAtLeastSeverity, CheckovID: "CKV_GCP_55"},
 	{Name: "log_temp_files", Value: "0", CheckovID: "CKV_GCP_56"},
 	{Name: "log_min_duration_statement", Value: "-1", CheckovID: "CKV_GCP_57"},
-	{Name: "log_hostname", Value: "on", CheckovID: "CKV_GCP_108"},
+	{Name: "log_min_messages", Value: "warning", Compare: FlagAtLeastSeverity, CheckovID: "CKV_GCP_55"},
 	{Name: "log_min_error_statement", Value: "error", CheckovID: "CKV_GCP_109"},
+	{Name: "log_hostname", Value: "on", CheckovID: "CKV_GCP_108"},
 }
 
 // CISFlags returns the CIS PostgreSQL logging set, in the order the program
-// writes it.
+// writes it (the order deployed instances already carry: a reordered flag
+// list is a diff, and an update, on every instance).
 func CISFlags() []CISFlag { return slices.Clone(cisFlags) }
 
 // CISFlagNames lists the set's flag names.
