@@ -16,10 +16,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/verify"
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra"
 	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
-	"github.com/headroom-dev/headroom/infra/workloads"
 )
 
 func init() { register(newVerifyCmd) }
@@ -169,7 +169,7 @@ func verifyTargets(ctx context.Context, f *verifyFlags, st config.Stack, root st
 	known := map[string]bool{}
 	for _, w := range st.Workloads {
 		for _, r := range w.Regions {
-			svc := workloads.ServiceName(w.Name, r)
+			svc := contract.ServiceName(w.Name, r)
 			known[svc] = true
 			t := verify.Target{Service: svc, URL: urls[svc], Path: w.StartupProbe.Path, Window: f.window}
 			if allPath != "" {

@@ -185,3 +185,12 @@ func (t Targets) WithDefaults() Targets {
 	}
 	return t
 }
+
+// SuccessMeets is the one pass comparison of a startup success rate against
+// its target, for the model and the probe alike: strictly above, as the
+// post-mortem's criterion says (">90%"); a rate equal to the target fails.
+func SuccessMeets(measured, target float64) bool { return measured > target }
+
+// ConnectMeets is the one pass comparison of a connect p99 against its
+// target: strictly under ("<30s"); a p99 equal to the target fails.
+func ConnectMeets(measured, target float64) bool { return measured < target }

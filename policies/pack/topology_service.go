@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
@@ -103,16 +104,16 @@ func (ex *extraction) readService(r *policyx.AnalyzerResource) (capacity.Workloa
 		}
 		// Deploy style: absent means latest, the worst case; a value we do
 		// not know is judged as latest too, and said so.
-		switch v, st := key(ann, capacity.AnnotationDeployStyle).str(); st {
+		switch v, st := key(ann, contract.AnnotationDeployStyle).str(); st {
 		case stOK:
 			style, err := capacity.ParseDeployStyle(v)
 			if err != nil {
-				ex.problem(r, true, "service %s: annotation %s: %v; judged as %s", w.Name, capacity.AnnotationDeployStyle, err, capacity.DeployLatest)
+				ex.problem(r, true, "service %s: annotation %s: %v; judged as %s", w.Name, contract.AnnotationDeployStyle, err, capacity.DeployLatest)
 				style = capacity.DeployLatest
 			}
 			w.Deploy = style
 		case stUnknown:
-			miss("annotations." + capacity.AnnotationDeployStyle)
+			miss("annotations." + contract.AnnotationDeployStyle)
 		}
 	} else {
 		ex.problem(r, true, "service %s has no %s annotation; egress-headroom counts it as 0 Mbps", w.Name, annotationEgress)
