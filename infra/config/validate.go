@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
@@ -111,6 +112,31 @@ var hints = map[string]string{
 	"workloads[].regions":                            "a list of regions listed under headroom:network.regions",
 	"database.replicas":                              "a list of replicas [{name, region, tier, maxConnections, availability}]",
 	"workloads":                                      "a list of workloads",
+	"workloads[].env":                                "an object of plain environment variables (name: value; no DB_* names, no credentials)",
+	"workloads[].env.*":                              "a string",
+	"workloads[].secrets":                            "an object of environment variables read from Secret Manager (name: {secret, version})",
+	"workloads[].secrets.*":                          "an object {secret, version}",
+	"workloads[].secrets.*.secret":                   "a Secret Manager secret ID, or projects/<project>/secrets/<id>",
+	"workloads[].secrets.*.version":                  "\"latest\" (default) or a version number ≥ 1",
+	"workloads[].ingress":                            "one of " + strings.Join(contract.Ingresses, ", ") + " (default internal in production, all in staging)",
+	"workloads[].invokers":                           "a list of IAM members granted roles/run.invoker",
+	"workloads[].invokers[]":                         "an IAM member such as group:team@example.com, serviceAccount:…, user:…, domain:…, allUsers",
+	"workloads[].public":                             "true or false (true: the service is meant for anyone; required for allUsers in production)",
+	"workloads[].command":                            "a list of strings (the container's entrypoint)",
+	"workloads[].args":                               "a list of strings (the container's arguments)",
+	"workloads[].timeoutSeconds":                     fmt.Sprintf("an integer from %d to %d (request timeout; 0 or unset: Cloud Run default %d)", capacity.RequestTimeoutMinSeconds, capacity.RequestTimeoutMaxSeconds, capacity.RequestTimeoutDefaultSeconds),
+	"workloads[].cpuAllocation":                      "one of request, always (default request: CPU only while serving requests)",
+	"workloads[].executionEnvironment":               "one of gen1, gen2 (default: Cloud Run's choice)",
+	"workloads[].livenessProbe":                      "an object {path, initialDelaySeconds, periodSeconds, timeoutSeconds, failureThreshold}",
+	"workloads[].livenessProbe.path":                 "an HTTP path starting with /",
+	"workloads[].livenessProbe.initialDelaySeconds":  fmt.Sprintf("an integer from 0 to %d", capacity.LivenessProbeMaxInitialDelaySeconds),
+	"workloads[].livenessProbe.periodSeconds":        fmt.Sprintf("an integer from 1 to %d", capacity.LivenessProbeMaxPeriodSeconds),
+	"workloads[].livenessProbe.timeoutSeconds":       fmt.Sprintf("an integer from 1 to %d and ≤ periodSeconds", capacity.LivenessProbeMaxTimeoutSeconds),
+	"workloads[].livenessProbe.failureThreshold":     "an integer ≥ 1",
+	"workloads[].serviceAccountRoles":                "a list of IAM roles for the workload's service account",
+	"workloads[].serviceAccountRoles[]":              "an IAM role such as roles/pubsub.publisher or projects/<project>/roles/<id>",
+	"workloads[].labels":                             "an object of labels (key: value) for the Cloud Run services",
+	"workloads[].labels.*":                           "a label value (lowercase letters, digits, '_', '-'; ≤ 63 characters)",
 }
 
 var (
