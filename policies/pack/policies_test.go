@@ -405,7 +405,10 @@ func TestResourcePolicies(t *testing.T) {
 			edit: func(m map[string]any) { pt.SetEnv(m, "DB_POOL_SIZE", pt.Computed) }, advisory: "env DB_POOL_SIZE"},
 
 		{name: "plain settings", policy: pack.PolicyRunEnvCredentials, typ: svc, base: baseService,
-			edit: func(m map[string]any) { pt.SetEnv(m, "LOG_LEVEL", "info"); pt.SetEnv(m, "UPSTREAM", "https://api.example.com") }},
+			edit: func(m map[string]any) {
+				pt.SetEnv(m, "LOG_LEVEL", "info")
+				pt.SetEnv(m, "UPSTREAM", "https://api.example.com")
+			}},
 		{name: "password URL", policy: pack.PolicyRunEnvCredentials, typ: svc, base: baseService,
 			edit: func(m map[string]any) { pt.SetEnv(m, "DATABASE_URL", "postgresql://app:Zq7pw@10.0.0.3/app") },
 			want: "env DATABASE_URL looks like a credential (a URL with a password; value not shown)"},

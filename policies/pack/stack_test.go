@@ -184,7 +184,7 @@ func TestStackPolicies(t *testing.T) {
 		{name: "allUsers in staging", policy: pack.PolicyRunPublicInvoker,
 			stack: invoked(pt.Staging, "allUsers", false)},
 		{name: "allUsers without the label in production", policy: pack.PolicyRunPublicInvoker, cfg: prodCfg(), fail: true,
-			want: "allUsers may invoke it in production, and it does not say it is public",
+			want:  "allUsers may invoke it in production, and it does not say it is public",
 			stack: invoked(pt.Production, "allUsers", false)},
 
 		{name: "secret read by its service only", policy: pack.PolicySecretAccessorScope,
