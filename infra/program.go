@@ -66,13 +66,16 @@ func Deploy(ctx *pulumi.Context, st config.Stack) (*Deployment, error) {
 	}
 
 	names := make([]string, 0, len(st.Workloads))
+	extraRoles := map[string][]string{}
 	for _, w := range st.Workloads {
 		names = append(names, w.Name)
+		extraRoles[w.Name] = w.ServiceAccountRoles
 	}
 	ids, err := workloads.NewIdentities(ctx, "identities", &workloads.IdentitiesArgs{
-		Project:   st.Project,
-		Workloads: names,
-		DependsOn: []pulumi.Resource{net.APIs[network.APIIAM]},
+		Project:    st.Project,
+		Workloads:  names,
+		DependsOn:  []pulumi.Resource{net.APIs[network.APIIAM]},
+		ExtraRoles: extraRoles,
 	})
 	if err != nil {
 		return nil, err
@@ -96,6 +99,9 @@ func Deploy(ctx *pulumi.Context, st config.Stack) (*Deployment, error) {
 		Identities: ids,
 		DBUsers:    map[string]pulumi.Resource{},
 		DependsOn:  []pulumi.Resource{net.APIs[network.APIRun]},
+		// Values set with `pulumi config set --secret` stay secrets in
+		// state and outputs.
+		SecretConfig: st.IsSecret(config.Namespace + ":workloads"),
 	}
 	for _, r := range st.SortedRegions() {
 		if e, ok := net.Egress(r); ok {

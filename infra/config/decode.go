@@ -146,6 +146,12 @@ func decodeValues(stack string, values map[string]string, secrets map[string]boo
 	if err := d.validate(&s); err != nil {
 		return Stack{}, err
 	}
+	for k := range secrets {
+		if s.SecretKeys == nil {
+			s.SecretKeys = map[string]bool{}
+		}
+		s.SecretKeys[k] = true
+	}
 	return s, nil
 }
 

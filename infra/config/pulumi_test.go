@@ -93,9 +93,14 @@ func TestFromPulumiErrors(t *testing.T) {
 		_, err = fromPulumi(t, "staging", WithConfig(vals, "headroom:workloads"))
 		require.EqualError(t, err, "headroom:workloads[0].maxInstances: must be an integer ≥ 1, got a secret value")
 
-		// A secret that is valid decodes like any other value.
+		// A secret that is valid decodes like any other value, and the
+		// stack remembers which keys were secret (the program passes what
+		// it derives from them to resources as Pulumi secrets).
 		s, err := fromPulumi(t, "staging", WithConfig(f.Values, "headroom:database"))
 		require.NoError(t, err)
+		assert.True(t, s.IsSecret("headroom:database"))
+		assert.False(t, s.IsSecret("headroom:workloads"))
+		s.SecretKeys = nil
 		assert.Equal(t, f.Stack, s)
 	})
 

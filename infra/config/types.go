@@ -26,7 +26,17 @@ type Stack struct {
 	Monitoring Monitoring `yaml:"monitoring" json:"monitoring"`
 	// Probe declares the storm probe as a Cloud Run job (optional, opt-in).
 	Probe Probe `yaml:"probe" json:"probe"`
+
+	// SecretKeys are the config keys set with `pulumi config set --secret`
+	// ("headroom:workloads"): the program passes what it derives from them
+	// to resources as Pulumi secrets, so state and outputs keep them
+	// encrypted.
+	SecretKeys map[string]bool `yaml:"-" json:"-"`
 }
+
+// IsSecret reports whether the config key (e.g. "headroom:workloads") was
+// set as a secret.
+func (s Stack) IsSecret(key string) bool { return s.SecretKeys[key] }
 
 // Network is headroom:network.
 type Network struct {
@@ -127,6 +137,57 @@ type Workload struct {
 	StartupProbe          StartupProbe `yaml:"startupProbe" json:"startupProbe"`
 	// Deploy is how a new revision takes traffic.
 	Deploy Deploy `yaml:"deploy" json:"deploy"`
+
+	// The application's own settings (docs/config-reference.md).
+
+	// Env are plain environment variables (never credentials, never DB_*).
+	Env map[string]string `yaml:"env" json:"env"`
+	// Secrets are environment variables read from Secret Manager.
+	Secrets map[string]SecretRef `yaml:"secrets" json:"secrets"`
+	// Ingress is all | internal | internal-and-cloud-load-balancing
+	// (default internal in production, all in staging).
+	Ingress string `yaml:"ingress" json:"ingress"`
+	// Invokers are the IAM members granted roles/run.invoker.
+	Invokers []string `yaml:"invokers" json:"invokers"`
+	// Public states that the service is meant for anyone: required for an
+	// allUsers invoker in production.
+	Public bool `yaml:"public" json:"public"`
+	// Command and Args override the image's entrypoint and arguments.
+	Command []string `yaml:"command" json:"command"`
+	Args    []string `yaml:"args" json:"args"`
+	// TimeoutSeconds is the request timeout (Cloud Run's default when 0).
+	TimeoutSeconds int `yaml:"timeoutSeconds" json:"timeoutSeconds"`
+	// CPUAllocation is "request" (CPU only while serving; default) or
+	// "always" (instance-based billing).
+	CPUAllocation string `yaml:"cpuAllocation" json:"cpuAllocation"`
+	// ExecutionEnvironment is gen1 or gen2 (Cloud Run's choice when empty).
+	ExecutionEnvironment string `yaml:"executionEnvironment" json:"executionEnvironment"`
+	// LivenessProbe restarts an instance whose HTTP check keeps failing.
+	LivenessProbe *LivenessProbe `yaml:"livenessProbe,omitempty" json:"livenessProbe,omitempty"`
+	// ServiceAccountRoles are further project roles for the workload's
+	// service account.
+	ServiceAccountRoles []string `yaml:"serviceAccountRoles" json:"serviceAccountRoles"`
+	// Labels are added to the Cloud Run services.
+	Labels map[string]string `yaml:"labels" json:"labels"`
+}
+
+// SecretRef is one entry of headroom:workloads[].secrets: a Secret Manager
+// secret and the version the container reads.
+type SecretRef struct {
+	// Secret is a secret ID in the stack's project, or
+	// projects/<project>/secrets/<id>.
+	Secret string `yaml:"secret" json:"secret"`
+	// Version is "latest" (default) or a version number.
+	Version string `yaml:"version" json:"version"`
+}
+
+// LivenessProbe is a Cloud Run HTTP liveness probe.
+type LivenessProbe struct {
+	Path                string `yaml:"path" json:"path"`
+	InitialDelaySeconds int    `yaml:"initialDelaySeconds" json:"initialDelaySeconds"`
+	PeriodSeconds       int    `yaml:"periodSeconds" json:"periodSeconds"`
+	TimeoutSeconds      int    `yaml:"timeoutSeconds" json:"timeoutSeconds"`
+	FailureThreshold    int    `yaml:"failureThreshold" json:"failureThreshold"`
 }
 
 // Deploy is headroom:workloads[].deploy.

@@ -108,6 +108,9 @@ func (d *decoder) workloads(s *Stack) error {
 			return bad(p.field("deploy").field("style"), w.Deploy.Style)
 		}
 		w.Deploy.Style = string(style)
+		if err := d.app(s, p, w); err != nil {
+			return err
+		}
 	}
 	return nil
 }

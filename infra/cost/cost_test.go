@@ -252,3 +252,24 @@ func FuzzParseQuantities(f *testing.F) {
 		}
 	})
 }
+
+// TestCPUAlwaysAllocated: a workload with CPU always allocated prices its
+// min instances at the instance-based rates ($0.000018/vCPU-s,
+// $0.000002/GiB-s), not the idle ones; request-only keeps the idle price.
+func TestCPUAlwaysAllocated(t *testing.T) {
+	tbl, err := Prices()
+	require.NoError(t, err)
+	w := config.Workload{Name: "api", Regions: []string{"us-central1"}, MinInstances: 2, CPU: "2", Memory: "1Gi",
+		CPUAllocation: config.CPUAllocationRequest}
+	idle := runLine(tbl, tbl.HoursPerMonth, w)
+	require.True(t, idle.Priced)
+	assert.InDelta(t, 2*(2*0.0000025+1*0.0000025)*730*3600, idle.MonthlyUSD, 0.01)
+	assert.Contains(t, idle.Detail, "idle")
+
+	w.CPUAllocation = config.CPUAllocationAlways
+	always := runLine(tbl, tbl.HoursPerMonth, w)
+	require.True(t, always.Priced)
+	assert.InDelta(t, 2*(2*0.000018+1*0.000002)*730*3600, always.MonthlyUSD, 0.01)
+	assert.Contains(t, always.Detail, "CPU always allocated")
+	assert.Greater(t, always.MonthlyUSD, idle.MonthlyUSD)
+}

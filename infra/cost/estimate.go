@@ -181,9 +181,10 @@ func connectorLine(t Table, h float64, region string, cn config.Connector) Line 
 	return l
 }
 
-// runLine prices a workload's minimum instances, idle, in each of its
-// regions: instances × (vCPU × idle vCPU-second + GiB × idle GiB-second) ×
-// seconds per month.
+// runLine prices a workload's minimum instances in each of its regions:
+// instances × (vCPU × vCPU-second + GiB × GiB-second) × seconds per month,
+// at the idle rates (request-based billing) or the instance rates (CPU
+// always allocated).
 func runLine(t Table, h float64, w config.Workload) Line {
 	n := w.MinInstances * len(w.Regions)
 	l := Line{Kind: KindCloudRun, Name: w.Name, Region: strings.Join(w.Regions, ",")}
@@ -197,9 +198,16 @@ func runLine(t Table, h float64, w config.Workload) Line {
 		v, err := ParseMemoryGiB(w.Memory)
 		gib, ok2 = v, err == nil
 	}
-	l.Detail = fmt.Sprintf("%d min instance(s) × %g vCPU, %g GiB idle", n, vcpu, gib)
-	pv, ok3 := t.Lookup(keyRunIdleVCPU)
-	pm, ok4 := t.Lookup(keyRunIdleGiB)
+	// Request-based billing charges an idle min instance at the idle
+	// rates; instance-based billing (CPU always allocated) charges its
+	// whole lifetime at the instance rates (docs/gcp-limits.md#cloud-run-application-settings).
+	state, kv, km := "idle", keyRunIdleVCPU, keyRunIdleGiB
+	if w.CPUAllocation == config.CPUAllocationAlways {
+		state, kv, km = "CPU always allocated", keyRunInstanceVCPU, keyRunInstanceGiB
+	}
+	l.Detail = fmt.Sprintf("%d min instance(s) × %g vCPU, %g GiB %s", n, vcpu, gib, state)
+	pv, ok3 := t.Lookup(kv)
+	pm, ok4 := t.Lookup(km)
 	if !ok1 || !ok2 || !ok3 || !ok4 {
 		return l
 	}

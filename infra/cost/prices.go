@@ -45,13 +45,16 @@ type Item struct {
 
 // Keys of the table (the Cloud SQL ones are suffixed by edition or tier).
 const (
-	keySSD          = "cloudsql.ssdGBMonth"
-	keyHA           = "cloudsql.haMultiplier"
-	keyDefaultDisk  = "cloudsql.defaultDiskGB"
-	keyRunIdleVCPU  = "run.idle.vcpuSecond"
-	keyRunIdleGiB   = "run.idle.gibSecond"
-	keyRunVCPU      = "run.defaultVCPU"
-	keyRunMemoryGiB = "run.defaultMemoryGiB"
+	keySSD         = "cloudsql.ssdGBMonth"
+	keyHA          = "cloudsql.haMultiplier"
+	keyDefaultDisk = "cloudsql.defaultDiskGB"
+	keyRunIdleVCPU = "run.idle.vcpuSecond"
+	keyRunIdleGiB  = "run.idle.gibSecond"
+	// Instance-based billing (CPU always allocated): the whole lifetime.
+	keyRunInstanceVCPU = "run.instance.vcpuSecond"
+	keyRunInstanceGiB  = "run.instance.gibSecond"
+	keyRunVCPU         = "run.defaultVCPU"
+	keyRunMemoryGiB    = "run.defaultMemoryGiB"
 )
 
 func keyVCPU(edition, series string) string {
@@ -72,6 +75,7 @@ var requiredKeys = []string{
 	keySharedCore("db-f1-micro"), keySharedCore("db-g1-small"), keySSD, keyHA, keyDefaultDisk,
 	keyConnector("e2-micro"), keyConnector("e2-standard-4"), keyConnector("f1-micro"),
 	keyRunIdleVCPU, keyRunIdleGiB, keyRunVCPU, keyRunMemoryGiB,
+	keyRunInstanceVCPU, keyRunInstanceGiB,
 }
 
 var (

@@ -28,6 +28,9 @@ type IdentitiesArgs struct {
 	Workloads []string
 	// DependsOn should include the IAM API.
 	DependsOn []pulumi.Resource
+	// ExtraRoles are further project roles per workload
+	// (headroom:workloads[].serviceAccountRoles), granted after Roles.
+	ExtraRoles map[string][]string
 }
 
 // Identities is the component.
@@ -65,7 +68,7 @@ func NewIdentities(ctx *pulumi.Context, name string, args *IdentitiesArgs, opts 
 		}
 		id.Accounts[w] = acct
 		emails[w] = acct.Email
-		for _, role := range Roles {
+		for _, role := range append(append([]string{}, Roles...), args.ExtraRoles[w]...) {
 			m, err := projects.NewIAMMember(ctx, w+"-"+strings.TrimPrefix(strings.ReplaceAll(role, ".", "-"), "roles/"), &projects.IAMMemberArgs{
 				Project: pulumi.String(args.Project),
 				Role:    pulumi.String(role),

@@ -60,6 +60,10 @@ type Args struct {
 	DBUsers map[string]pulumi.Resource
 	// DependsOn should include the Cloud Run API.
 	DependsOn []pulumi.Resource
+	// SecretConfig is true when headroom:workloads was set with
+	// `pulumi config set --secret`: env values, command and args become
+	// Pulumi secrets.
+	SecretConfig bool
 }
 
 // Workload is one workload's configuration plus its resolved target.
@@ -110,6 +114,12 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		if u, ok := args.DBUsers[wl.Name]; ok && u != nil {
 			deps = append(deps, u)
 		}
+		acct := args.Identities.Accounts[wl.Name]
+		accessors, err := secretAccessors(ctx, w, args.Project, wl, acct.Member)
+		if err != nil {
+			return nil, fmt.Errorf("workloads %q: %w", name, err)
+		}
+		deps = append(deps, accessors...)
 		for _, region := range wl.Regions {
 			eg, ok := args.Egress[region]
 			if !ok {
@@ -125,11 +135,14 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 				// roll them back to the config's image.
 				ropts = append(ropts, pulumi.IgnoreChanges([]string{ImageIgnorePath}))
 			}
-			svc, err := cloudrunv2.NewService(ctx, svcName, serviceArgs(args.Project, wl, region, svcName, email, eg), ropts...)
+			svc, err := cloudrunv2.NewService(ctx, svcName, serviceArgs(args.Project, wl, region, svcName, email, eg, args.SecretConfig), ropts...)
 			if err != nil {
 				return nil, fmt.Errorf("workloads %q: service %s: %w", name, svcName, err)
 			}
 			w.Services[svcName] = svc
+			if err := invokerBindings(ctx, w, args.Project, region, svc, svcName, wl.Invokers); err != nil {
+				return nil, fmt.Errorf("workloads %q: %w", name, err)
+			}
 		}
 	}
 	urls := pulumi.StringMap{}
@@ -152,7 +165,7 @@ func (w *Workloads) ServiceNames() []string {
 	return out
 }
 
-func serviceArgs(project string, wl Workload, region, svcName string, email pulumi.StringOutput, eg network.Egress) *cloudrunv2.ServiceArgs {
+func serviceArgs(project string, wl Workload, region, svcName string, email pulumi.StringOutput, eg network.Egress, secretConfig bool) *cloudrunv2.ServiceArgs {
 	db := wl.DB
 	env := cloudrunv2.ServiceTemplateContainerEnvArray{
 		envVar(EnvDBHost, wl.Target.PrivateIP),
@@ -168,11 +181,15 @@ func serviceArgs(project string, wl Workload, region, svcName string, email pulu
 	if pools := contract.EncodeExtraPools(wl.CapacityPools()); pools != "" {
 		env = append(env, envVar(contract.EnvDBExtraPools, pulumi.String(pools)))
 	}
+	env = append(env, appEnv(wl, secretConfig)...)
 
 	resources := &cloudrunv2.ServiceTemplateContainerResourcesArgs{
 		// Startup CPU boost shortens the cold start the incident was about
 		// (docs/gcp-limits.md#cloud-run).
 		StartupCpuBoost: pulumi.Bool(true),
+		// Always explicit: with resources set, the API no longer defaults
+		// cpuIdle to true (docs/gcp-limits.md#cloud-run-application-settings).
+		CpuIdle: pulumi.Bool(wl.CPUAllocation != config.CPUAllocationAlways),
 	}
 	limits := pulumi.StringMap{}
 	if wl.CPU != "" {
@@ -189,11 +206,8 @@ func serviceArgs(project string, wl Workload, region, svcName string, email pulu
 		Project:  pulumi.String(project),
 		Name:     pulumi.String(svcName),
 		Location: pulumi.String(region),
-		Ingress:  pulumi.String("INGRESS_TRAFFIC_ALL"),
-		Labels: pulumi.StringMap{
-			LabelWorkload:  pulumi.String(wl.Name),
-			LabelManagedBy: pulumi.String(ManagedBy),
-		},
+		Ingress:  pulumi.String(ingress(wl)),
+		Labels:   labels(wl),
 		Annotations: pulumi.StringMap{
 			AnnotationEgressMbps:           pulumi.String(formatFloat(wl.EgressMbpsPerInstance)),
 			contract.AnnotationDeployStyle: pulumi.String(deployStyle(wl.Deploy.Style)),
@@ -206,14 +220,19 @@ func serviceArgs(project string, wl Workload, region, svcName string, email pulu
 			},
 			MaxInstanceRequestConcurrency: pulumi.Int(wl.Concurrency),
 			VpcAccess:                     vpcAccess(eg),
+			Timeout:                       optString(wl.RequestTimeout()),
+			ExecutionEnvironment:          optString(executionEnvironments[wl.ExecutionEnvironment]),
 			Containers: cloudrunv2.ServiceTemplateContainerArray{
 				&cloudrunv2.ServiceTemplateContainerArgs{
-					Name:         pulumi.String("app"),
-					Image:        pulumi.String(wl.Image),
-					Ports:        cloudrunv2.ServiceTemplateContainerPortArray{&cloudrunv2.ServiceTemplateContainerPortArgs{ContainerPort: pulumi.Int(ContainerPort)}},
-					Resources:    resources,
-					Envs:         env,
-					StartupProbe: startupProbe(wl.StartupProbe),
+					Name:          pulumi.String("app"),
+					Image:         pulumi.String(wl.Image),
+					Ports:         cloudrunv2.ServiceTemplateContainerPortArray{&cloudrunv2.ServiceTemplateContainerPortArgs{ContainerPort: pulumi.Int(ContainerPort)}},
+					Resources:     resources,
+					Envs:          env,
+					StartupProbe:  startupProbe(wl.StartupProbe),
+					LivenessProbe: livenessProbe(wl.LivenessProbe),
+					Commands:      secretStrings(secretConfig, wl.Command),
+					Args:          secretStrings(secretConfig, wl.Args),
 				},
 			},
 		},
@@ -280,6 +299,14 @@ func trimSA(email pulumi.StringOutput) pulumi.StringOutput {
 }
 
 func formatFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// optString is an optional string input: nil (unset) when empty.
+func optString(s string) pulumi.StringPtrInput {
+	if s == "" {
+		return nil
+	}
+	return pulumi.String(s)
+}
 
 // deployStyle is the workload's deploy style as the pack reads it (the
 // config fills the default; a hand-built config may leave it empty).

@@ -79,6 +79,8 @@ func policies(cfg Config) ([]policyx.Policy, *evalMemo) {
 		var schema *policyx.ConfigSchema
 		if info.Name == PolicyCapacityModel {
 			schema = modelConfigSchema()
+		} else if s, ok := policySchemas[info.Name]; ok {
+			schema = s
 		}
 		switch info.Kind {
 		case KindResource:
@@ -284,4 +286,15 @@ func ShortURN(urn string) string {
 		return "(stack)"
 	}
 	return urnName(urn)
+}
+
+// policySchemas are the config schemas of policies that declare their own
+// (policy files register them); the others take the SDK's default.
+var policySchemas = map[string]*policyx.ConfigSchema{}
+
+// levelOnlySchema is the schema of a policy whose only setting is its
+// enforcement level: no properties, so the engine refuses any other key
+// before the pack sees it.
+func levelOnlySchema() *policyx.ConfigSchema {
+	return &policyx.ConfigSchema{Properties: map[string]map[string]any{}}
 }

@@ -412,6 +412,26 @@ func TestResourcePolicies(t *testing.T) {
 			edit: func(m map[string]any) { pt.SetEnv(m, "DB_HOST", pt.Computed) }},
 		{name: "pool size unknown", policy: pack.PolicyRunPoolContract, typ: svc, base: baseService,
 			edit: func(m map[string]any) { pt.SetEnv(m, "DB_POOL_SIZE", pt.Computed) }, advisory: "env DB_POOL_SIZE"},
+
+		{name: "plain settings", policy: pack.PolicyRunEnvCredentials, typ: svc, base: baseService,
+			edit: func(m map[string]any) {
+				pt.SetEnv(m, "LOG_LEVEL", "info")
+				pt.SetEnv(m, "UPSTREAM", "https://api.example.com")
+			}},
+		{name: "password URL", policy: pack.PolicyRunEnvCredentials, typ: svc, base: baseService,
+			edit: func(m map[string]any) { pt.SetEnv(m, "DATABASE_URL", "postgresql://app:Zq7pw@10.0.0.3/app") },
+			want: "env DATABASE_URL looks like a credential (a URL with a password; value not shown)"},
+		{name: "password URL as a Pulumi secret is still plain env", policy: pack.PolicyRunEnvCredentials, typ: svc, base: baseService,
+			edit: func(m map[string]any) { pt.SetEnv(m, "DATABASE_URL", pt.Secret("postgresql://app:Zq7pw@10.0.0.3/app")) },
+			want: "env DATABASE_URL looks like a credential"},
+		{name: "redacted value under a credential's name", policy: pack.PolicyRunEnvCredentials, typ: svc, base: baseService,
+			edit: func(m map[string]any) { pt.SetEnv(m, "SMTP_PASSWORD", "[secret]") }, want: "env SMTP_PASSWORD is a plain env value"},
+		{name: "secret reference is fine", policy: pack.PolicyRunEnvCredentials, typ: svc, base: baseService,
+			edit: func(m map[string]any) {
+				envs := m["template"].(map[string]any)["containers"].([]any)[0].(map[string]any)
+				envs["envs"] = append(envs["envs"].([]any), map[string]any{"name": "SMTP_PASSWORD",
+					"valueSource": map[string]any{"secretKeyRef": map[string]any{"secret": "smtp", "version": "latest"}}})
+			}},
 	}
 	covered := map[string][2]bool{}
 	for _, c := range cases {

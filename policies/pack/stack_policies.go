@@ -105,7 +105,13 @@ func analyzeSafely(t capacity.Topology) (rep capacity.Report, err error) {
 // stackCheck judges the whole stack.
 type stackCheck func(ev *evaluation, cfg Config, f *findings)
 
+// stackChecks are stack policies registered by their own files.
+var stackChecks = map[string]stackCheck{}
+
 func stackCheckFor(policy string) stackCheck {
+	if c, ok := stackChecks[policy]; ok {
+		return c
+	}
 	switch policy {
 	case PolicyCapacityModel:
 		return checkCapacityModel

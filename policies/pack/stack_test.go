@@ -176,6 +176,25 @@ func TestStackPolicies(t *testing.T) {
 		{name: "ranges disjoint", policy: pack.PolicyCIDROverlap, stack: pt.Production, cfg: prodCfg()},
 		{name: "connector inside subnet", policy: pack.PolicyCIDROverlap, fail: true, want: "overlaps",
 			stack: staging(func(s *pt.Stack) { s.Props["staging-connector"]["ipCidrRange"] = "10.10.0.16/28" })},
+
+		{name: "group invoker in production", policy: pack.PolicyRunPublicInvoker, cfg: prodCfg(),
+			stack: invoked(pt.Production, "group:frontend@example.com", false)},
+		{name: "allUsers with the public label", policy: pack.PolicyRunPublicInvoker, cfg: prodCfg(),
+			stack: invoked(pt.Production, "allUsers", true)},
+		{name: "allUsers in staging", policy: pack.PolicyRunPublicInvoker,
+			stack: invoked(pt.Staging, "allUsers", false)},
+		{name: "allUsers without the label in production", policy: pack.PolicyRunPublicInvoker, cfg: prodCfg(), fail: true,
+			want:  "allUsers may invoke it in production, and it does not say it is public",
+			stack: invoked(pt.Production, "allUsers", false)},
+
+		{name: "secret read by its service only", policy: pack.PolicySecretAccessorScope,
+			stack: secretStack("serviceAccount:netra-backend@netra-staging.iam.gserviceaccount.com", false)},
+		{name: "secret also readable by a group", policy: pack.PolicySecretAccessorScope, fail: true,
+			want:  "secret stripe-key (read as env by service netra-backend-us-central1) is also readable by group:ops@example.com",
+			stack: secretStack("group:ops@example.com", false)},
+		{name: "secrets readable project-wide", policy: pack.PolicySecretAccessorScope, fail: true,
+			want:  "on the whole project",
+			stack: secretStack("serviceAccount:auth-service@netra-staging.iam.gserviceaccount.com", true)},
 	}
 	covered := map[string][2]bool{}
 	for _, c := range cases {
@@ -318,5 +337,51 @@ func BenchmarkEvaluateProduction(b *testing.B) {
 		if _, err := pack.Evaluate(rs, cfg); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// invoked adds a roles/run.invoker grant for member on the stack's first
+// service, with the public label when public.
+func invoked(base func() *pt.Stack, member string, public bool) func() *pt.Stack {
+	return func() *pt.Stack {
+		s := base()
+		var svc string
+		for _, r := range s.Resources() {
+			if r.Type == pack.TypeRunService {
+				svc = r.Name
+				break
+			}
+		}
+		if public {
+			s.Props[svc]["labels"].(map[string]any)["headroom-public"] = "true"
+		}
+		s.Add(pack.TypeRunIAMMember, svc+"-invoker", map[string]any{
+			"name": svc, "location": s.Props[svc]["location"], "role": "roles/run.invoker", "member": member,
+		}, svc)
+		return s
+	}
+}
+
+// secretStack: staging's netra-backend reads the secret stripe-key as env;
+// the service's own account is granted on it, and member too (on the
+// secret, or on the project when projectWide).
+func secretStack(member string, projectWide bool) func() *pt.Stack {
+	return func() *pt.Stack {
+		s := pt.Staging()
+		const svc = "netra-backend-us-central1"
+		c := s.Props[svc]["template"].(map[string]any)["containers"].([]any)[0].(map[string]any)
+		c["envs"] = append(c["envs"].([]any), map[string]any{"name": "STRIPE_KEY",
+			"valueSource": map[string]any{"secretKeyRef": map[string]any{"secret": "projects/netra-staging/secrets/stripe-key", "version": "3"}}})
+		s.Add(pack.TypeSecretIAMMember, "netra-backend-secret-stripe", map[string]any{"project": "netra-staging",
+			"secretId": "stripe-key", "role": "roles/secretmanager.secretAccessor",
+			"member": "serviceAccount:netra-backend@netra-staging.iam.gserviceaccount.com"})
+		if projectWide {
+			s.Add(pack.TypeProjectIAMMember, "everyone-reads-secrets", map[string]any{"project": "netra-staging",
+				"role": "roles/secretmanager.secretAccessor", "member": member})
+		} else {
+			s.Add(pack.TypeSecretIAMMember, "other-reader", map[string]any{"project": "netra-staging",
+				"secretId": "stripe-key", "role": "roles/secretmanager.secretAccessor", "member": member})
+		}
+		return s
 	}
 }
