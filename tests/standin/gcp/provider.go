@@ -143,13 +143,51 @@ func (p *Provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulum
 	if err != nil {
 		return nil, err
 	}
-	spec := SpecFor(resource.URN(req.GetUrn()).Type().String())
+	olds, err := unmarshal(req.GetOlds())
+	if err != nil {
+		return nil, err
+	}
+	urn := resource.URN(req.GetUrn())
+	spec := SpecFor(urn.Type().String())
+	if spec.AutoName {
+		if err := autoName(news, olds, urn.Name(), req.GetRandomSeed()); err != nil {
+			return nil, err
+		}
+	}
 	checked, failures := p.check(spec, news)
 	inputs, err := marshal(checked)
 	if err != nil {
 		return nil, err
 	}
 	return &pulumirpc.CheckResponse{Inputs: inputs, Failures: failures}, nil
+}
+
+// Auto-naming as the bridge does it for pulumi-gcp (tfbridge.AutoName with
+// maximum length 255, separator "-" and 7 random characters from
+// [0-9a-f]): an unset `name` keeps the name the resource already has (the
+// old inputs; the engine calls Check without them when it replaces the
+// resource, so a replacement gets a new name), else becomes the logical
+// name, "-", and a suffix drawn from the engine's random seed (stable
+// across a preview and the update that follows it).
+const (
+	autoNameMaxLen  = 255
+	autoNameRandLen = 7
+)
+
+func autoName(news, olds resource.PropertyMap, logical string, seed []byte) error {
+	if v, ok := news["name"]; ok && !v.IsNull() {
+		return nil
+	}
+	if v, ok := olds["name"]; ok && !v.IsNull() {
+		news["name"] = v
+		return nil
+	}
+	n, err := resource.NewUniqueName(seed, logical+"-", autoNameRandLen, autoNameMaxLen, nil)
+	if err != nil {
+		return status.Errorf(codes.InvalidArgument, "auto-naming %s: %v", logical, err)
+	}
+	news["name"] = resource.NewStringProperty(n)
+	return nil
 }
 
 func (p *Provider) check(spec *Spec, news resource.PropertyMap) (resource.PropertyMap, []*pulumirpc.CheckFailure) {

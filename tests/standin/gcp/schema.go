@@ -61,6 +61,13 @@ type Spec struct {
 	// RegionKey names the optional region field filled from gcp:region
 	// ("If it is not provided, the provider region is used").
 	RegionKey string
+	// AutoName: the resource has a `name` input (Optional or Required in
+	// the Terraform schema), which pulumi-gcp auto-names
+	// (`prov.SetAutonaming(255, "-")` in its provider/resources.go): when
+	// the program leaves it unset, Check writes the logical name plus "-"
+	// and 7 random hex characters. Types without a `name` input
+	// (accountId, service, role/member) are not auto-named.
+	AutoName bool
 	// Defaults are schema Default values the bridge writes into the
 	// checked inputs when the program leaves them unset.
 	Defaults map[string]any
@@ -142,7 +149,7 @@ const (
 // specs is the stand-in's catalogue, by type token.
 var specs = map[string]*Spec{
 	TypeNetwork: {
-		Token: TypeNetwork, File: fileNetwork, Project: true,
+		Token: TypeNetwork, File: fileNetwork, AutoName: true, Project: true,
 		Required: []string{"name"},
 		Replace: forceNew(fileNetwork, "name", "auto_create_subnetworks", "description",
 			"enable_ula_internal_ipv6", "internal_ipv6_range", "mtu", "project"),
@@ -150,7 +157,7 @@ var specs = map[string]*Spec{
 		shape:    shapeNetwork,
 	},
 	TypeSubnetwork: {
-		Token: TypeSubnetwork, File: fileSubnetwork, Project: true, RegionKey: "region",
+		Token: TypeSubnetwork, File: fileSubnetwork, AutoName: true, Project: true, RegionKey: "region",
 		Required: []string{"name", "network", "ipCidrRange"},
 		Replace: append(forceNew(fileSubnetwork, "name", "network", "description",
 			"external_ipv6_prefix", "purpose", "region", "project"),
@@ -160,7 +167,7 @@ var specs = map[string]*Spec{
 		shape:    shapeSubnetwork,
 	},
 	TypeGlobalAddress: {
-		Token: TypeGlobalAddress, File: fileAddress, Project: true,
+		Token: TypeGlobalAddress, File: fileAddress, AutoName: true, Project: true,
 		Required: []string{"name"},
 		Replace: forceNew(fileAddress, "name", "address", "address_type", "description",
 			"ip_version", "network", "prefix_length", "purpose", "project"),
@@ -178,7 +185,7 @@ var specs = map[string]*Spec{
 		// At v5.42.0 every sizing field is ForceNew: any change of
 		// machine_type, min_instances or max_instances replaces the
 		// connector (in-place growth came with v6.34.0).
-		Token: TypeConnector, File: fileConnector, Project: true, RegionKey: "region",
+		Token: TypeConnector, File: fileConnector, AutoName: true, Project: true, RegionKey: "region",
 		Required: []string{"name"},
 		Defaults: map[string]any{"machineType": "e2-micro", "minThroughput": 200.0, "maxThroughput": 300.0},
 		Replace: forceNew(fileConnector, "name", "ip_cidr_range", "machine_type", "max_instances",
@@ -187,7 +194,7 @@ var specs = map[string]*Spec{
 		shape:    shapeConnector,
 	},
 	TypeSQLInstance: {
-		Token: TypeSQLInstance, File: fileSQL, Project: true, RegionKey: "region",
+		Token: TypeSQLInstance, File: fileSQL, AutoName: true, Project: true, RegionKey: "region",
 		Required: []string{"databaseVersion", "settings.tier"},
 		Defaults: map[string]any{"deletionProtection": true},
 		Replace: append(forceNew(fileSQL, "region", "settings.0.time_zone", "settings.0.collation",
@@ -205,21 +212,21 @@ var specs = map[string]*Spec{
 		shape: shapeSQLInstance,
 	},
 	TypeSQLUser: {
-		Token: TypeSQLUser, File: fileSQLUser, Project: true,
+		Token: TypeSQLUser, File: fileSQLUser, AutoName: true, Project: true,
 		Required: []string{"name", "instance"},
 		Replace:  forceNew(fileSQLUser, "host", "instance", "name", "type", "project"),
 		Computed: []string{"sqlServerUserDetails"},
 		shape:    shapeSQLUser,
 	},
 	TypeSQLDatabase: {
-		Token: TypeSQLDatabase, File: fileSQLDB, Project: true,
+		Token: TypeSQLDatabase, File: fileSQLDB, AutoName: true, Project: true,
 		Required: []string{"name", "instance"},
 		Replace:  forceNew(fileSQLDB, "instance", "name", "project"),
 		Computed: []string{"selfLink", "charset", "collation"},
 		shape:    shapeSQLDatabase,
 	},
 	TypeRunService: {
-		Token: TypeRunService, File: fileRunService, Project: true,
+		Token: TypeRunService, File: fileRunService, AutoName: true, Project: true,
 		Required: []string{"name", "location", "template", "template.containers[].image"},
 		Replace:  forceNew(fileRunService, "location", "name", "project"),
 		Computed: []string{"uri", "uid", "etag", "generation", "observedGeneration", "latestReadyRevision",
@@ -227,7 +234,7 @@ var specs = map[string]*Spec{
 		shape: shapeRunService,
 	},
 	TypeRunJob: {
-		Token: TypeRunJob, File: fileRunJob, Project: true,
+		Token: TypeRunJob, File: fileRunJob, AutoName: true, Project: true,
 		Required: []string{"name", "location", "template", "template.template", "template.template.containers[].image"},
 		Replace:  forceNew(fileRunJob, "location", "name", "project"),
 		Computed: []string{"uid", "etag", "generation", "observedGeneration", "latestCreatedExecution",
