@@ -32,7 +32,7 @@ const CloudSQLSocketDir = "/cloudsql/"
 // connectionNameRE matches a Cloud SQL connection name
 // "<project>:<region>:<instance>" (a domain-scoped project has one more
 // colon: "example.com:project").
-var connectionNameRE = regexp.MustCompile(`^(?:[a-z0-9.-]+:)?[a-z][a-z0-9-]*[a-z0-9]:[a-z]+-[a-z]+[0-9]+:[a-z][a-z0-9-]*$`)
+var connectionNameRE = regexp.MustCompile(`^(?:[a-z0-9.-]+:)?[a-z][a-z0-9-]*:[a-z]+-[a-z]+[0-9]+:[a-z][a-z0-9-]*$`)
 
 // IsConnectionName reports whether s is shaped like a Cloud SQL connection
 // name.

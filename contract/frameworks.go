@@ -444,10 +444,9 @@ func (d *Demand) readProcesses(c Container, cmd []string, h hints) {
 			return
 		}
 	}
+	// One process is both the servers' default and the least an instance
+	// runs, so it is not reported as an assumption.
 	d.Processes = DefaultProcesses
-	if d.Server != "" {
-		d.Assumed = append(d.Assumed, fmt.Sprintf("%s's default of %d worker process", d.Server, DefaultProcesses))
-	}
 }
 
 // threads reads gunicorn's --threads or Puma's -t min:max (the max).
@@ -563,7 +562,7 @@ func (d *Demand) readPool(c Container, cmd []string, h hints) {
 		d.Assumed = append(d.Assumed, fmt.Sprintf("node-postgres' default pool max = %d", NodePostgresDefaultPool))
 	default:
 		d.Framework, d.PoolSize, d.StartupConnections = FrameworkUnknown, UnknownFrameworkDefaultPool, 1
-		d.Assumed = append(d.Assumed, fmt.Sprintf("no framework recognised; assumed %d connections per process (node-postgres' and HikariCP's default)", UnknownFrameworkDefaultPool))
+		d.Assumed = append(d.Assumed, fmt.Sprintf("%d connections per process (no framework recognised: node-postgres' and HikariCP's default)", UnknownFrameworkDefaultPool))
 	}
 	d.PoolSource = "default"
 }
