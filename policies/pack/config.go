@@ -247,8 +247,8 @@ type modelProperties struct {
 	Environment   string                     `json:"environment"`
 	StagingStacks []string                   `json:"stagingStacks"`
 	Services      map[string]ServiceOverride `json:"services"`
-	Targets     *modelTargets     `json:"targets"`
-	Assumptions *modelAssumptions `json:"assumptions"`
+	Targets       *modelTargets              `json:"targets"`
+	Assumptions   *modelAssumptions          `json:"assumptions"`
 }
 
 type modelTargets struct {
