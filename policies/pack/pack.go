@@ -11,6 +11,7 @@ import (
 	"github.com/blang/semver"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
@@ -144,11 +145,13 @@ func emit(m policyx.PolicyManager, cfg Config, info PolicyInfo, fs []finding) {
 		if f.advisory {
 			l = LevelAdvisory
 		}
+		// Env values read from resources may carry credentials: every
+		// message leaves the pack through contract.Redact.
+		msg := contract.Redact(f.msg)
 		if lm, ok := m.(LeveledManager); ok {
-			lm.ReportViolationLevel(l, f.msg, f.urn)
+			lm.ReportViolationLevel(l, msg, f.urn)
 			continue
 		}
-		msg := f.msg
 		if l != level {
 			msg = "[" + l + "] " + msg
 		}

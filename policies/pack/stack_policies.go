@@ -111,6 +111,8 @@ func stackCheckFor(policy string) stackCheck {
 		return checkCapacityModel
 	case PolicyCIDROverlap:
 		return checkCIDROverlap
+	case PolicyDemandReadable:
+		return checkDemandReadable
 	}
 	return func(ev *evaluation, _ Config, f *findings) { reportFindings(ev, policy, f) }
 }
