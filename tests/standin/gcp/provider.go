@@ -34,6 +34,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"github.com/headroom-dev/headroom/infra/gcpfake"
 )
 
 // Provider is the stand-in's gRPC server.
@@ -149,7 +151,7 @@ func (p *Provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulum
 	}
 	urn := resource.URN(req.GetUrn())
 	spec := SpecFor(urn.Type().String())
-	if spec.AutoName {
+	if gcpfake.AutoNamed(spec.Token) {
 		if err := autoName(news, olds, urn.Name(), req.GetRandomSeed()); err != nil {
 			return nil, err
 		}
@@ -295,13 +297,13 @@ func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 
 // shape computes a resource's ID and outputs from its inputs.
 func (p *Provider) shape(spec *Spec, urn resource.URN, in, prev resource.PropertyMap, s *State) (string, resource.PropertyMap) {
-	c := &shapeCtx{token: spec.Token, name: urn.Name(), in: in, prev: prev, state: s, out: in.Copy()}
-	c.project = c.str("project")
-	if c.project == "" {
-		c.project = p.project
+	c := &gcpfake.Ctx{Token: spec.Token, Name: urn.Name(), In: in, Prev: prev, Cloud: s.cloud(), Out: in.Copy()}
+	c.Project = c.Str("project")
+	if c.Project == "" {
+		c.Project = p.project
 	}
-	id := spec.shape(c)
-	return id, c.out
+	id := gcpfake.Shape(c)
+	return id, c.Out
 }
 
 // Create makes the resource in the state file; during a preview it

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/headroom-dev/headroom/infra/gcpfake"
 )
 
 // Version is the pulumi-gcp release the stand-in answers for: the version
@@ -61,13 +63,6 @@ type Spec struct {
 	// RegionKey names the optional region field filled from gcp:region
 	// ("If it is not provided, the provider region is used").
 	RegionKey string
-	// AutoName: the resource has a `name` input (Optional or Required in
-	// the Terraform schema), which pulumi-gcp auto-names
-	// (`prov.SetAutonaming(255, "-")` in its provider/resources.go): when
-	// the program leaves it unset, Check writes the logical name plus "-"
-	// and 7 random hex characters. Types without a `name` input
-	// (accountId, service, role/member) are not auto-named.
-	AutoName bool
 	// Defaults are schema Default values the bridge writes into the
 	// checked inputs when the program leaves them unset.
 	Defaults map[string]any
@@ -76,25 +71,23 @@ type Spec struct {
 	// Computed are output-only properties: unknown during the preview of
 	// a new resource, filled by Create.
 	Computed []string
-	// shape computes the physical ID and the computed outputs.
-	shape func(c *shapeCtx) string
 }
 
-// Resource type tokens the program declares.
+// Resource type tokens the program declares (infra/gcpfake states them).
 const (
-	TypeNetwork       = "gcp:compute/network:Network"
-	TypeSubnetwork    = "gcp:compute/subnetwork:Subnetwork"
-	TypeGlobalAddress = "gcp:compute/globalAddress:GlobalAddress"
-	TypePSAConnection = "gcp:servicenetworking/connection:Connection"
-	TypeConnector     = "gcp:vpcaccess/connector:Connector"
-	TypeSQLInstance   = "gcp:sql/databaseInstance:DatabaseInstance"
-	TypeSQLUser       = "gcp:sql/user:User"
-	TypeSQLDatabase   = "gcp:sql/database:Database"
-	TypeRunService    = "gcp:cloudrunv2/service:Service"
-	TypeRunJob        = "gcp:cloudrunv2/job:Job"
-	TypeAccount       = "gcp:serviceaccount/account:Account"
-	TypeIAMMember     = "gcp:projects/iAMMember:IAMMember"
-	TypeAPIService    = "gcp:projects/service:Service"
+	TypeNetwork       = gcpfake.TypeNetwork
+	TypeSubnetwork    = gcpfake.TypeSubnetwork
+	TypeGlobalAddress = gcpfake.TypeGlobalAddress
+	TypePSAConnection = gcpfake.TypePSAConnection
+	TypeConnector     = gcpfake.TypeConnector
+	TypeSQLInstance   = gcpfake.TypeSQLInstance
+	TypeSQLUser       = gcpfake.TypeSQLUser
+	TypeSQLDatabase   = gcpfake.TypeSQLDatabase
+	TypeRunService    = gcpfake.TypeRunService
+	TypeRunJob        = gcpfake.TypeRunJob
+	TypeAccount       = gcpfake.TypeAccount
+	TypeIAMMember     = gcpfake.TypeIAMMember
+	TypeAPIService    = gcpfake.TypeAPIService
 )
 
 func forceNew(file string, fields ...string) []Rule {
@@ -149,52 +142,47 @@ const (
 // specs is the stand-in's catalogue, by type token.
 var specs = map[string]*Spec{
 	TypeNetwork: {
-		Token: TypeNetwork, File: fileNetwork, AutoName: true, Project: true,
+		Token: TypeNetwork, File: fileNetwork, Project: true,
 		Required: []string{"name"},
 		Replace: forceNew(fileNetwork, "name", "auto_create_subnetworks", "description",
 			"enable_ula_internal_ipv6", "internal_ipv6_range", "mtu", "project"),
 		Computed: []string{"selfLink", "numericId", "gatewayIpv4", "mtu", "internalIpv6Range"},
-		shape:    shapeNetwork,
 	},
 	TypeSubnetwork: {
-		Token: TypeSubnetwork, File: fileSubnetwork, AutoName: true, Project: true, RegionKey: "region",
+		Token: TypeSubnetwork, File: fileSubnetwork, Project: true, RegionKey: "region",
 		Required: []string{"name", "network", "ipCidrRange"},
 		Replace: append(forceNew(fileSubnetwork, "name", "network", "description",
 			"external_ipv6_prefix", "purpose", "region", "project"),
 			Rule{Path: "ipCidrRange", When: cidrShrink,
 				Source: fileSubnetwork + `: customdiff.ForceNewIfChange("ip_cidr_range", IsShrinkageIpCidr)`}),
 		Computed: []string{"selfLink", "gatewayAddress", "creationTimestamp", "fingerprint", "stackType", "purpose"},
-		shape:    shapeSubnetwork,
 	},
 	TypeGlobalAddress: {
-		Token: TypeGlobalAddress, File: fileAddress, AutoName: true, Project: true,
+		Token: TypeGlobalAddress, File: fileAddress, Project: true,
 		Required: []string{"name"},
 		Replace: forceNew(fileAddress, "name", "address", "address_type", "description",
 			"ip_version", "network", "prefix_length", "purpose", "project"),
 		Computed: []string{"selfLink", "creationTimestamp", "address"},
-		shape:    shapeGlobalAddress,
 	},
 	TypePSAConnection: {
 		Token: TypePSAConnection, File: filePSA,
 		Required: []string{"network", "service", "reservedPeeringRanges"},
 		Replace:  forceNew(filePSA, "network", "service"),
 		Computed: []string{"peering"},
-		shape:    shapePSA,
 	},
 	TypeConnector: {
 		// At v5.42.0 every sizing field is ForceNew: any change of
 		// machine_type, min_instances or max_instances replaces the
 		// connector (in-place growth came with v6.34.0).
-		Token: TypeConnector, File: fileConnector, AutoName: true, Project: true, RegionKey: "region",
+		Token: TypeConnector, File: fileConnector, Project: true, RegionKey: "region",
 		Required: []string{"name"},
 		Defaults: map[string]any{"machineType": "e2-micro", "minThroughput": 200.0, "maxThroughput": 300.0},
 		Replace: forceNew(fileConnector, "name", "ip_cidr_range", "machine_type", "max_instances",
 			"max_throughput", "min_instances", "min_throughput", "network", "region", "subnet", "project"),
 		Computed: []string{"selfLink", "state", "connectedProjects", "minInstances", "maxInstances"},
-		shape:    shapeConnector,
 	},
 	TypeSQLInstance: {
-		Token: TypeSQLInstance, File: fileSQL, AutoName: true, Project: true, RegionKey: "region",
+		Token: TypeSQLInstance, File: fileSQL, Project: true, RegionKey: "region",
 		Required: []string{"databaseVersion", "settings.tier"},
 		Defaults: map[string]any{"deletionProtection": true},
 		Replace: append(forceNew(fileSQL, "region", "settings.0.time_zone", "settings.0.collation",
@@ -209,44 +197,38 @@ var specs = map[string]*Spec{
 		),
 		Computed: []string{"connectionName", "privateIpAddress", "publicIpAddress", "firstIpAddress", "ipAddresses",
 			"selfLink", "serviceAccountEmailAddress", "dnsName", "instanceType", "serverCaCerts", "pscServiceAttachmentLink"},
-		shape: shapeSQLInstance,
 	},
 	TypeSQLUser: {
-		Token: TypeSQLUser, File: fileSQLUser, AutoName: true, Project: true,
+		Token: TypeSQLUser, File: fileSQLUser, Project: true,
 		Required: []string{"name", "instance"},
 		Replace:  forceNew(fileSQLUser, "host", "instance", "name", "type", "project"),
 		Computed: []string{"sqlServerUserDetails"},
-		shape:    shapeSQLUser,
 	},
 	TypeSQLDatabase: {
-		Token: TypeSQLDatabase, File: fileSQLDB, AutoName: true, Project: true,
+		Token: TypeSQLDatabase, File: fileSQLDB, Project: true,
 		Required: []string{"name", "instance"},
 		Replace:  forceNew(fileSQLDB, "instance", "name", "project"),
 		Computed: []string{"selfLink", "charset", "collation"},
-		shape:    shapeSQLDatabase,
 	},
 	TypeRunService: {
-		Token: TypeRunService, File: fileRunService, AutoName: true, Project: true,
+		Token: TypeRunService, File: fileRunService, Project: true,
 		Required: []string{"name", "location", "template", "template.containers[].image"},
 		Replace:  forceNew(fileRunService, "location", "name", "project"),
 		Computed: []string{"uri", "uid", "etag", "generation", "observedGeneration", "latestReadyRevision",
 			"latestCreatedRevision", "reconciling", "terminalConditions", "conditions"},
-		shape: shapeRunService,
 	},
 	TypeRunJob: {
-		Token: TypeRunJob, File: fileRunJob, AutoName: true, Project: true,
+		Token: TypeRunJob, File: fileRunJob, Project: true,
 		Required: []string{"name", "location", "template", "template.template", "template.template.containers[].image"},
 		Replace:  forceNew(fileRunJob, "location", "name", "project"),
 		Computed: []string{"uid", "etag", "generation", "observedGeneration", "latestCreatedExecution",
 			"executionCount", "reconciling", "terminalConditions", "conditions"},
-		shape: shapeRunJob,
 	},
 	TypeAccount: {
 		Token: TypeAccount, File: fileAccount, Project: true,
 		Required: []string{"accountId"},
 		Replace:  forceNew(fileAccount, "account_id", "project"),
 		Computed: []string{"email", "member", "name", "uniqueId"},
-		shape:    shapeAccount,
 	},
 	TypeIAMMember: {
 		// project is Required here (IamProjectSchema), not defaulted.
@@ -255,14 +237,12 @@ var specs = map[string]*Spec{
 		Replace: append(forceNew(fileIAMMember, "role", "member", "condition"),
 			Rule{Path: "project", Source: fileIAMProject + ": project ForceNew"}),
 		Computed: []string{"etag"},
-		shape:    shapeIAMMember,
 	},
 	TypeAPIService: {
 		Token: TypeAPIService, File: fileAPIService, Project: true,
 		Required: []string{"service"},
 		Defaults: map[string]any{"disableOnDestroy": true},
 		Replace:  forceNew(fileAPIService, "service", "project"),
-		shape:    shapeAPIService,
 	},
 }
 
@@ -281,7 +261,6 @@ func genericSpec(token string) *Spec {
 			{Path: "name", Source: "generic: a resource name is immutable"},
 		},
 		Computed: []string{"selfLink"},
-		shape:    shapeGeneric,
 	}
 }
 
