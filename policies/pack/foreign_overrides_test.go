@@ -97,9 +97,9 @@ func TestServiceOverrideConfig(t *testing.T) {
 	assert.Equal(t, "production", string(cfg.EnvFor("dev-alice")), "an explicit environment wins")
 
 	for in, want := range map[string]string{
-		`{"capacity-model": {"services": {"api": {"poolSize": 0}}}}`:    "capacity-model.services.api.poolSize: want a whole number ≥ 1, got 0",
-		`{"capacity-model": {"services": {"api": {"pool": 3}}}}`:        `unknown key "pool"`,
-		`{"capacity-model": {"services": {"api": {"processes": -1}}}}`:  "capacity-model.services.api.processes: want a whole number ≥ 1, got -1",
+		`{"capacity-model": {"services": {"api": {"poolSize": 0}}}}`:   "capacity-model.services.api.poolSize: want a whole number ≥ 1, got 0",
+		`{"capacity-model": {"services": {"api": {"pool": 3}}}}`:       `unknown key "pool"`,
+		`{"capacity-model": {"services": {"api": {"processes": -1}}}}`: "capacity-model.services.api.processes: want a whole number ≥ 1, got -1",
 		`{"capacity-model": {"stagingStacks": ["[dev"]}}`:              "capacity-model.stagingStacks[0]: want a stack-name glob",
 		`{"capacity-model": {"services": {"api": {"poolSize": "3"}}}}`: "want int",
 	} {
