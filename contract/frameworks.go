@@ -235,18 +235,15 @@ func vcpus(v float64) int {
 // ParseCPU reads a Kubernetes-style CPU quantity ("1", "2", "1000m", "0.5").
 func ParseCPU(s string) (float64, bool) {
 	s = strings.TrimSpace(s)
+	scale := 1.0
 	if strings.HasSuffix(s, "m") {
-		n, err := strconv.ParseFloat(strings.TrimSuffix(s, "m"), 64)
-		if err != nil || n <= 0 {
-			return 0, false
-		}
-		return n / 1000, true
+		s, scale = strings.TrimSuffix(s, "m"), 1000
 	}
 	n, err := strconv.ParseFloat(s, 64)
-	if err != nil || n <= 0 || math.IsInf(n, 0) {
+	if err != nil || !(n > 0) || math.IsInf(n, 0) {
 		return 0, false
 	}
-	return n, true
+	return n / scale, true
 }
 
 // ReadDemand reads a container's database demand through the catalog.
@@ -580,7 +577,7 @@ func hikariSetting(c Container, cmd []string, env, relaxed, prop, prop2 string) 
 			continue
 		}
 		for _, a := range append(cmd, strings.Fields(c.Env["JAVA_TOOL_OPTIONS"]+" "+c.Env["JAVA_OPTS"])...) {
-			for _, prefix := range []string{"-D" + p + "=", "--" + p + "="} {
+			for _, prefix := range []string{"-d" + p + "=", "--" + p + "="} {
 				if v, ok := strings.CutPrefix(strings.ToLower(a), prefix); ok {
 					if n, ok := positive(v); ok {
 						return n, fmt.Sprintf("%s=%d in the container's args", p, n), true

@@ -26,7 +26,7 @@ func evalForeign(t *testing.T, rs []policyx.AnalyzerResource, cfg pack.Config) p
 	res, err := pack.Evaluate(rs, cfg)
 	require.NoError(t, err)
 	// No env value's credential ever leaves the pack, in any field.
-	assert.NotContains(t, fmt.Sprintf("%+v", res), foreignPassword)
+	assert.NotContains(t, fmt.Sprintf("%+v", res), pt.ForeignPassword)
 	return res
 }
 
@@ -51,7 +51,7 @@ func mandatoryOf(res pack.Result, policy string) []string {
 }
 
 func foreignURL(scheme, query string) string {
-	u := scheme + "://app:" + foreignPassword + "@10.0.0.3:5432/app"
+	u := scheme + "://app:" + pt.ForeignPassword + "@10.0.0.3:5432/app"
 	if query != "" {
 		u += "?" + query
 	}
@@ -62,20 +62,20 @@ func foreignURL(scheme, query string) string {
 // connection budget (50 × 10 = 500 against 100) and, with
 // connection_limit=1, its cold start fits.
 func TestIssueScenario(t *testing.T) {
-	res := evalForeign(t, foreignStack(foreignService(50, map[string]any{"DATABASE_URL": prismaURL("10")}, nil)), pack.DefaultConfig())
+	res := evalForeign(t, pt.ForeignStack(pt.ForeignService(50, map[string]any{"DATABASE_URL": pt.PrismaURL("10")}, nil)), pack.DefaultConfig())
 	budget := mandatoryOf(res, pack.PolicyConnectionBudget)
 	require.NotEmpty(t, budget)
 	assert.Contains(t, strings.Join(budget, "\n"), "cold-start: connection demand 510 (api (us-central1) 50×10=500 + admin slack 10) exceeds allowed 76 = floor((max_connections 100 [tier default]")
 	require.Len(t, res.Topology.Workloads, 1)
 	assert.Equal(t, "db", res.Topology.Workloads[0].Database)
 
-	res = evalForeign(t, foreignStack(foreignService(50, map[string]any{"DATABASE_URL": prismaURL("1")}, nil)), pack.DefaultConfig())
+	res = evalForeign(t, pt.ForeignStack(pt.ForeignService(50, map[string]any{"DATABASE_URL": pt.PrismaURL("1")}, nil)), pack.DefaultConfig())
 	for _, m := range mandatoryOf(res, pack.PolicyConnectionBudget) {
 		assert.NotContains(t, m, "cold-start:", "50 × 1 + 10 fits in 76")
 	}
 	// The rollout keeps the old revision's 50 connections open: 110 > 76,
 	// so 50 instances only fit a deploy at ≤ 33.
-	res = evalForeign(t, foreignStack(foreignService(33, map[string]any{"DATABASE_URL": prismaURL("1")}, nil)), pack.DefaultConfig())
+	res = evalForeign(t, pt.ForeignStack(pt.ForeignService(33, map[string]any{"DATABASE_URL": pt.PrismaURL("1")}, nil)), pack.DefaultConfig())
 	assert.Empty(t, mandatoryOf(res, pack.PolicyConnectionBudget))
 	assert.Empty(t, messages(res, pack.PolicyDemandReadable), "connection_limit is read, nothing assumed")
 }
@@ -93,8 +93,8 @@ func TestFrameworkDemand(t *testing.T) {
 		perInst   int    // connections per instance read
 		assumed   string // the default named, "" when read
 	}{
-		{name: "prisma limit 10", max: 50, env: map[string]any{"DATABASE_URL": prismaURL("10")}, perInst: 10},
-		{name: "prisma limit 1", max: 30, env: map[string]any{"DATABASE_URL": prismaURL("1")}, perInst: 1},
+		{name: "prisma limit 10", max: 50, env: map[string]any{"DATABASE_URL": pt.PrismaURL("10")}, perInst: 10},
+		{name: "prisma limit 1", max: 30, env: map[string]any{"DATABASE_URL": pt.PrismaURL("1")}, perInst: 1},
 		{name: "prisma default 1 vCPU", max: 10, env: map[string]any{"DATABASE_URL": foreignURL("postgresql", "schema=public")}, perInst: 3,
 			assumed: "Prisma's default connection_limit = 2 × 1 vCPU + 1 = 3"},
 		{name: "prisma default 4 vCPU", max: 10, env: map[string]any{"DATABASE_URL": foreignURL("postgresql", "schema=public")},
@@ -108,7 +108,7 @@ func TestFrameworkDemand(t *testing.T) {
 			"SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE": "20"}, perInst: 20},
 		{name: "hikari 3", max: 10, env: map[string]any{"SPRING_DATASOURCE_URL": "jdbc:postgresql://10.0.0.3:5432/app",
 			"SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE": "3"}, perInst: 3},
-		{name: "hikari default", max: 3, env: map[string]any{"SPRING_DATASOURCE_URL": "jdbc:postgresql://10.0.0.3:5432/app?password=" + foreignPassword},
+		{name: "hikari default", max: 3, env: map[string]any{"SPRING_DATASOURCE_URL": "jdbc:postgresql://10.0.0.3:5432/app?password=" + pt.ForeignPassword},
 			perInst: 10, assumed: "HikariCP's default maximumPoolSize = 10"},
 		{name: "gunicorn sqlalchemy default", max: 10, env: map[string]any{"DATABASE_URL": foreignURL("postgresql+psycopg2", "")},
 			container: gunicorn("gunicorn", "-w", "4", "app:app"), perInst: 60,
@@ -136,12 +136,12 @@ func TestFrameworkDemand(t *testing.T) {
 			perInst: 10, assumed: "node-postgres' default pool max = 10"},
 		{name: "no framework recognised", max: 3, env: map[string]any{"DATABASE_URL": foreignURL("postgresql", "")},
 			perInst: 10, assumed: "10 connections per process (no framework recognised"},
-		{name: "key=value DSN", max: 10, env: map[string]any{"PG_DSN": "host=10.0.0.3 port=5432 dbname=app user=app password=" + foreignPassword + " pool_max_conns=3"},
+		{name: "key=value DSN", max: 10, env: map[string]any{"PG_DSN": "host=10.0.0.3 port=5432 dbname=app user=app password=" + pt.ForeignPassword + " pool_max_conns=3"},
 			perInst: 3},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			res := evalForeign(t, foreignStack(foreignService(c.max, c.env, c.container)), pack.DefaultConfig())
+			res := evalForeign(t, pt.ForeignStack(pt.ForeignService(c.max, c.env, c.container)), pack.DefaultConfig())
 			require.Len(t, res.Topology.Workloads, 1, "%s", messages(res, pack.PolicyDemandReadable))
 			w := res.Topology.Workloads[0]
 			assert.Equal(t, "db", w.Database)
@@ -166,7 +166,7 @@ func TestFrameworkDemand(t *testing.T) {
 
 // TestForeignBinding: every way a service names its database.
 func TestForeignBinding(t *testing.T) {
-	socket := "postgresql://app:" + foreignPassword + "@/app?host=/cloudsql/p:us-central1:db&connection_limit=2"
+	socket := "postgresql://app:" + pt.ForeignPassword + "@/app?host=/cloudsql/p:us-central1:db&connection_limit=2"
 	cases := []struct {
 		name      string
 		env       map[string]any
@@ -176,7 +176,7 @@ func TestForeignBinding(t *testing.T) {
 		note      string // a cloudrun-db-demand-readable message part
 		noteLevel string
 	}{
-		{name: "private IP in URL", env: map[string]any{"DATABASE_URL": prismaURL("2")}, bound: true},
+		{name: "private IP in URL", env: map[string]any{"DATABASE_URL": pt.PrismaURL("2")}, bound: true},
 		{name: "unix socket in URL", env: map[string]any{"DATABASE_URL": socket}, bound: true},
 		{name: "percent-encoded socket host", env: map[string]any{"DATABASE_URL": "postgresql://app@%2Fcloudsql%2Fp%3Aus-central1%3Adb/app?connection_limit=2"}, bound: true},
 		{name: "jdbc socket factory", env: map[string]any{"SPRING_DATASOURCE_URL": "jdbc:postgresql:///app?cloudSqlInstance=p:us-central1:db&socketFactory=com.google.cloud.sql.postgres.SocketFactory",
@@ -196,7 +196,7 @@ func TestForeignBinding(t *testing.T) {
 				cs = append(cs, map[string]any{"image": "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2", "args": []any{"--private-ip", "p:us-central1:db"}})
 				m["template"].(map[string]any)["containers"] = cs
 			}},
-		{name: "address outside the stack", env: map[string]any{"DATABASE_URL": "postgresql://app:" + foreignPassword + "@10.9.9.9/app?connection_limit=2"},
+		{name: "address outside the stack", env: map[string]any{"DATABASE_URL": "postgresql://app:" + pt.ForeignPassword + "@10.9.9.9/app?connection_limit=2"},
 			note: "env DATABASE_URL points at 10.9.9.9, which is no Cloud SQL instance of this stack", noteLevel: pack.LevelAdvisory},
 		{name: "url unknown until apply", env: map[string]any{"DATABASE_URL": pt.Computed}, unknown: "env DATABASE_URL"},
 		{name: "url from secret manager", edit: func(m map[string]any) {
@@ -207,11 +207,11 @@ func TestForeignBinding(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			svc := foreignService(50, c.env, nil)
+			svc := pt.ForeignService(50, c.env, nil)
 			if c.edit != nil {
 				c.edit(svc)
 			}
-			res := evalForeign(t, foreignStack(svc), pack.DefaultConfig())
+			res := evalForeign(t, pt.ForeignStack(svc), pack.DefaultConfig())
 			if c.bound {
 				require.Len(t, res.Topology.Workloads, 1, "%s", messages(res, pack.PolicyDemandReadable))
 				assert.Equal(t, "db", res.Topology.Workloads[0].Database)
@@ -232,7 +232,7 @@ func TestForeignBinding(t *testing.T) {
 				// Configurable to mandatory.
 				cfg := pack.DefaultConfig()
 				cfg.Levels = map[string]string{pack.PolicyDemandReadable: pack.LevelMandatory}
-				res = evalForeign(t, foreignStack(svc), cfg)
+				res = evalForeign(t, pt.ForeignStack(svc), cfg)
 				assert.Contains(t, strings.Join(mandatoryOf(res, pack.PolicyDemandReadable), "\n"), c.note)
 			}
 			if !c.bound && c.unknown == "" && c.note == "" {

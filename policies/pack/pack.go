@@ -75,7 +75,10 @@ func policies(cfg Config) ([]policyx.Policy, *evalMemo) {
 	for _, info := range catalog {
 		info := info
 		level := levelToPolicyx(cfg.Level(info.Name))
-		var schema *policyx.ConfigSchema
+		// Every policy publishes a schema so Pulumi Cloud validates (and
+		// shows) its config: the shared settings under capacity-model, none
+		// elsewhere (only the enforcement level).
+		schema := &policyx.ConfigSchema{Properties: map[string]map[string]any{}}
 		if info.Name == PolicyCapacityModel {
 			schema = modelConfigSchema()
 		}

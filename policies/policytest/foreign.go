@@ -1,11 +1,11 @@
-package pack_test
+package policytest
 
 import (
 	"maps"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+	"sort"
 
-	pt "github.com/headroom-dev/headroom/policies/policytest"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 )
 
 // A program written the ordinary way, not by Headroom: a Serverless VPC
@@ -14,9 +14,13 @@ import (
 // only database setting is its DATABASE_URL. Properties are the graph's
 // inputs plus the outputs a real update records.
 
-const foreignPassword = "s3cr3t-Pa55word"
+// ForeignPassword is the password in every connection string of the
+// fixture: no message may ever contain it.
+const ForeignPassword = "s3cr3t-Pa55word"
 
-func foreignInstance() map[string]any {
+// ForeignInstance is the instance's properties after an update (inputs and
+// outputs); ForeignInstanceInputs is what Analyze receives before it exists.
+func ForeignInstance() map[string]any {
 	return map[string]any{
 		"name":               "db",
 		"region":             "us-central1",
@@ -35,16 +39,26 @@ func foreignInstance() map[string]any {
 	}
 }
 
-func foreignConnector() map[string]any {
+// ForeignInstanceInputs is the instance as its registration sends it:
+// no address, no connection name.
+func ForeignInstanceInputs() map[string]any {
+	m := ForeignInstance()
+	delete(m, "privateIpAddress")
+	delete(m, "connectionName")
+	return m
+}
+
+// ForeignConnector is a Serverless VPC Access connector "conn".
+func ForeignConnector() map[string]any {
 	return map[string]any{
 		"name": "conn", "region": "us-central1", "network": "default", "ipCidrRange": "10.8.0.0/28",
 		"machineType": "e2-micro", "minInstances": 2, "maxInstances": 3,
 	}
 }
 
-// foreignService is the Cloud Run service with the given env vars (name →
+// ForeignService is the Cloud Run service with the given env vars (name →
 // value) and extra container fields.
-func foreignService(maxInstances int, env map[string]any, container map[string]any) map[string]any {
+func ForeignService(maxInstances int, env map[string]any, container map[string]any) map[string]any {
 	envs := []map[string]any{}
 	for _, k := range sortedKeys(env) {
 		envs = append(envs, map[string]any{"name": k, "value": env[k]})
@@ -67,28 +81,24 @@ func sortedKeys(m map[string]any) []string {
 	for k := range m {
 		out = append(out, k)
 	}
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if out[j] < out[i] {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-	}
+	sort.Strings(out)
 	return out
 }
 
-// foreignStack is the connector, the instance and the service, in the
+// ForeignStack is the connector, the instance and the service, in the
 // order an update registers them.
-func foreignStack(svc map[string]any) []policyx.AnalyzerResource {
+func ForeignStack(svc map[string]any) []policyx.AnalyzerResource {
 	return []policyx.AnalyzerResource{
-		pt.Resource(pt.TypeConnector, "conn", foreignConnector()),
-		pt.Resource(pt.TypeSQLInstance, "db", foreignInstance()),
-		pt.Resource(pt.TypeRunService, "api", svc),
+		Resource(TypeConnector, "conn", ForeignConnector()),
+		Resource(TypeSQLInstance, "db", ForeignInstance()),
+		Resource(TypeRunService, "api", svc),
 	}
 }
 
-func prismaURL(limit string) string {
-	u := "postgresql://app:" + foreignPassword + "@10.0.0.3:5432/app"
+// PrismaURL is the service's DATABASE_URL with Prisma's connection_limit
+// (none when limit is empty), carrying ForeignPassword.
+func PrismaURL(limit string) string {
+	u := "postgresql://app:" + ForeignPassword + "@10.0.0.3:5432/app"
 	if limit != "" {
 		u += "?connection_limit=" + limit
 	}
