@@ -11,6 +11,7 @@
 package foreign
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -88,10 +89,31 @@ func (r run) budget() []string {
 	return out
 }
 
+// packConfig is an org's pack config for these stacks: the stack named
+// staging is judged with staging strictness (stagingStacks), and every
+// policy but the connection verdicts is advisory, so a refusal here is
+// connection-budget's alone and a pass is not hidden by another policy.
+func packConfig(t *testing.T) string {
+	cfg := map[string]any{pack.PolicyCapacityModel: map[string]any{"stagingStacks": []string{stack}}}
+	for _, p := range pack.Catalog() {
+		switch p.Name {
+		case pack.PolicyCapacityModel, pack.PolicyConnectionBudget, pack.PolicyDemandReadable:
+		default:
+			cfg[p.Name] = pack.LevelAdvisory
+		}
+	}
+	b, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "policy-config.json")
+	require.NoError(t, os.WriteFile(path, b, 0o644))
+	return path
+}
+
 func TestForeignPrograms(t *testing.T) {
 	e := enginetest.Require(t)
 	packBin := e.PolicyPack(t)
 	e.Plugin(t)
+	cfg := packConfig(t)
 	root := filepath.Join(e.Root, "tests", "testdata", "foreign")
 	langs := []struct {
 		name string
@@ -128,7 +150,7 @@ func TestForeignPrograms(t *testing.T) {
 						p.Config[fw.project+":"+k] = v
 					}
 					sb := e.NewProgramSandbox(t, p)
-					judge(t, sb, fw, packBin)
+					judge(t, sb, fw, packBin, cfg)
 				})
 			}
 		})
@@ -138,8 +160,8 @@ func TestForeignPrograms(t *testing.T) {
 // judge runs the pull-request flow on one program: deployed through the
 // gate with a pool that fits, previewed unchanged (passes), then previewed
 // with a pool that does not fit (refused, naming the service).
-func judge(t *testing.T, sb *enginetest.Sandbox, fw framework, packBin string) {
-	up := pulumi(t, sb, "up", "--yes", "--policy-pack", packBin)
+func judge(t *testing.T, sb *enginetest.Sandbox, fw framework, packBin, cfg string) {
+	up := pulumi(t, sb, "up", "--yes", "--policy-pack", packBin, "--policy-pack-config", cfg)
 	t.Logf("up (pool %d): %v, exit %d", fw.fits, up.Elapsed, up.Code)
 	require.True(t, up.packRan, "the pack must run:\n%s", up.Out)
 	require.Zero(t, up.Code, "a program whose demand fits must deploy through the gate:\n%s", up.Out)
@@ -155,7 +177,7 @@ func judge(t *testing.T, sb *enginetest.Sandbox, fw framework, packBin string) {
 	require.NotNil(t, svc, "the Cloud Run service was created")
 	assert.Regexp(t, regexp.MustCompile(`^projects/acme-staging/locations/us-central1/services/api-[0-9a-f]{7}$`), svc.ID)
 
-	pass := pulumi(t, sb, "preview", "--policy-pack", packBin)
+	pass := pulumi(t, sb, "preview", "--policy-pack", packBin, "--policy-pack-config", cfg)
 	t.Logf("preview (pool %d, existing stack): %v, exit %d", fw.fits, pass.Elapsed, pass.Code)
 	require.True(t, pass.packRan, pass.Out)
 	assert.Zero(t, pass.Code, "passes:\n%s", pass.Out)
@@ -164,11 +186,11 @@ func judge(t *testing.T, sb *enginetest.Sandbox, fw framework, packBin string) {
 
 	set := sb.Pulumi(t, "config", "set", "--stack", stack, fw.key, strconv.Itoa(fw.over))
 	require.Zero(t, set.Code, set.Out)
-	refused := pulumi(t, sb, "preview", "--policy-pack", packBin)
+	refused := pulumi(t, sb, "preview", "--policy-pack", packBin, "--policy-pack-config", cfg)
 	t.Logf("preview (pool %d, the pull request): %v, exit %d", fw.over, refused.Elapsed, refused.Code)
 	require.True(t, refused.packRan, refused.Out)
 	assert.NotZero(t, refused.Code, "refused:\n%s", refused.Out)
-	assert.Contains(t, refused.mandatory, pack.PolicyConnectionBudget, "connection-budget is mandatory:\n%s", refused.Out)
+	assert.Equal(t, []string{pack.PolicyConnectionBudget}, refused.mandatory, "refused by connection-budget:\n%s", refused.Out)
 	msgs := strings.Join(refused.budget(), "\n")
 	assert.Contains(t, msgs, "api", "the finding names the service")
 }
