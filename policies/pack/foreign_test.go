@@ -188,6 +188,7 @@ func TestForeignBinding(t *testing.T) {
 		noteLevel string
 	}{
 		{name: "private IP in URL", env: map[string]any{"DATABASE_URL": pt.PrismaURL("2")}, bound: true},
+		{name: "an unknown REDIS_URL does not hide the database", env: map[string]any{"DATABASE_URL": pt.PrismaURL("2"), "REDIS_URL": pt.Computed}, bound: true},
 		{name: "unix socket in URL", env: map[string]any{"DATABASE_URL": socket}, bound: true},
 		{name: "percent-encoded socket host", env: map[string]any{"DATABASE_URL": "postgresql://app@%2Fcloudsql%2Fp%3Aus-central1%3Adb/app?connection_limit=2"}, bound: true},
 		{name: "jdbc socket factory", env: map[string]any{"SPRING_DATASOURCE_URL": "jdbc:postgresql:///app?cloudSqlInstance=p:us-central1:db&socketFactory=com.google.cloud.sql.postgres.SocketFactory",
