@@ -218,7 +218,9 @@ type Demand struct {
 // ConnectionsPerProcess is pool + overflow.
 func (d Demand) ConnectionsPerProcess() int { return d.PoolSize + d.MaxOverflow }
 
-var dbEnvNameRE = regexp.MustCompile(`(?i)(DATABASE|^DB_|_DB$|_DB_|POSTGRES|^PG|JDBC|DSN|SQLALCHEMY|DATASOURCE|CONNECTION_STRING|_URL$|_URI$)`)
+// A generic *_URL (REDIS_URL, API_URL) is not one: an unknown value of it
+// must not hide a service's known database demand.
+var dbEnvNameRE = regexp.MustCompile(`(?i)(DATABASE|(^|_)DB(_|$)|POSTGRES|^PG[A-Z]|JDBC|DSN|SQL|DATASOURCE|CONNECTION_STRING)`)
 
 // IsDBEnvName reports whether an env var name looks like it carries a
 // database setting (so an unreadable value of it is worth a finding).

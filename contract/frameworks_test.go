@@ -84,3 +84,13 @@ func TestParseCPUAndNames(t *testing.T) {
 	assert.False(t, IsConnectionName("a:b"))
 	assert.Equal(t, "db", InstanceOfConnectionName("proj:us-central1:db"))
 }
+
+func TestIsDBEnvName(t *testing.T) {
+	for _, n := range []string{"DATABASE_URL", "DB_HOST", "APP_DB", "PRIMARY_DB_URL", "POSTGRES_PASSWORD", "PGHOST", "JDBC_URL",
+		"PG_DSN", "SQLALCHEMY_DATABASE_URI", "SPRING_DATASOURCE_URL", "CONNECTION_STRING", "MYSQL_URL"} {
+		assert.True(t, IsDBEnvName(n), n)
+	}
+	for _, n := range []string{"REDIS_URL", "API_URL", "PORT", "LOG_LEVEL", "PAGE_SIZE", "DEBUG"} {
+		assert.False(t, IsDBEnvName(n), n)
+	}
+}

@@ -78,6 +78,17 @@ func TestIssueScenario(t *testing.T) {
 	res = evalForeign(t, pt.ForeignStack(pt.ForeignService(33, map[string]any{"DATABASE_URL": pt.PrismaURL("1")}, nil)), pack.DefaultConfig())
 	assert.Empty(t, mandatoryOf(res, pack.PolicyConnectionBudget))
 	assert.Empty(t, messages(res, pack.PolicyDemandReadable), "connection_limit is read, nothing assumed")
+
+	// First preview: the instance is new, its address and so the URL are
+	// unknown. The service and the value are named; nothing is refused
+	// on a guess (JudgeRegistration judges it during the update).
+	rs := pt.ForeignStack(pt.ForeignService(50, map[string]any{"DATABASE_URL": pt.Computed}, nil))
+	inst := pt.ForeignInstanceInputs()
+	inst["privateIpAddress"] = pt.Computed
+	rs[1] = pt.Resource(pt.TypeSQLInstance, "db", inst)
+	res = evalForeign(t, rs, pack.DefaultConfig())
+	assert.Contains(t, messages(res, pack.PolicyCapacityModel), "[advisory] cannot verify until known: api env DATABASE_URL (service left out of the capacity analyses)")
+	assert.Empty(t, mandatoryOf(res, pack.PolicyConnectionBudget))
 }
 
 // TestFrameworkDemand: each framework of the catalog, refused when its
@@ -177,6 +188,7 @@ func TestForeignBinding(t *testing.T) {
 		noteLevel string
 	}{
 		{name: "private IP in URL", env: map[string]any{"DATABASE_URL": pt.PrismaURL("2")}, bound: true},
+		{name: "an unknown REDIS_URL does not hide the database", env: map[string]any{"DATABASE_URL": pt.PrismaURL("2"), "REDIS_URL": pt.Computed}, bound: true},
 		{name: "unix socket in URL", env: map[string]any{"DATABASE_URL": socket}, bound: true},
 		{name: "percent-encoded socket host", env: map[string]any{"DATABASE_URL": "postgresql://app@%2Fcloudsql%2Fp%3Aus-central1%3Adb/app?connection_limit=2"}, bound: true},
 		{name: "jdbc socket factory", env: map[string]any{"SPRING_DATASOURCE_URL": "jdbc:postgresql:///app?cloudSqlInstance=p:us-central1:db&socketFactory=com.google.cloud.sql.postgres.SocketFactory",

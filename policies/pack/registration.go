@@ -2,6 +2,7 @@ package pack
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
@@ -67,6 +68,14 @@ func JudgeRegistration(seen []policyx.AnalyzerResource, r policyx.AnalyzerResour
 			}
 		}
 	}
+	// How the service was bound, when it was a judgement (the only
+	// primary): said in every verdict.
+	bound := ""
+	for _, n := range ev.ex.notes {
+		if n.urn == r.URN && n.info && strings.Contains(n.msg, "bound to Cloud SQL instance") {
+			bound = " [" + n.msg + "]"
+		}
+	}
 	var out []Violation
 	for _, policy := range registrationPolicies {
 		if cfg.Level(policy) != LevelMandatory {
@@ -79,7 +88,7 @@ func JudgeRegistration(seen []policyx.AnalyzerResource, r policyx.AnalyzerResour
 				continue
 			}
 			out = append(out, Violation{Policy: policy, Level: LevelMandatory, Resource: fd.urn,
-				Message: contract.Redact(RegistrationPrefix + "service " + resourceName(&r) + ": " + fd.msg)})
+				Message: contract.Redact(RegistrationPrefix + "service " + resourceName(&r) + ": " + fd.msg + bound)})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Violation) int {

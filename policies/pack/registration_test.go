@@ -61,6 +61,7 @@ func TestJudgeRegistration(t *testing.T) {
 					assert.NotContains(t, v.Message, pt.ForeignPassword)
 				}
 				assert.Equal(t, pack.PolicyConnectionBudget, vs[0].Policy)
+				assert.Contains(t, vs[0].Message, "bound to Cloud SQL instance db: env DATABASE_URL points at 10.0.0.3 and the instance is the stack's only Cloud SQL primary")
 			}
 		})
 	}
