@@ -10,7 +10,7 @@ type Targets struct {
 }
 
 // WithDefaults fills unset fields from the capacity model's default targets
-// (capacity.DefaultTargets, the post-mortem's criteria), by the model's own
+// (capacity.DefaultTargets, the post-mortem's criteria, docs/incident-1278.md), by the model's own
 // rule: a success rate outside (0, 1] or a p99 ≤ 0 is unset.
 func (t Targets) WithDefaults() Targets {
 	d := capacity.Targets{StartupSuccessRate: t.StartupSuccessRate, ConnectP99Seconds: t.ConnectP99Seconds}.WithDefaults()

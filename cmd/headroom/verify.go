@@ -49,8 +49,8 @@ func newVerifyCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "verify --stack NAME [--url SERVICE=URL]... [--path PATH]... [--window D]",
 		Short: "Post-deploy check: every service's health path answers HTTP 200 within its window",
-		Long: `verify checks the post-mortem's criterion "E2E tests return HTTP 200" after a
-deploy: it reads the stack's service URLs (stack output serviceUrls, through
+		Long: `verify checks the post-mortem's criterion "E2E tests return HTTP 200"
+(docs/incident-1278.md) after a deploy: it reads the stack's service URLs (stack output serviceUrls, through
 the Automation API and the logged-in backend), then polls each service's
 health path concurrently until it answers 200 or its window runs out.
 

@@ -13,7 +13,7 @@ import (
 // with slot exhaustion and accept queue, egress headroom, IPs, Admin API)
 // already fails in the same scenario — it then explains that failure —
 // and advisory everywhere else. The stack's verdict therefore never
-// depends on the simulation alone. The post-mortem's criteria are strict:
+// depends on the simulation alone. The post-mortem's criteria (docs/incident-1278.md) are strict:
 // success must be above the target ("> 90 %") and connect p99 under it
 // ("< 30 s").
 func (an *analysis) simulation() {

@@ -68,7 +68,7 @@ const (
 )
 
 // Default targets: the post-mortem's success criteria
-// (the incident post-mortem "Success Criteria").
+// (docs/incident-1278.md#success-criteria).
 const (
 	// DefaultStartupSuccessRate: "Staging environment startup success rate >90%".
 	DefaultStartupSuccessRate = 0.90

@@ -127,7 +127,9 @@ func TestBadInput(t *testing.T) {
 		{"negative", "staging", []edit{{"headroom:workloads[0].minInstances", `-1`}}, "headroom:workloads[0].minInstances", "from 0 to maxInstances (20), got -1"},
 		{"zero", "staging", []edit{{"headroom:workloads[0].db.poolSize", `0`}}, "headroom:workloads[0].db.poolSize", "≥ 1, got 0"},
 		{"negative", "staging", []edit{{"headroom:workloads[0].db.maxOverflow", `-2`}}, "headroom:workloads[0].db.maxOverflow", "≥ 0, got -2"},
-		{"zero", "staging", []edit{{"headroom:database.maxConnections", `0`}}, "headroom:database.maxConnections", "must be an integer ≥ 14 (Cloud SQL's minimum), got 0"},
+		{"zero", "staging", []edit{{"headroom:database.maxConnections", `0`}}, "headroom:database.maxConnections", "must be an integer from 14 (Cloud SQL's minimum) to 262143 (PostgreSQL's maximum), got 0"},
+		{"too many", "staging", []edit{{"headroom:database.maxConnections", `262144`}}, "headroom:database.maxConnections", "to 262143 (PostgreSQL's maximum), got 262144"},
+		{"too many", "production", []edit{{"headroom:database.replicas[0].maxConnections", `262144`}}, "headroom:database.replicas[0].maxConnections", "to 262143 (PostgreSQL's maximum), got 262144"},
 		{"too many", "staging", []edit{{"headroom:workloads[0].concurrency", `1001`}}, "headroom:workloads[0].concurrency", "from 1 to 1000, got 1001"},
 		{"zero", "staging", []edit{{"headroom:workloads[0].egressMbpsPerInstance", `0`}}, "headroom:workloads[0].egressMbpsPerInstance", "> 0, got 0"},
 		{"zero", "staging", []edit{{"headroom:workloads[1].db.connectTimeoutSeconds", `0`}}, "headroom:workloads[1].db.connectTimeoutSeconds", "> 0"},
@@ -272,6 +274,10 @@ func TestValidStacksGoogleAccepts(t *testing.T) {
 		{"N4 tier", []edit{{"headroom:database.tier", `"db-custom-N4-4-16384"`}, {"headroom:database.edition", `"ENTERPRISE"`}}},
 		{"PostgreSQL 16 defaults to Enterprise Plus", []edit{{"headroom:database.version", `"POSTGRES_16"`}, {"headroom:database.edition", del}, {"headroom:database.tier", `"db-perf-optimized-N-4"`}}},
 		{"decimal connect timeout", []edit{{"headroom:workloads[0].db.connectTimeoutSeconds", `74.5`}}},
+		// Above our inferred 4× ceiling (advice in the plan, not bad input),
+		// up to PostgreSQL's maximum.
+		{"max_connections above the inferred ceiling", []edit{{"headroom:database.maxConnections", `262143`}}},
+		{"N4 shape outside our inference", []edit{{"headroom:database.tier", `"db-custom-N4-82-335872"`}, {"headroom:database.edition", `"ENTERPRISE"`}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

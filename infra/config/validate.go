@@ -43,7 +43,7 @@ var hints = map[string]string{
 	"database.tier":                                  "a Cloud SQL tier such as db-custom-4-16384",
 	"database.region":                                "a Google Cloud region such as us-central1",
 	"database.availability":                          "one of " + capacity.AvailabilityZonal + ", " + capacity.AvailabilityRegional,
-	"database.maxConnections":                        fmt.Sprintf("an integer ≥ %d", capacity.MaxConnectionsFlagMin),
+	"database.maxConnections":                        fmt.Sprintf("an integer from %d to %d", capacity.MaxConnectionsFlagMin, capacity.MaxConnectionsFlagMax),
 	"database.diskSizeGb":                            fmt.Sprintf("an integer ≥ %d", capacity.DiskSizeMinGB),
 	"database.backups.retainedBackups":               fmt.Sprintf("an integer from %d to %d", capacity.RetainedBackupsDefault, capacity.RetainedBackupsMax),
 	"database.backups.logRetentionDays":              fmt.Sprintf("an integer from %d to %d (%d for ENTERPRISE_PLUS)", capacity.LogRetentionDaysMin, capacity.LogRetentionDaysMax, capacity.LogRetentionDaysMaxPlus),

@@ -310,7 +310,7 @@ func DBUserName(email pulumi.StringInput) pulumi.StringOutput {
 //     log_min_duration_statement -1; log_min_messages a valid level
 //     (warning, the PostgreSQL default); log_min_error_statement error;
 //     log_hostname on. log_connections also makes a slot-exhaustion storm
-//     like incident 1278 visible in Cloud Logging.
+//     like incident 1278 (docs/incident-1278.md) visible in Cloud Logging.
 func FlagValues(maxConnections int) [][2]string {
 	return [][2]string{
 		{"max_connections", strconv.Itoa(maxConnections)},

@@ -196,8 +196,8 @@ var catalog = []PolicyInfo{
 	},
 	{
 		Name: PolicySQLMaxConnections, Kind: KindResource, Level: LevelMandatory, Types: []string{TypeSQLInstance},
-		Description: fmt.Sprintf("A Cloud SQL instance sets max_connections explicitly, ≥ %d, and not above what its tier's "+
-			"memory supports.", capacity.MaxConnectionsFlagMin),
+		Description: fmt.Sprintf("A Cloud SQL instance sets max_connections explicitly, from %d to %d; above our inferred "+
+			"ceiling for its tier's memory is advice.", capacity.MaxConnectionsFlagMin, capacity.MaxConnectionsFlagMax),
 	},
 	{
 		Name: PolicySQLTierEdition, Kind: KindResource, Level: LevelMandatory, StagingAdvisory: false,

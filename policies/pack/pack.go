@@ -4,11 +4,13 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"hash/fnv"
+	"maps"
+	"reflect"
 	"slices"
 	"sync"
 
 	"github.com/blang/semver"
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
 	"github.com/headroom-dev/headroom/contract"
@@ -162,36 +164,62 @@ func emit(m policyx.PolicyManager, cfg Config, info PolicyInfo, fs []finding) {
 	}
 }
 
-// evalMemo caches the evaluation of the last resource list seen.
+// evalMemo caches the evaluation of the last resource list seen. The
+// engine hands every stack policy of one AnalyzeStack the same slice, and
+// Evaluate does too, so the key is cheap: a shallow copy of the list,
+// compared field by field (sameResources), which for the same slice is a
+// pointer compare per field. Nothing is formatted or hashed, and the copy
+// shares every string, map and slice with the caller's list.
 type evalMemo struct {
-	cfg Config
-	mu  sync.Mutex
-	key uint64
-	ev  *evaluation
+	cfg  Config
+	mu   sync.Mutex
+	seen []policyx.AnalyzerResource
+	ev   *evaluation
 }
 
 func (m *evalMemo) get(resources []policyx.AnalyzerResource) *evaluation {
-	key := fingerprint(resources)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.ev != nil && m.key == key {
+	if m.ev != nil && sameResources(m.seen, resources) {
 		return m.ev
 	}
 	m.ev = newEvaluation(resources, m.cfg)
-	m.key = key
+	m.seen = slices.Clone(resources)
 	return m.ev
 }
 
-// fingerprint identifies a resource list by identity and content (URNs,
-// types and property values), so a cached evaluation is reused only for
-// the same stack.
-func fingerprint(resources []policyx.AnalyzerResource) uint64 {
-	h := fnv.New64a()
-	for i := range resources {
-		r := &resources[i]
-		fmt.Fprintf(h, "%s\x00%s\x00%v\x00%v\x00%v\x01", r.URN, r.Type, r.Properties, r.Dependencies, r.PropertyDependencies)
+// sameResources reports whether two resource lists hold the same resources
+// in the same order, as far as the pack reads them: URN, type, name,
+// parent, properties, dependencies and property dependencies. Strings and
+// slices compare by value (a pointer compare when they share memory);
+// property maps are immutable, so the same map is the same content, and
+// two different maps are compared value by value (property.Map.Equals,
+// secrets and unknowns included).
+func sameResources(a, b []policyx.AnalyzerResource) bool {
+	if len(a) != len(b) {
+		return false
 	}
-	return h.Sum64()
+	for i := range a {
+		x, y := &a[i], &b[i]
+		if x.URN != y.URN || x.Type != y.Type || x.Name != y.Name || x.Parent != y.Parent ||
+			!sameMap(x.Properties, y.Properties) ||
+			!slices.Equal(x.Dependencies, y.Dependencies) ||
+			!maps.EqualFunc(x.PropertyDependencies, y.PropertyDependencies, slices.Equal[[]string]) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameMap is a.Equals(b), short-cut when both share their underlying map.
+func sameMap(a, b property.Map) bool {
+	if a.Len() != b.Len() {
+		return false
+	}
+	if a.Len() > 0 && reflect.ValueOf(a).Field(0).Pointer() == reflect.ValueOf(b).Field(0).Pointer() {
+		return true
+	}
+	return a.Equals(b)
 }
 
 // unknownSink receives the structured form of "cannot verify" findings.

@@ -221,9 +221,14 @@ func checkSQLMaxConnections(r *policyx.AnalyzerResource, _ Config, f *findings) 
 		return
 	}
 	// Bounds come from the capacity catalog, the one place that holds them:
-	// the Cloud SQL minimum (14) and our inferred ceiling for the tier.
+	// the documented bounds (14 to 262143) fail; above our inferred ceiling
+	// for the tier is advice.
 	if err := capacity.ValidateMaxConnectionsFlag(tier, n); err != nil {
 		f.rule("instance "+name, err, func(string) string { return "max_connections flag" })
+	} else if tierOK {
+		if adv := capacity.MaxConnectionsAdvice(tier, n); adv != nil {
+			f.rule("instance "+name, adv, func(string) string { return "max_connections flag" })
+		}
 	}
 	if tst == stUnknown {
 		f.unknown(r, "settings.tier")
@@ -246,6 +251,9 @@ func checkSQLTierEdition(r *policyx.AnalyzerResource, cfg Config, f *findings) {
 	if err != nil {
 		f.fail("instance %s: %v", name, err)
 		return
+	}
+	if adv := capacity.TierAdvice(tier); adv != nil {
+		f.rule("instance "+name, adv, func(string) string { return "settings.tier" })
 	}
 	edition, est := get(p, "settings.edition").str()
 	if est == stUnknown {
