@@ -3,6 +3,7 @@ package contract
 import (
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -82,6 +83,8 @@ func TestRedact(t *testing.T) {
 	}
 }
 
+func isSpaceOrControl(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
+
 // FuzzRedact: whatever password a connection string carries, in whichever
 // shape, the redacted text never contains it.
 func FuzzRedact(f *testing.F) {
@@ -90,8 +93,9 @@ func FuzzRedact(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, pw, user, host string) {
 		// A password this short or this common also occurs in the rest
-		// of the text; URL-reserved characters must be percent-encoded.
-		if len(pw) < 6 || strings.ContainsAny(pw, " \t\r\n/?#@'\"&;,}]") || strings.ContainsAny(user, ":@/?# \t\r\n'\"") ||
+		// of the text; URL-reserved characters, spaces and control
+		// characters must be percent-encoded (nothing can delimit them).
+		if len(pw) < 6 || strings.ContainsAny(pw, "/?#@'\"&;,}]") || strings.IndexFunc(pw, isSpaceOrControl) >= 0 || strings.ContainsAny(user, ":@/?# \t\r\n'\"") ||
 			strings.ContainsAny(host, "@/?#: \t\r\n'\"") {
 			t.Skip()
 		}
