@@ -117,3 +117,27 @@ func FuzzRedact(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParsePostgresDSN: any env value is read without panicking, and a
+// parsed endpoint never keeps a credential parameter.
+func FuzzParsePostgresDSN(f *testing.F) {
+	for _, s := range []string{"postgresql://a:b@h:1/d?connection_limit=3", "jdbc:postgresql:///d?cloudSqlInstance=p:us-central1:i",
+		"host=/cloudsql/p:us-central1:i dbname=d password='x y'", "postgres://@%2F/x?host=", "postgresql+asyncpg://[::1]:5/x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ep, ok := ParsePostgresDSN(s)
+		if !ok {
+			return
+		}
+		for k := range ep.Params {
+			if isSecretKey(k) {
+				t.Fatalf("ParsePostgresDSN(%q) kept %q", s, k)
+			}
+		}
+		if ep.CloudSQLInstance != "" && !IsConnectionName(ep.CloudSQLInstance) {
+			t.Fatalf("ParsePostgresDSN(%q): %q is no connection name", s, ep.CloudSQLInstance)
+		}
+		_ = ReadDemand(Container{Env: map[string]string{"DATABASE_URL": s}, Args: []string{s}})
+	})
+}
