@@ -263,7 +263,7 @@ var (
 	// scheme://user:password@ … — the userinfo runs to the last '@'
 	// before whitespace or a quote, so an unescaped '@' or ':' in a
 	// password is covered too (over-redacting a query is the safe side).
-	userinfoRE = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.\-]*://)([^\s'"]*)@`)
+	userinfoRE = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.\-]*://)([^ \t\r\n'"]*)@`)
 	// key=value and key: value credentials in query strings, DSNs, JDBC
 	// properties, command lines and JSON.
 	secretKVRE = regexp.MustCompile(`(?i)((?:^|[^A-Za-z0-9])(?:[A-Za-z0-9]+[_\-])*(?:` + strings.Join(secretKeys, "|") + `)["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,'"}\]]+)`)

@@ -3,6 +3,7 @@ package contract
 import (
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -82,6 +83,8 @@ func TestRedact(t *testing.T) {
 	}
 }
 
+func isSpaceOrControl(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
+
 // FuzzRedact: whatever password a connection string carries, in whichever
 // shape, the redacted text never contains it.
 func FuzzRedact(f *testing.F) {
@@ -90,8 +93,9 @@ func FuzzRedact(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, pw, user, host string) {
 		// A password this short or this common also occurs in the rest
-		// of the text; URL-reserved characters must be percent-encoded.
-		if len(pw) < 6 || strings.ContainsAny(pw, " \t\r\n/?#@'\"&;,}]") || strings.ContainsAny(user, ":@/?# \t\r\n'\"") ||
+		// of the text; URL-reserved characters, spaces and control
+		// characters must be percent-encoded (nothing can delimit them).
+		if len(pw) < 6 || strings.ContainsAny(pw, "/?#@'\"&;,}]") || strings.IndexFunc(pw, isSpaceOrControl) >= 0 || strings.ContainsAny(user, ":@/?# \t\r\n'\"") ||
 			strings.ContainsAny(host, "@/?#: \t\r\n'\"") {
 			t.Skip()
 		}
@@ -111,5 +115,29 @@ func FuzzRedact(f *testing.F) {
 				t.Fatalf("Redact(%q) = %q still contains the password", text, out)
 			}
 		}
+	})
+}
+
+// FuzzParsePostgresDSN: any env value is read without panicking, and a
+// parsed endpoint never keeps a credential parameter.
+func FuzzParsePostgresDSN(f *testing.F) {
+	for _, s := range []string{"postgresql://a:b@h:1/d?connection_limit=3", "jdbc:postgresql:///d?cloudSqlInstance=p:us-central1:i",
+		"host=/cloudsql/p:us-central1:i dbname=d password='x y'", "postgres://@%2F/x?host=", "postgresql+asyncpg://[::1]:5/x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ep, ok := ParsePostgresDSN(s)
+		if !ok {
+			return
+		}
+		for k := range ep.Params {
+			if isSecretKey(k) {
+				t.Fatalf("ParsePostgresDSN(%q) kept %q", s, k)
+			}
+		}
+		if ep.CloudSQLInstance != "" && !IsConnectionName(ep.CloudSQLInstance) {
+			t.Fatalf("ParsePostgresDSN(%q): %q is no connection name", s, ep.CloudSQLInstance)
+		}
+		_ = ReadDemand(Container{Env: map[string]string{"DATABASE_URL": s}, Args: []string{s}})
 	})
 }
