@@ -37,7 +37,7 @@ func WorkerCount(command, args []string, env map[string]string) (n int, source s
 		}
 	}
 	if v, ok := env[WorkersFromWebConcurrency]; ok {
-		n, err := positive(strings.TrimSpace(v))
+		n, err := positiveWorkers(strings.TrimSpace(v))
 		return n, WorkersFromWebConcurrency, err == nil, err
 	}
 	return 0, "", false, nil
@@ -65,7 +65,7 @@ func workersOption(words []string) (n int, found bool, err error) {
 		if !has {
 			continue
 		}
-		v, perr := positive(val)
+		v, perr := positiveWorkers(val)
 		if perr != nil {
 			return 0, false, fmt.Errorf("%s: %w", strings.SplitN(w, "=", 2)[0], perr)
 		}
@@ -74,7 +74,7 @@ func workersOption(words []string) (n int, found bool, err error) {
 	return n, found, nil
 }
 
-func positive(s string) (int, error) {
+func positiveWorkers(s string) (int, error) {
 	v, err := strconv.Atoi(s)
 	if err != nil || v < 1 {
 		return 0, fmt.Errorf("want a worker count (an integer ≥ 1)")

@@ -18,11 +18,23 @@ const (
 	TypeAccount       = "gcp:serviceaccount/account:Account"
 	TypeIAMMember     = "gcp:projects/iAMMember:IAMMember"
 	TypeAPIService    = "gcp:projects/service:Service"
+
+	// Application settings: a workload's secret accessors and its services'
+	// invokers (the program creates the members; the pack judges all three
+	// IAM forms).
+	TypeSecretIAMMember   = "gcp:secretmanager/secretIamMember:SecretIamMember"
+	TypeSecretIAMBinding  = "gcp:secretmanager/secretIamBinding:SecretIamBinding"
+	TypeSecretIAMPolicy   = "gcp:secretmanager/secretIamPolicy:SecretIamPolicy"
+	TypeProjectIAMBinding = "gcp:projects/iAMBinding:IAMBinding"
+	TypeRunIAMMember      = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
+	TypeRunIAMBinding     = "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding"
+	TypeRunIAMPolicy      = "gcp:cloudrunv2/serviceIamPolicy:ServiceIamPolicy"
 )
 
 // Types lists every type token above, for the walls test and the fakes.
 func Types() []string {
 	return []string{TypeNetwork, TypeSubnetwork, TypeGlobalAddress, TypePSAConnection, TypeConnector,
 		TypeSQLInstance, TypeSQLUser, TypeSQLDatabase, TypeRunService, TypeRunJob, TypeAccount,
-		TypeIAMMember, TypeAPIService}
+		TypeIAMMember, TypeAPIService, TypeSecretIAMMember, TypeSecretIAMBinding, TypeSecretIAMPolicy,
+		TypeProjectIAMBinding, TypeRunIAMMember, TypeRunIAMBinding, TypeRunIAMPolicy}
 }

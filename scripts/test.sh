@@ -27,6 +27,22 @@ else
 fi
 rm -f "$langerr"
 
+echo "== pulumi Node.js language host and node_modules"
+# tests/foreign runs TypeScript programs: pulumi-language-nodejs from PATH,
+# beside the CLI, or built from the shared tools; their node_modules by
+# `npm ci` of the committed lockfile, cached outside the clone.
+langerr="$(mktemp)"
+if nodehost="$(bash scripts/language-host-nodejs.sh 2>"$langerr")"; then
+  export PATH="$nodehost:$PATH"
+  echo "using $nodehost/pulumi-language-nodejs"
+  if nm="$(bash scripts/npm-install.sh 2>"$langerr")"; then echo "using $nm"; else
+    echo "TypeScript engine tests will be SKIPPED: $(sed 's/^npm-install: //' "$langerr" | tail -n 1) (set HEADROOM_REQUIRE_ENGINE=1 to fail instead)"
+  fi
+else
+  echo "TypeScript engine tests will be SKIPPED: $(sed 's/^language-host-nodejs: //' "$langerr" | tail -n 1) (set HEADROOM_REQUIRE_ENGINE=1 to fail instead)"
+fi
+rm -f "$langerr"
+
 echo "== postgresql"
 pgbin=/usr/lib/postgresql/15/bin
 if [ ! -x "$pgbin/initdb" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

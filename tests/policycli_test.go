@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -100,7 +101,9 @@ func previewUnknowns(g *graph.Graph) []policyx.AnalyzerResource {
 	outputOnly := map[string]bool{}
 	for _, r := range g.Resources {
 		for k, v := range r.Outputs.All {
-			if _, isInput := r.Inputs.GetOk(k); !isInput && v.IsString() && v.AsString() != "" {
+			// Counters (a Cloud Run service's generation "1") are outputs
+			// too, but no input is derived from them.
+			if _, isInput := r.Inputs.GetOk(k); !isInput && v.IsString() && v.AsString() != "" && !isInteger(v.AsString()) {
 				outputOnly[v.AsString()] = true
 			}
 		}
@@ -506,4 +509,9 @@ func TestResourcePoliciesOnProgramResources(t *testing.T) {
 			assert.Equal(t, target.URN, got[0].Resource)
 		})
 	}
+}
+
+func isInteger(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil
 }

@@ -37,6 +37,8 @@ func TestArchitectureWalls(t *testing.T) {
 			"components never import policies/ or cmd/"},
 		{"..", []string{module + "/infra/graph", module + "/infra/mockrun", module + "/policies", module + "/cmd"},
 			"the deployed program links neither the mock monitor, the checkpoint writer nor the policy adapter"},
+		{"..", []string{module + "/infra/gcpfake", module + "/tests/"},
+			"the deployed program never links the GCP fakes' shape table or the stand-in provider"},
 		{"../probe/...", []string{"github.com/pulumi/", module + "/infra/config", module + "/infra/graph", module + "/policies", module + "/cmd"},
 			"the probe depends on the capacity model only, never on Pulumi, stack config or the CLI"},
 	}

@@ -111,7 +111,9 @@ func TestRunRecordsGraph(t *testing.T) {
 	assert.Equal(t, "app-run@p1.iam.gserviceaccount.com", svc.Inputs.Get("account").AsString())
 	assert.Contains(t, svc.PropertyDependencies["dbHost"], inst.URN)
 	assert.Equal(t, []string{"template.containers[0].image"}, svc.IgnoreChanges)
-	assert.Regexp(t, `^https://app-us-central1-[a-z0-9]{10}-uc\.a\.run\.app$`, svc.Outputs.Get("uri").AsString())
+	// Cloud Run's deterministic URL, which Google displays first
+	// (https://cloud.google.com/run/docs/triggering/https-request).
+	assert.Regexp(t, `^https://app-us-central1-[0-9]{12}\.us-central1\.run\.app$`, svc.Outputs.Get("uri").AsString())
 
 	assert.Equal(t, ip, g.Outputs.Get("ip").AsString())
 	assert.Equal(t, svc.Outputs.Get("uri").AsString(), g.Outputs.Get("uri").AsString())

@@ -328,21 +328,7 @@ func (e *Engine) NewSandbox(t testing.TB, stacks map[string]string) *Sandbox {
 	if err := os.WriteFile(filepath.Join(s.Dir, "Pulumi.yaml"), []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s.env = append(os.Environ(),
-		"PULUMI_HOME="+s.Home,
-		"PULUMI_BACKEND_URL=file://"+s.Backend,
-		"PULUMI_CONFIG_PASSPHRASE="+Passphrase,
-		"PULUMI_SKIP_UPDATE_CHECK=true",
-		"PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true",
-		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true",
-		// --event-log (the engine's event stream, with the policy events)
-		// is a debug flag of the CLI; the Automation API sets this too.
-		"PULUMI_DEBUG_COMMANDS=true",
-		"NO_COLOR=1",
-		gcp.StateEnv+"="+s.Cloud,
-		"HEADROOM_PULUMI="+e.CLI,
-		"PATH="+e.LanguageHost+string(os.PathListSeparator)+filepath.Dir(e.CLI)+string(os.PathListSeparator)+os.Getenv("PATH"),
-	)
+	s.env = s.baseEnv(e)
 	names := make([]string, 0, len(stacks))
 	for name := range stacks {
 		names = append(names, name)
@@ -361,6 +347,27 @@ func (e *Engine) NewSandbox(t testing.TB, stacks map[string]string) *Sandbox {
 		}
 	}
 	return s
+}
+
+// baseEnv is a sandbox's environment: its PULUMI_HOME, file backend,
+// passphrase, the stand-in's state file, no plugin downloads, and the
+// language host(s) and CLI first on PATH.
+func (s *Sandbox) baseEnv(e *Engine) []string {
+	return append(os.Environ(),
+		"PULUMI_HOME="+s.Home,
+		"PULUMI_BACKEND_URL=file://"+s.Backend,
+		"PULUMI_CONFIG_PASSPHRASE="+Passphrase,
+		"PULUMI_SKIP_UPDATE_CHECK=true",
+		"PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true",
+		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true",
+		// --event-log (the engine's event stream, with the policy events)
+		// is a debug flag of the CLI; the Automation API sets this too.
+		"PULUMI_DEBUG_COMMANDS=true",
+		"NO_COLOR=1",
+		gcp.StateEnv+"="+s.Cloud,
+		"HEADROOM_PULUMI="+e.CLI,
+		"PATH="+e.LanguageHost+string(os.PathListSeparator)+filepath.Dir(e.CLI)+string(os.PathListSeparator)+os.Getenv("PATH"),
+	)
 }
 
 // Env is the sandbox's environment for a child process.

@@ -45,6 +45,14 @@ type Server struct {
 	handshake *pulumirpc.AnalyzerHandshakeRequest
 	stackTags map[string]string
 	dryRun    bool
+	// configured is set by ConfigureStack: a preview or an update, not
+	// `pulumi policy analyze`.
+	configured bool
+
+	// seen are the resources sent to Analyze so far, in registration
+	// order, by their inputs (pack.JudgeRegistration).
+	seenMu sync.Mutex
+	seen   []policyx.AnalyzerResource
 }
 
 // NewServer returns a server whose pack is ready before any configuration
@@ -157,7 +165,11 @@ func (s *Server) ConfigureStack(_ context.Context, req *pulumirpc.AnalyzerStackC
 	s.mu.Lock()
 	s.stackTags = req.GetTags()
 	s.dryRun = req.GetDryRun()
+	s.configured = true
 	s.mu.Unlock()
+	s.seenMu.Lock()
+	s.seen = nil
+	s.seenMu.Unlock()
 	return &pulumirpc.AnalyzerStackConfigureResponse{}, nil
 }
 
@@ -234,7 +246,45 @@ func (s *Server) Analyze(ctx context.Context, req *pulumirpc.AnalyzeRequest) (*p
 			return nil, fmt.Errorf("policy %s on %s: %w", p.Name(), req.GetUrn(), err)
 		}
 	}
+	ds = append(ds, s.judgeRegistration(cfg, policies, res)...)
 	return &pulumirpc.AnalyzeResponse{Diagnostics: ds}, nil
+}
+
+// judgeRegistration records res among the resources seen and, during an
+// update (not a preview, where AnalyzeStack judges the whole graph, nor
+// `pulumi policy analyze`), judges a Cloud Run service on the resources
+// registered before it: a mandatory verdict fails its step before the
+// service is created or updated (pack.JudgeRegistration).
+func (s *Server) judgeRegistration(cfg pack.Config, policies []policyx.Policy, res policyx.AnalyzerResource) []*pulumirpc.AnalyzeDiagnostic {
+	s.mu.RLock()
+	update := s.configured && !s.dryRun
+	s.mu.RUnlock()
+	s.seenMu.Lock()
+	seen := append([]policyx.AnalyzerResource(nil), s.seen...)
+	replaced := false
+	for i := range s.seen {
+		if s.seen[i].URN == res.URN {
+			s.seen[i], replaced = res, true
+		}
+	}
+	if !replaced {
+		s.seen = append(s.seen, res)
+	}
+	s.seenMu.Unlock()
+	if !update {
+		return nil
+	}
+	var ds []*pulumirpc.AnalyzeDiagnostic
+	for _, v := range pack.JudgeRegistration(seen, res, cfg) {
+		for _, p := range policies {
+			if p.Name() == v.Policy {
+				// Reported on the service: its step is the one refused.
+				m := &collector{policy: p, urn: res.URN, level: v.Level, out: &ds}
+				m.ReportViolationLevel(v.Level, v.Message, res.URN)
+			}
+		}
+	}
+	return ds
 }
 
 // AnalyzeStack runs the stack policies on every resource (their outputs).

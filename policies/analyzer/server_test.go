@@ -137,6 +137,7 @@ func TestCallOrders(t *testing.T) {
 						assert.True(t, info.GetSupportsConfig())
 						assert.Len(t, info.GetPolicies(), len(pack.Catalog()))
 						for _, p := range info.GetPolicies() {
+							assert.NotNil(t, p.GetConfigSchema(), "every policy publishes a config schema: %s", p.GetName())
 							if p.GetName() == pack.PolicyCapacityModel {
 								assert.NotNil(t, p.GetConfigSchema().GetProperties().GetFields()["targets"])
 								assert.Equal(t, pulumirpc.PolicyType_POLICY_TYPE_STACK, p.GetPolicyType())

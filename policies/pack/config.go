@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path"
 	"sort"
 	"strings"
 
@@ -45,6 +46,26 @@ type Config struct {
 	// Levels overrides the default enforcement level per policy name:
 	// "advisory", "mandatory" or "disabled".
 	Levels map[string]string
+	// StagingStacks are stack-name patterns (path.Match globs, e.g.
+	// "dev-*") judged with staging strictness when Environment is unset;
+	// every other stack is production, so an org-wide pack with no config
+	// is strict everywhere.
+	StagingStacks []string
+	// Services are per-service demand overrides, keyed by the Cloud Run
+	// service's name or logical name (docs/frameworks.md#overrides).
+	Services map[string]ServiceOverride
+}
+
+// ServiceOverride states the demand of a service whose code sets its pool
+// (so nothing in its env says it). Nil fields are read from the service.
+type ServiceOverride struct {
+	PoolSize              *int     `json:"poolSize,omitempty"`
+	MaxOverflow           *int     `json:"maxOverflow,omitempty"`
+	Processes             *int     `json:"processes,omitempty"`
+	StartupConnections    *int     `json:"startupConnections,omitempty"`
+	EgressMbpsPerInstance *float64 `json:"egressMbpsPerInstance,omitempty"`
+	// Database names the Cloud SQL instance the service uses.
+	Database string `json:"database,omitempty"`
 }
 
 // PolicyConfig is one policy's entry as the engine sends it in Configure.
@@ -53,18 +74,39 @@ type PolicyConfig struct {
 	Properties map[string]any
 }
 
-// DefaultConfig is the configuration used when none is given.
+// DefaultConfig is the configuration used when none is given: no
+// environment set, so every stack is judged as production unless it
+// matches StagingStacks.
 func DefaultConfig() Config {
-	return Config{Environment: capacity.EnvProduction}
+	return Config{}
 }
 
-// Env returns the effective environment.
+// Env returns the environment set in the config, production when unset.
+// Judging a stack uses EnvFor, which also applies the stack-name patterns.
 func (c Config) Env() capacity.Environment {
 	if c.Environment == "" {
 		return capacity.EnvProduction
 	}
 	return c.Environment
 }
+
+// EnvFor returns the environment a stack is judged in: the configured
+// environment; else staging when the stack name matches a StagingStacks
+// pattern; else production.
+func (c Config) EnvFor(stack string) capacity.Environment {
+	if c.Environment != "" {
+		return c.Environment
+	}
+	for _, pat := range c.StagingStacks {
+		if ok, err := path.Match(pat, stack); err == nil && ok && stack != "" {
+			return capacity.EnvStaging
+		}
+	}
+	return capacity.EnvProduction
+}
+
+// EnvForURN is EnvFor of the stack a resource URN belongs to.
+func (c Config) EnvForURN(urn string) capacity.Environment { return c.EnvFor(urnStack(urn)) }
 
 // Level returns the effective enforcement level of a policy.
 func (c Config) Level(policy string) string {
@@ -203,9 +245,11 @@ func policyNames() []string {
 
 // modelProperties is the capacity-model config object.
 type modelProperties struct {
-	Environment string            `json:"environment"`
-	Targets     *modelTargets     `json:"targets"`
-	Assumptions *modelAssumptions `json:"assumptions"`
+	Environment   string                     `json:"environment"`
+	StagingStacks []string                   `json:"stagingStacks"`
+	Services      map[string]ServiceOverride `json:"services"`
+	Targets       *modelTargets              `json:"targets"`
+	Assumptions   *modelAssumptions          `json:"assumptions"`
 }
 
 type modelTargets struct {
@@ -255,6 +299,16 @@ func applyModelProperties(cfg *Config, props map[string]any) error {
 	default:
 		return fmt.Errorf("policy-pack config: %senvironment: want staging or production, got %q", prefix, mp.Environment)
 	}
+	for i, pat := range mp.StagingStacks {
+		if _, err := path.Match(pat, ""); err != nil || pat == "" {
+			return fmt.Errorf("policy-pack config: %sstagingStacks[%d]: want a stack-name glob such as \"dev-*\", got %q", prefix, i, pat)
+		}
+	}
+	cfg.StagingStacks = mp.StagingStacks
+	if err := checkServiceOverrides(prefix+"services.", mp.Services); err != nil {
+		return err
+	}
+	cfg.Services = mp.Services
 	if t := mp.Targets; t != nil {
 		for _, f := range []struct {
 			dst *float64
@@ -403,9 +457,64 @@ func modelConfigSchema() *policyx.ConfigSchema {
 	return &policyx.ConfigSchema{Properties: map[string]map[string]any{
 		"environment": {
 			"type": "string", "enum": []any{string(capacity.EnvStaging), string(capacity.EnvProduction)},
-			"description": "Strictness; default production.",
+			"description": "Strictness for every stack; unset: stagingStacks decides, else production.",
+		},
+		"stagingStacks": {
+			"type": "array", "items": map[string]any{"type": "string"},
+			"description": "Stack-name globs judged as staging when environment is unset (e.g. \"dev-*\").",
+		},
+		"services": {
+			"type": "object", "additionalProperties": serviceOverrideSchema(),
+			"description": "Per-service demand overrides keyed by Cloud Run service name (docs/frameworks.md#overrides).",
 		},
 		"targets":     obj(bounded(contract.Targets())),
 		"assumptions": obj(bounded(contract.Assumptions())),
 	}}
+}
+
+// checkServiceOverrides validates the per-service overrides.
+func checkServiceOverrides(prefix string, svcs map[string]ServiceOverride) error {
+	names := make([]string, 0, len(svcs))
+	for k := range svcs {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		o := svcs[name]
+		for _, f := range []struct {
+			key string
+			v   *int
+			min int
+		}{
+			{"poolSize", o.PoolSize, 1}, {"maxOverflow", o.MaxOverflow, 0},
+			{"processes", o.Processes, 1}, {"startupConnections", o.StartupConnections, 0},
+		} {
+			if f.v != nil && (*f.v < f.min || *f.v > 100000) {
+				return fmt.Errorf("policy-pack config: %s%s.%s: want a whole number ≥ %d, got %d", prefix, name, f.key, f.min, *f.v)
+			}
+		}
+		if o.EgressMbpsPerInstance != nil && (*o.EgressMbpsPerInstance < 0 || math.IsNaN(*o.EgressMbpsPerInstance)) {
+			return fmt.Errorf("policy-pack config: %s%s.egressMbpsPerInstance: want a number ≥ 0, got %v", prefix, name, *o.EgressMbpsPerInstance)
+		}
+	}
+	return nil
+}
+
+// serviceOverrideSchema is the JSON schema of one capacity-model.services
+// entry.
+func serviceOverrideSchema() map[string]any {
+	integer := func(min int, desc string) map[string]any {
+		return map[string]any{"type": "integer", "minimum": min, "description": desc}
+	}
+	return map[string]any{
+		"type": "object", "additionalProperties": false,
+		"properties": map[string]any{
+			"poolSize":              integer(1, "Connections each process's pool keeps (overrides what the service's env says)."),
+			"maxOverflow":           integer(0, "Connections beyond poolSize under load."),
+			"processes":             integer(1, "Worker processes per instance, each with its own pool."),
+			"startupConnections":    integer(0, "Connections each process opens before the instance is ready."),
+			"egressMbpsPerInstance": map[string]any{"type": "number", "minimum": 0, "description": "Expected VPC egress of one instance, Mbps."},
+			"database":              map[string]any{"type": "string", "description": "Name of the Cloud SQL instance the service uses."},
+		},
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
@@ -76,7 +77,10 @@ func policies(cfg Config) ([]policyx.Policy, *evalMemo) {
 	for _, info := range catalog {
 		info := info
 		level := levelToPolicyx(cfg.Level(info.Name))
-		var schema *policyx.ConfigSchema
+		// Every policy publishes a schema so Pulumi Cloud validates (and
+		// shows) its config: the shared settings under capacity-model, none
+		// elsewhere (only the enforcement level).
+		schema := &policyx.ConfigSchema{Properties: map[string]map[string]any{}}
 		if info.Name == PolicyCapacityModel {
 			schema = modelConfigSchema()
 		} else if s, ok := policySchemas[info.Name]; ok {
@@ -148,11 +152,13 @@ func emit(m policyx.PolicyManager, cfg Config, info PolicyInfo, fs []finding) {
 		if f.advisory {
 			l = LevelAdvisory
 		}
+		// Env values read from resources may carry credentials: every
+		// message leaves the pack through contract.Redact.
+		msg := contract.Redact(f.msg)
 		if lm, ok := m.(LeveledManager); ok {
-			lm.ReportViolationLevel(l, f.msg, f.urn)
+			lm.ReportViolationLevel(l, msg, f.urn)
 			continue
 		}
-		msg := f.msg
 		if l != level {
 			msg = "[" + l + "] " + msg
 		}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestURNHelpers(t *testing.T) {
@@ -33,17 +34,19 @@ func TestFindingSubjectsByKind(t *testing.T) {
 	assert.Equal(t, "", ev.subjectURN(capacity.CheckEgressHeadroom, "us-central1"), "a region: the stack")
 }
 
-// TestOnlyTheModelPolicyHasAConfigSchema: the shared settings (environment,
-// targets, assumptions) are configured once, on capacity-model.
-func TestOnlyTheModelPolicyHasAConfigSchema(t *testing.T) {
+// TestEveryPolicyHasAConfigSchema: Pulumi Cloud validates a policy's config
+// against its schema; the shared settings (environment, targets,
+// assumptions, services, stagingStacks) are configured once, on
+// capacity-model, and every other policy takes only its level.
+func TestEveryPolicyHasAConfigSchema(t *testing.T) {
 	for _, p := range Policies(Config{}) {
+		require.NotNil(t, p.ConfigSchema(), p.Name())
 		if p.Name() == PolicyCapacityModel {
-			assert.NotNil(t, p.ConfigSchema(), p.Name())
-			assert.Contains(t, p.ConfigSchema().Properties, "assumptions")
-		} else if s := p.ConfigSchema(); s != nil {
-			// A policy with its own schema: level only, no properties
-			// (FromPolicyConfig routes properties to capacity-model).
-			assert.Empty(t, s.Properties, p.Name())
+			for _, k := range []string{"environment", "stagingStacks", "targets", "assumptions", "services"} {
+				assert.Contains(t, p.ConfigSchema().Properties, k)
+			}
+		} else {
+			assert.Empty(t, p.ConfigSchema().Properties, p.Name())
 		}
 	}
 }

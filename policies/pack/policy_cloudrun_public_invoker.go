@@ -18,9 +18,9 @@ const PolicyRunPublicInvoker = "cloudrun-public-invoker"
 
 // Cloud Run v2 IAM resource types (pulumi-gcp v7).
 const (
-	TypeRunIAMMember  = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
-	TypeRunIAMBinding = "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding"
-	TypeRunIAMPolicy  = "gcp:cloudrunv2/serviceIamPolicy:ServiceIamPolicy"
+	TypeRunIAMMember  = contract.TypeRunIAMMember
+	TypeRunIAMBinding = contract.TypeRunIAMBinding
+	TypeRunIAMPolicy  = contract.TypeRunIAMPolicy
 )
 
 func init() {

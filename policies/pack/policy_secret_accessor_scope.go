@@ -15,11 +15,11 @@ const PolicySecretAccessorScope = "secret-accessor-scope"
 
 // IAM resource types that grant secretAccessor (pulumi-gcp v7).
 const (
-	TypeSecretIAMMember   = "gcp:secretmanager/secretIamMember:SecretIamMember"
-	TypeSecretIAMBinding  = "gcp:secretmanager/secretIamBinding:SecretIamBinding"
-	TypeSecretIAMPolicy   = "gcp:secretmanager/secretIamPolicy:SecretIamPolicy"
-	TypeProjectIAMMember  = "gcp:projects/iAMMember:IAMMember"
-	TypeProjectIAMBinding = "gcp:projects/iAMBinding:IAMBinding"
+	TypeSecretIAMMember   = contract.TypeSecretIAMMember
+	TypeSecretIAMBinding  = contract.TypeSecretIAMBinding
+	TypeSecretIAMPolicy   = contract.TypeSecretIAMPolicy
+	TypeProjectIAMMember  = contract.TypeIAMMember
+	TypeProjectIAMBinding = contract.TypeProjectIAMBinding
 )
 
 func init() {

@@ -13,6 +13,17 @@ func checkRunMaxInstances(r *policyx.AnalyzerResource, _ Config, f *findings) {
 	subject := "service " + resourceName(r)
 	n, st := get(r.Properties, "template.scaling.maxInstanceCount").integer()
 	minI, minSt := get(r.Properties, "template.scaling.minInstanceCount").integer()
+	if st == stMissing {
+		// pulumi-gcp v9+: the service-level cap counts as explicit.
+		switch sn, sst := get(r.Properties, serviceMaxInstancesPath).integer(); sst {
+		case stOK, stUnknown, stInvalid:
+			if sst == stUnknown {
+				f.unknown(r, serviceMaxInstancesPath)
+				return
+			}
+			n, st = sn, sst
+		}
+	}
 	switch st {
 	case stMissing:
 		n, st = 0, stOK
@@ -121,25 +132,17 @@ func checkRunProbeWindow(r *policyx.AnalyzerResource, _ Config, f *findings) {
 }
 
 func checkRunPoolContract(r *policyx.AnalyzerResource, _ Config, f *findings) {
-	p := r.Properties
 	name := resourceName(r)
-	env, est := envOf(p)
+	env, est := envOf(r.Properties)
 	if est == stUnknown {
 		f.unknown(r, "template.containers[].envs")
 		return
 	}
-	usesSQL := false
-	if vols, st := get(p, "template.volumes").array(); st == stOK {
-		for _, v := range vols {
-			if v.IsMap() {
-				if _, st := get(v.AsMap(), "cloudSqlInstance").obj(); st == stOK {
-					usesSQL = true
-				}
-			}
-		}
-	}
-	if !hasDBContract(env) && !usesSQL {
-		return // a service without a database
+	if !hasDBContract(env) {
+		// A service without Headroom's contract is read through the
+		// framework catalog; cloudrun-db-demand-readable reports what
+		// cannot be read.
+		return
 	}
 	subject := "service " + name
 	checkRunDemandContract(r, env, f)

@@ -63,8 +63,9 @@ func TestRunProbeWindowCases(t *testing.T) {
 }
 
 // TestRunPoolContractCloudSQLVolume: a service that mounts a Cloud SQL
-// instance needs the pool contract even without DB_* variables; another
-// volume does not make it a database client.
+// instance without Headroom's DB_* contract is a program of its own: its
+// demand is read through the framework catalog (cloudrun-db-demand-readable
+// names what cannot be read), so the pool contract does not refuse it.
 func TestRunPoolContractCloudSQLVolume(t *testing.T) {
 	p := pack.PolicyRunPoolContract
 	noEnv := func(volume map[string]any) func(m map[string]any) {
@@ -75,14 +76,13 @@ func TestRunPoolContractCloudSQLVolume(t *testing.T) {
 	}
 	runPropCases(t, pack.TypeRunService, baseService, []propCase{
 		{name: "cloud sql volume", policy: p,
-			edit: noEnv(map[string]any{"name": "cloudsql", "cloudSqlInstance": map[string]any{"instances": []any{"p:us-central1:db"}}}),
-			mandatory: []string{
-				"service api-us-central1: set env DB_POOL_SIZE (an integer)",
-				"set env DB_MAX_OVERFLOW (an integer)",
-				"set env DB_STARTUP_CONNECTIONS (an integer)",
-				"set env DB_CONNECT_TIMEOUT_SECONDS (a decimal number of seconds)",
-				"set env DB_INSTANCE",
-			}},
+			edit: noEnv(map[string]any{"name": "cloudsql", "cloudSqlInstance": map[string]any{"instances": []any{"p:us-central1:db"}}})},
+		{name: "contract half set", policy: p,
+			edit: func(m map[string]any) {
+				pt.Set(m, "template.containers[0].envs", []any{map[string]any{"name": "DB_POOL_SIZE", "value": "5"}})
+			},
+			mandatory: []string{"set env DB_MAX_OVERFLOW (an integer)", "set env DB_STARTUP_CONNECTIONS (an integer)",
+				"set env DB_CONNECT_TIMEOUT_SECONDS (a decimal number of seconds)", "set env DB_INSTANCE"}},
 		{name: "other volume", policy: p, edit: noEnv(map[string]any{"name": "tmp", "emptyDir": map[string]any{}})},
 		{name: "envs unknown", policy: p, edit: setProp("template.containers[0].envs", pt.Computed),
 			advisory: []string{"template.containers[].envs"}},

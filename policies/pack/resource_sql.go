@@ -165,7 +165,7 @@ func checkSQLDeletionProtection(r *policyx.AnalyzerResource, cfg Config, f *find
 	p := r.Properties
 	name := resourceName(r)
 	report := f.fail
-	if cfg.Env() != capacity.EnvProduction {
+	if cfg.EnvForURN(r.URN) != capacity.EnvProduction {
 		report = f.warn
 	}
 	switch v, st := get(p, "deletionProtection").boolean(); st {
@@ -275,7 +275,7 @@ func checkSQLTierEdition(r *policyx.AnalyzerResource, cfg Config, f *findings) {
 	}
 	// SLA: "Only Cloud SQL instances configured for high availability with
 	// at least one dedicated CPU are covered" (docs/gcp-limits.md#cloud-sql-tiers).
-	if cfg.Env() == capacity.EnvProduction && tier.SharedCore {
+	if cfg.EnvForURN(r.URN) == capacity.EnvProduction && tier.SharedCore {
 		f.fail("instance %s: use a dedicated-core tier (e.g. db-custom-2-7680) instead of %s; shared-core instances are outside the SLA", name, tierName)
 	}
 }

@@ -46,7 +46,12 @@ func subjectKinds(check string) []subjectKind {
 }
 
 func newEvaluation(resources []policyx.AnalyzerResource, cfg Config) *evaluation {
-	ev := &evaluation{ex: extract(resources, cfg), subjects: map[subjectKind]map[string][]string{}}
+	return evaluationOf(extract(resources, cfg))
+}
+
+// evaluationOf runs the capacity model on an extraction.
+func evaluationOf(ex *extraction) *evaluation {
+	ev := &evaluation{ex: ex, subjects: map[subjectKind]map[string][]string{}}
 	ev.report, ev.modelErr = analyzeSafely(ev.ex.topo)
 	g := ev.ex.g
 	add := func(k subjectKind, name string, r *policyx.AnalyzerResource) {
@@ -117,6 +122,8 @@ func stackCheckFor(policy string) stackCheck {
 		return checkCapacityModel
 	case PolicyCIDROverlap:
 		return checkCIDROverlap
+	case PolicyDemandReadable:
+		return checkDemandReadable
 	}
 	return func(ev *evaluation, _ Config, f *findings) { reportFindings(ev, policy, f) }
 }

@@ -173,6 +173,16 @@ func TestStackPolicies(t *testing.T) {
 			want: "not multi-region redundant"},
 		{name: "staging not judged", policy: pack.PolicyMultiRegion, stack: pt.Staging},
 
+		{name: "contract services readable", policy: pack.PolicyDemandReadable, stack: pt.Staging, cfg: demandMandatory()},
+		{name: "database url from secret manager", policy: pack.PolicyDemandReadable, cfg: demandMandatory(), fail: true,
+			want: "env DATABASE_URL (from Secret Manager secret db-url)",
+			stack: staging(func(s *pt.Stack) {
+				m := s.Props["netra-backend-us-central1"]
+				pt.Set(m, "template.containers[0].envs", []any{map[string]any{
+					"name": "DATABASE_URL", "valueSource": map[string]any{"secretKeyRef": map[string]any{"secret": "projects/p/secrets/db-url", "version": "latest"}},
+				}})
+			})},
+
 		{name: "ranges disjoint", policy: pack.PolicyCIDROverlap, stack: pt.Production, cfg: prodCfg()},
 		{name: "connector inside subnet", policy: pack.PolicyCIDROverlap, fail: true, want: "overlaps",
 			stack: staging(func(s *pt.Stack) { s.Props["staging-connector"]["ipCidrRange"] = "10.10.0.16/28" })},
@@ -384,4 +394,12 @@ func secretStack(member string, projectWide bool) func() *pt.Stack {
 		}
 		return s
 	}
+}
+
+// demandMandatory is the staging config with cloudrun-db-demand-readable
+// raised to mandatory.
+func demandMandatory() pack.Config {
+	c := stagingCfg()
+	c.Levels = map[string]string{pack.PolicyDemandReadable: pack.LevelMandatory}
+	return c
 }

@@ -28,7 +28,7 @@ func (u Unknown) Message() string {
 	if u.Effect != "" {
 		msg += " (" + u.Effect + ")"
 	}
-	return msg
+	return contract.Redact(msg)
 }
 
 // issue is a capacity-model finding of the extraction itself.
@@ -98,6 +98,12 @@ type extraction struct {
 	topo     capacity.Topology
 	unknowns []Unknown
 	issues   []issue
+	// notes are cloudrun-db-demand-readable's findings.
+	notes []demandNote
+	cfg   Config
+	// registration: the graph is the resources registered so far in an
+	// update, seen by their inputs (JudgeRegistration).
+	registration bool
 }
 
 // ExtractTopology converts a resource graph into the capacity model's
@@ -111,7 +117,11 @@ func ExtractTopology(resources []policyx.AnalyzerResource, cfg Config) (capacity
 }
 
 func extract(resources []policyx.AnalyzerResource, cfg Config) *extraction {
-	ex := &extraction{g: &graph{byURN: map[string]*policyx.AnalyzerResource{}}}
+	return extractMode(resources, cfg, false)
+}
+
+func extractMode(resources []policyx.AnalyzerResource, cfg Config, registration bool) *extraction {
+	ex := &extraction{g: &graph{byURN: map[string]*policyx.AnalyzerResource{}}, cfg: cfg, registration: registration}
 	ex.topo = capacity.Topology{
 		Environment: cfg.Env(),
 		Targets:     cfg.Targets,
@@ -138,6 +148,7 @@ func extract(resources []policyx.AnalyzerResource, cfg Config) *extraction {
 			ex.g.services = append(ex.g.services, r)
 		}
 	}
+	ex.topo.Environment = cfg.EnvFor(ex.topo.Stack)
 	// Connectors after subnets: a connector may name a subnet for its range.
 	for i := range resources {
 		if resources[i].Type == TypeConnector {

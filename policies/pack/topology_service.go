@@ -2,7 +2,6 @@ package pack
 
 import (
 	"sort"
-	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
@@ -36,15 +35,22 @@ func envOf(p property.Map) (map[string]field, status) {
 	return map[string]field{}, stOK
 }
 
-// hasDBContract reports whether a service declares any DB_* variable.
+// hasDBContract reports whether a service declares Headroom's DB_* pool
+// contract. DB_HOST alone (and DB_POOL, Rails' convention) is common in any
+// program and does not make one: such a service is read through the
+// framework catalog (topology_foreign.go).
 func hasDBContract(env map[string]field) bool {
-	for k := range env {
-		if strings.HasPrefix(k, "DB_") {
+	for _, k := range contractEnv {
+		if _, ok := env[k]; ok {
 			return true
 		}
 	}
 	return false
 }
+
+// contractEnv are the env names only Headroom's contract uses.
+var contractEnv = []string{envInstance, envPoolSize, envMaxOverflow, envStartupConns, envConnectTimeout,
+	contract.EnvDBProcesses, contract.EnvDBExtraPools}
 
 // readService converts one Cloud Run service into a workload. ok is false
 // when the service is left out of the topology (an unknown or an
@@ -91,6 +97,15 @@ func (ex *extraction) readService(r *policyx.AnalyzerResource) (capacity.Workloa
 			ex.problem(r, false, "service %s: %s is not an integer", w.Name, f.path)
 		}
 	}
+	// pulumi-gcp v9+: a service-level cap across revisions.
+	switch n, st := get(p, serviceMaxInstancesPath).integer(); st {
+	case stOK:
+		if n > 0 && (w.MaxInstances == 0 || n < w.MaxInstances) {
+			w.MaxInstances = n
+		}
+	case stUnknown:
+		miss(serviceMaxInstancesPath)
+	}
 	if ann, st := get(p, "annotations").obj(); st == stOK {
 		switch v, st := key(ann, annotationEgress).num(); st {
 		case stOK:
@@ -100,7 +115,11 @@ func (ex *extraction) readService(r *policyx.AnalyzerResource) (capacity.Workloa
 		case stInvalid:
 			ex.problem(r, false, "service %s: annotation %s is not a number", w.Name, annotationEgress)
 		case stMissing:
-			ex.problem(r, true, "service %s has no %s annotation; egress-headroom counts it as 0 Mbps", w.Name, annotationEgress)
+			if v, ok := ex.egressOverride(r, w.Name); ok {
+				w.EgressMbpsPerInstance = v
+			} else {
+				ex.problem(r, true, "service %s has no %s annotation; egress-headroom counts it as 0 Mbps", w.Name, annotationEgress)
+			}
 		}
 		// Deploy style: absent means latest, the worst case; a value we do
 		// not know is judged as latest too, and said so.
@@ -115,6 +134,8 @@ func (ex *extraction) readService(r *policyx.AnalyzerResource) (capacity.Workloa
 		case stUnknown:
 			miss("annotations." + contract.AnnotationDeployStyle)
 		}
+	} else if v, ok := ex.egressOverride(r, w.Name); ok {
+		w.EgressMbpsPerInstance = v
 	} else {
 		ex.problem(r, true, "service %s has no %s annotation; egress-headroom counts it as 0 Mbps", w.Name, annotationEgress)
 	}
@@ -204,6 +225,12 @@ func (ex *extraction) readService(r *policyx.AnalyzerResource) (capacity.Workloa
 		env = map[string]field{}
 	}
 	if !hasDBContract(env) {
+		if !ex.readForeign(r, p, &w, miss) {
+			ok = false
+		}
+		if ok && w.Database != "" {
+			ex.readServiceProbe(p, &w, miss)
+		}
 		return w, direct, ok
 	}
 	poolInts := []struct {
@@ -239,6 +266,24 @@ func (ex *extraction) readService(r *policyx.AnalyzerResource) (capacity.Workloa
 			miss("env " + envConnectTimeout)
 		}
 	}
+	ex.readServiceProbe(p, &w, miss)
+
+	db, dst := ex.resolveDatabase(r, env)
+	switch dst {
+	case stOK:
+		w.Database = db
+	case stUnknown:
+		miss("env DB_HOST/DB_INSTANCE")
+	default:
+		ok = false
+		ex.problem(r, false, "service %s declares a database contract but its target resolves to no single Cloud SQL instance "+
+			"(set DB_INSTANCE to \"<project>:<region>:<instance>\" or DB_HOST to the instance's private IP)", w.Name)
+	}
+	return w, direct, ok
+}
+
+// readServiceProbe reads the service's startup probe into w.
+func (ex *extraction) readServiceProbe(p property.Map, w *capacity.Workload, miss func(string)) {
 	switch probe, st := startupProbe(p); st {
 	case stOK:
 		pr, path, pst := readProbe(probe)
@@ -262,19 +307,6 @@ func (ex *extraction) readService(r *policyx.AnalyzerResource) (capacity.Workloa
 	case stUnknown:
 		miss("template.containers[0].startupProbe")
 	}
-
-	db, dst := ex.resolveDatabase(r, env)
-	switch dst {
-	case stOK:
-		w.Database = db
-	case stUnknown:
-		miss("env DB_HOST/DB_INSTANCE")
-	default:
-		ok = false
-		ex.problem(r, false, "service %s declares a database contract but its target resolves to no single Cloud SQL instance "+
-			"(set DB_INSTANCE to \"<project>:<region>:<instance>\" or DB_HOST to the instance's private IP)", w.Name)
-	}
-	return w, direct, ok
 }
 
 // startupProbe returns the startup probe of the first container that has one.

@@ -34,6 +34,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"github.com/headroom-dev/headroom/infra/gcpfake"
 )
 
 // Provider is the stand-in's gRPC server.
@@ -143,13 +145,51 @@ func (p *Provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulum
 	if err != nil {
 		return nil, err
 	}
-	spec := SpecFor(resource.URN(req.GetUrn()).Type().String())
+	olds, err := unmarshal(req.GetOlds())
+	if err != nil {
+		return nil, err
+	}
+	urn := resource.URN(req.GetUrn())
+	spec := SpecFor(urn.Type().String())
+	if gcpfake.AutoNamed(spec.Token) {
+		if err := autoName(news, olds, urn.Name(), req.GetRandomSeed()); err != nil {
+			return nil, err
+		}
+	}
 	checked, failures := p.check(spec, news)
 	inputs, err := marshal(checked)
 	if err != nil {
 		return nil, err
 	}
 	return &pulumirpc.CheckResponse{Inputs: inputs, Failures: failures}, nil
+}
+
+// Auto-naming as the bridge does it for pulumi-gcp (tfbridge.AutoName with
+// maximum length 255, separator "-" and 7 random characters from
+// [0-9a-f]): an unset `name` keeps the name the resource already has (the
+// old inputs; the engine calls Check without them when it replaces the
+// resource, so a replacement gets a new name), else becomes the logical
+// name, "-", and a suffix drawn from the engine's random seed (stable
+// across a preview and the update that follows it).
+const (
+	autoNameMaxLen  = 255
+	autoNameRandLen = 7
+)
+
+func autoName(news, olds resource.PropertyMap, logical string, seed []byte) error {
+	if v, ok := news["name"]; ok && !v.IsNull() {
+		return nil
+	}
+	if v, ok := olds["name"]; ok && !v.IsNull() {
+		news["name"] = v
+		return nil
+	}
+	n, err := resource.NewUniqueName(seed, logical+"-", autoNameRandLen, autoNameMaxLen, nil)
+	if err != nil {
+		return status.Errorf(codes.InvalidArgument, "auto-naming %s: %v", logical, err)
+	}
+	news["name"] = resource.NewStringProperty(n)
+	return nil
 }
 
 func (p *Provider) check(spec *Spec, news resource.PropertyMap) (resource.PropertyMap, []*pulumirpc.CheckFailure) {
@@ -257,13 +297,13 @@ func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 
 // shape computes a resource's ID and outputs from its inputs.
 func (p *Provider) shape(spec *Spec, urn resource.URN, in, prev resource.PropertyMap, s *State) (string, resource.PropertyMap) {
-	c := &shapeCtx{token: spec.Token, name: urn.Name(), in: in, prev: prev, state: s, out: in.Copy()}
-	c.project = c.str("project")
-	if c.project == "" {
-		c.project = p.project
+	c := &gcpfake.Ctx{Token: spec.Token, Name: urn.Name(), In: in, Prev: prev, Cloud: s.cloud(), Out: in.Copy()}
+	c.Project = c.Str("project")
+	if c.Project == "" {
+		c.Project = p.project
 	}
-	id := spec.shape(c)
-	return id, c.out
+	id := gcpfake.Shape(c)
+	return id, c.Out
 }
 
 // Create makes the resource in the state file; during a preview it

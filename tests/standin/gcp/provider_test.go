@@ -401,3 +401,66 @@ func FuzzCheckDiff(f *testing.F) {
 		}
 	})
 }
+
+// Auto-naming as pulumi-gcp does it: logical name, "-", 7 hex characters,
+// only where `name` is an input and the program left it unset; the old
+// name is kept; the suffix follows the engine's random seed.
+func TestCheckAutoName(t *testing.T) {
+	p := configured(t, "p", "us-central1")
+	check := func(t *testing.T, typ, logical string, news, olds map[string]any, seed []byte) map[string]any {
+		t.Helper()
+		req := &pulumirpc.CheckRequest{Urn: urnOf(typ, logical), News: props(t, news), RandomSeed: seed}
+		if olds != nil {
+			req.Olds = props(t, olds)
+		}
+		resp, err := p.Check(context.Background(), req)
+		require.NoError(t, err)
+		require.Empty(t, resp.GetFailures())
+		return plain(t, resp.GetInputs())
+	}
+	seed := []byte("seed-1")
+	run := map[string]any{"location": "us-central1", "template": map[string]any{"containers": []any{map[string]any{"image": "img"}}}}
+	named := []struct {
+		typ, logical string
+		in           map[string]any
+	}{
+		{TypeNetwork, "vpc", map[string]any{}},
+		{TypeSubnetwork, "subnet", map[string]any{"network": "vpc", "ipCidrRange": "10.0.0.0/24"}},
+		{TypeGlobalAddress, "psa-range", map[string]any{}},
+		{TypeConnector, "conn", map[string]any{"ipCidrRange": "10.8.0.0/28", "network": "vpc"}},
+		{TypeSQLInstance, "db", map[string]any{"databaseVersion": "POSTGRES_15", "settings": map[string]any{"tier": "db-custom-1-3840"}}},
+		{TypeSQLUser, "app", map[string]any{"instance": "db"}},
+		{TypeSQLDatabase, "appdb", map[string]any{"instance": "db"}},
+		{TypeRunService, "api", run},
+	}
+	for _, tc := range named {
+		t.Run(tc.typ, func(t *testing.T) {
+			got := check(t, tc.typ, tc.logical, tc.in, nil, seed)
+			name, _ := got["name"].(string)
+			assert.Regexp(t, "^"+tc.logical+"-[0-9a-f]{7}$", name)
+			assert.Equal(t, name, check(t, tc.typ, tc.logical, tc.in, nil, seed)["name"], "same seed, same name")
+			assert.NotEqual(t, name, check(t, tc.typ, tc.logical, tc.in, nil, []byte("seed-2"))["name"], "another seed, another name")
+			assert.Equal(t, "kept-1234567", check(t, tc.typ, tc.logical, tc.in, map[string]any{"name": "kept-1234567"}, seed)["name"], "old name kept")
+			in := map[string]any{"name": "explicit"}
+			for k, v := range tc.in {
+				in[k] = v
+			}
+			assert.Equal(t, "explicit", check(t, tc.typ, tc.logical, in, nil, seed)["name"], "an explicit name wins")
+		})
+	}
+	unnamed := []struct {
+		typ string
+		in  map[string]any
+	}{
+		{TypeAccount, map[string]any{"accountId": "api-sa"}},
+		{TypeAPIService, map[string]any{"service": "run.googleapis.com"}},
+		{TypeIAMMember, map[string]any{"project": "p", "role": "roles/cloudsql.client", "member": "user:a@b.c"}},
+		{TypePSAConnection, map[string]any{"network": "vpc", "service": "servicenetworking.googleapis.com", "reservedPeeringRanges": []any{"r"}}},
+		{"gcp:secretmanager/secret:Secret", map[string]any{"secretId": "s"}},
+	}
+	for _, tc := range unnamed {
+		t.Run(tc.typ, func(t *testing.T) {
+			assert.NotContains(t, check(t, tc.typ, "x", tc.in, nil, seed), "name", "no `name` input: not auto-named")
+		})
+	}
+}

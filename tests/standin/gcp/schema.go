@@ -71,11 +71,9 @@ type Spec struct {
 	// Computed are output-only properties: unknown during the preview of
 	// a new resource, filled by Create.
 	Computed []string
-	// shape computes the physical ID and the computed outputs.
-	shape func(c *shapeCtx) string
 }
 
-// Resource type tokens the program declares.
+// Resource type tokens the program declares (infra/gcpfake states them).
 const (
 	TypeNetwork       = contract.TypeNetwork
 	TypeSubnetwork    = contract.TypeSubnetwork
@@ -149,7 +147,6 @@ var specs = map[string]*Spec{
 		Replace: forceNew(fileNetwork, "name", "auto_create_subnetworks", "description",
 			"enable_ula_internal_ipv6", "internal_ipv6_range", "mtu", "project"),
 		Computed: []string{"selfLink", "numericId", "gatewayIpv4", "mtu", "internalIpv6Range"},
-		shape:    shapeNetwork,
 	},
 	TypeSubnetwork: {
 		Token: TypeSubnetwork, File: fileSubnetwork, Project: true, RegionKey: "region",
@@ -159,7 +156,6 @@ var specs = map[string]*Spec{
 			Rule{Path: "ipCidrRange", When: cidrShrink,
 				Source: fileSubnetwork + `: customdiff.ForceNewIfChange("ip_cidr_range", IsShrinkageIpCidr)`}),
 		Computed: []string{"selfLink", "gatewayAddress", "creationTimestamp", "fingerprint", "stackType", "purpose"},
-		shape:    shapeSubnetwork,
 	},
 	TypeGlobalAddress: {
 		Token: TypeGlobalAddress, File: fileAddress, Project: true,
@@ -167,14 +163,12 @@ var specs = map[string]*Spec{
 		Replace: forceNew(fileAddress, "name", "address", "address_type", "description",
 			"ip_version", "network", "prefix_length", "purpose", "project"),
 		Computed: []string{"selfLink", "creationTimestamp", "address"},
-		shape:    shapeGlobalAddress,
 	},
 	TypePSAConnection: {
 		Token: TypePSAConnection, File: filePSA,
 		Required: []string{"network", "service", "reservedPeeringRanges"},
 		Replace:  forceNew(filePSA, "network", "service"),
 		Computed: []string{"peering"},
-		shape:    shapePSA,
 	},
 	TypeConnector: {
 		// At v5.42.0 every sizing field is ForceNew: any change of
@@ -186,7 +180,6 @@ var specs = map[string]*Spec{
 		Replace: forceNew(fileConnector, "name", "ip_cidr_range", "machine_type", "max_instances",
 			"max_throughput", "min_instances", "min_throughput", "network", "region", "subnet", "project"),
 		Computed: []string{"selfLink", "state", "connectedProjects", "minInstances", "maxInstances"},
-		shape:    shapeConnector,
 	},
 	TypeSQLInstance: {
 		Token: TypeSQLInstance, File: fileSQL, Project: true, RegionKey: "region",
@@ -204,21 +197,18 @@ var specs = map[string]*Spec{
 		),
 		Computed: []string{"connectionName", "privateIpAddress", "publicIpAddress", "firstIpAddress", "ipAddresses",
 			"selfLink", "serviceAccountEmailAddress", "dnsName", "instanceType", "serverCaCerts", "pscServiceAttachmentLink"},
-		shape: shapeSQLInstance,
 	},
 	TypeSQLUser: {
 		Token: TypeSQLUser, File: fileSQLUser, Project: true,
 		Required: []string{"name", "instance"},
 		Replace:  forceNew(fileSQLUser, "host", "instance", "name", "type", "project"),
 		Computed: []string{"sqlServerUserDetails"},
-		shape:    shapeSQLUser,
 	},
 	TypeSQLDatabase: {
 		Token: TypeSQLDatabase, File: fileSQLDB, Project: true,
 		Required: []string{"name", "instance"},
 		Replace:  forceNew(fileSQLDB, "instance", "name", "project"),
 		Computed: []string{"selfLink", "charset", "collation"},
-		shape:    shapeSQLDatabase,
 	},
 	TypeRunService: {
 		Token: TypeRunService, File: fileRunService, Project: true,
@@ -226,7 +216,6 @@ var specs = map[string]*Spec{
 		Replace:  forceNew(fileRunService, "location", "name", "project"),
 		Computed: []string{"uri", "uid", "etag", "generation", "observedGeneration", "latestReadyRevision",
 			"latestCreatedRevision", "reconciling", "terminalConditions", "conditions"},
-		shape: shapeRunService,
 	},
 	TypeRunJob: {
 		Token: TypeRunJob, File: fileRunJob, Project: true,
@@ -234,14 +223,12 @@ var specs = map[string]*Spec{
 		Replace:  forceNew(fileRunJob, "location", "name", "project"),
 		Computed: []string{"uid", "etag", "generation", "observedGeneration", "latestCreatedExecution",
 			"executionCount", "reconciling", "terminalConditions", "conditions"},
-		shape: shapeRunJob,
 	},
 	TypeAccount: {
 		Token: TypeAccount, File: fileAccount, Project: true,
 		Required: []string{"accountId"},
 		Replace:  forceNew(fileAccount, "account_id", "project"),
 		Computed: []string{"email", "member", "name", "uniqueId"},
-		shape:    shapeAccount,
 	},
 	TypeIAMMember: {
 		// project is Required here (IamProjectSchema), not defaulted.
@@ -250,14 +237,12 @@ var specs = map[string]*Spec{
 		Replace: append(forceNew(fileIAMMember, "role", "member", "condition"),
 			Rule{Path: "project", Source: fileIAMProject + ": project ForceNew"}),
 		Computed: []string{"etag"},
-		shape:    shapeIAMMember,
 	},
 	TypeAPIService: {
 		Token: TypeAPIService, File: fileAPIService, Project: true,
 		Required: []string{"service"},
 		Defaults: map[string]any{"disableOnDestroy": true},
 		Replace:  forceNew(fileAPIService, "service", "project"),
-		shape:    shapeAPIService,
 	},
 }
 
@@ -276,7 +261,6 @@ func genericSpec(token string) *Spec {
 			{Path: "name", Source: "generic: a resource name is immutable"},
 		},
 		Computed: []string{"selfLink"},
-		shape:    shapeGeneric,
 	}
 }
 
