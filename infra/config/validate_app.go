@@ -35,7 +35,7 @@ var (
 
 // ProgramLabels are the labels the program sets on every service; a
 // workload's labels may not set them (headroom-public comes from public).
-var ProgramLabels = []string{"headroom-workload", "managed-by", contract.LabelPublic}
+var ProgramLabels = []string{contract.LabelWorkload, contract.LabelManagedBy, contract.LabelPublic}
 
 // DefaultIngress is the ingress of a workload that does not state one:
 // internal in production (nothing is reachable from the internet unless
