@@ -1,10 +1,10 @@
 package infra
 
 import (
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/network"
-	"github.com/headroom-dev/headroom/infra/workloads"
 )
 
 // Topology is the capacity model's view of what Deploy declares for a
@@ -59,7 +59,7 @@ func Topology(st config.Stack) capacity.Topology {
 		for _, region := range w.Regions {
 			e := egress[region]
 			tw := capacity.Workload{
-				Name:                  workloads.ServiceName(w.Name, region),
+				Name:                  contract.ServiceName(w.Name, region),
 				Group:                 w.Name,
 				Region:                region,
 				Egress:                e.Kind,

@@ -68,7 +68,7 @@ func benchParseEvaluate(b *testing.B, data []byte) {
 	}
 }
 
-// Target: ≤ 100 ms per op (docs/performance.md).
+// Target: ≤ 100 ms per op (docs/cli.md#plans-from-a-preview-file---preview).
 func BenchmarkPreview100Resources(b *testing.B) {
 	data := scaledPreview(b, 100, 0)
 	s, err := ingest.ParsePreview("bench.json", data)

@@ -7,15 +7,16 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra/config"
 )
 
 // Type tokens the price estimate reads (pulumi-gcp v7 through v10 keep
 // them).
 const (
-	typeSQLInstance = "gcp:sql/databaseInstance:DatabaseInstance"
-	typeConnector   = "gcp:vpcaccess/connector:Connector"
-	typeRunService  = "gcp:cloudrunv2/service:Service"
+	typeSQLInstance = contract.TypeSQLInstance
+	typeConnector   = contract.TypeConnector
+	typeRunService  = contract.TypeRunService
 )
 
 // PricedStack is the part of a stack the price table prices (infra/cost

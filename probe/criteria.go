@@ -1,6 +1,10 @@
 package probe
 
-import "github.com/headroom-dev/headroom/infra/capacity"
+import (
+	"github.com/headroom-dev/headroom/infra/capacity"
+
+	"github.com/headroom-dev/headroom/contract"
+)
 
 // Targets are the success criteria a storm is judged against: the two of
 // the stack's headroom:targets a storm measures.
@@ -10,7 +14,7 @@ type Targets struct {
 }
 
 // WithDefaults fills unset fields from the capacity model's default targets
-// (capacity.DefaultTargets, the post-mortem's criteria), by the model's own
+// (capacity.DefaultTargets, the post-mortem's criteria, docs/incident-1278.md), by the model's own
 // rule: a success rate outside (0, 1] or a p99 ≤ 0 is unset.
 func (t Targets) WithDefaults() Targets {
 	d := capacity.Targets{StartupSuccessRate: t.StartupSuccessRate, ConnectP99Seconds: t.ConnectP99Seconds}.WithDefaults()
@@ -21,7 +25,7 @@ func (t Targets) WithDefaults() Targets {
 type Criterion struct {
 	// Name is "startupSuccessRate" or "connectP99Seconds" (the target keys).
 	Name string `json:"name"`
-	// Comparison is ">=" or "<=": Measured Comparison Target must hold.
+	// Comparison is ">" or "<": Measured Comparison Target must hold.
 	Comparison string  `json:"comparison"`
 	Target     float64 `json:"target"`
 	Measured   float64 `json:"measured"`
@@ -31,16 +35,17 @@ type Criterion struct {
 	Note string `json:"note,omitempty"`
 }
 
-// Evaluate judges a storm: startup success rate ≥ target, and the p99 of
-// per-connection establishment time (first attempt to success, retries
-// included) ≤ target. A storm cut short by its deadline or by Ctrl-C
+// Evaluate judges a storm by the model's own comparison (contract.SuccessMeets,
+// contract.ConnectMeets): startup success rate strictly above its target,
+// and the p99 of per-connection establishment time (first attempt to
+// success, retries included) strictly under its target. A storm cut short by its deadline or by Ctrl-C
 // passes nothing: its numbers are incomplete.
 func Evaluate(r *Result, t Targets) []Criterion {
 	t = t.WithDefaults()
-	succ := Criterion{Name: "startupSuccessRate", Comparison: ">=", Target: t.StartupSuccessRate, Measured: r.SuccessRate}
-	succ.Pass = r.SuccessRate >= t.StartupSuccessRate
-	p99 := Criterion{Name: "connectP99Seconds", Comparison: "<=", Target: t.ConnectP99Seconds, Measured: r.ConnectLatency.P99}
-	p99.Pass = r.ConnectLatency.P99 <= t.ConnectP99Seconds
+	succ := Criterion{Name: contract.TargetStartupSuccessRate.Key, Comparison: contract.SuccessComparison, Target: t.StartupSuccessRate, Measured: r.SuccessRate}
+	succ.Pass = contract.SuccessMeets(r.SuccessRate, t.StartupSuccessRate)
+	p99 := Criterion{Name: contract.TargetConnectP99Seconds.Key, Comparison: contract.ConnectComparison, Target: t.ConnectP99Seconds, Measured: r.ConnectLatency.P99}
+	p99.Pass = contract.ConnectMeets(r.ConnectLatency.P99, t.ConnectP99Seconds)
 	if r.ConnectLatency.Count == 0 {
 		p99.Pass = false
 		p99.Note = "no connection was established"

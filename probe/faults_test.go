@@ -237,23 +237,30 @@ func TestFaultServerStoppedMidStorm(t *testing.T) {
 }
 
 // TestFaultServerGoneForGood: the server stops mid-storm and stays down;
-// instances that had not started fail as refused, the probe still ends by
-// its deadline.
+// instances that start after it stopped fail as refused, the probe still
+// ends by its deadline. What is judged is ordered by events, not by the
+// machine's speed: the stop waits for a ready instance, and only instances
+// that started after the stop had completed must be refused (one caught
+// mid-handshake may see a reset instead). The ramp (6 instances over 10 s)
+// leaves the stop seconds to complete before the last instances start.
 func TestFaultServerGoneForGood(t *testing.T) {
 	c := pgtest.Start(t)
 	cfg := baseConfig(c.DSN)
 	cfg.Instances = 6
-	cfg.Ramp = 2 * time.Second
+	cfg.Ramp = 10 * time.Second
 	cfg.ConnectTimeout = 1500 * time.Millisecond
 	cfg.Hold = 200 * time.Millisecond
-	cfg.Deadline = 8 * time.Second
+	cfg.Deadline = 15 * time.Second
 	events, closeEvents := progressEvents(&cfg)
 	faults := make(chan struct{})
+	var haltedAt time.Time
 	go func() {
 		defer close(faults)
 		if until(events, func(s Snapshot) bool { return s.Ready >= 1 }) {
 			if err := c.Halt(); err != nil {
 				t.Errorf("halt: %v", err)
+			} else {
+				haltedAt = time.Now()
 			}
 		}
 		for range events {
@@ -264,14 +271,20 @@ func TestFaultServerGoneForGood(t *testing.T) {
 	closeEvents()
 	<-faults
 	require.NoError(t, err)
+	require.False(t, haltedAt.IsZero(), "the server was stopped once an instance was ready")
 	requireEndsByDeadline(t, cfg, res, time.Since(t0))
 	assert.Greater(t, res.Ready, 0, "the first instances start before the stop")
-	assert.Less(t, res.Ready, 6)
+	stopped := haltedAt.Sub(res.StartedAt).Seconds()
+	after := 0
 	for _, ir := range res.InstanceResults {
-		if !ir.Ready {
+		if ir.StartSeconds > stopped {
+			after++
+			assert.False(t, ir.Ready, "instance %d started %.2f s after the stop", ir.Index, ir.StartSeconds-stopped)
 			assert.Equal(t, OutcomeRefused, ir.Failure, "instance %d", ir.Index)
 		}
 	}
+	require.Greater(t, after, 0, "an instance started after the stop (at %.2f s of a %s ramp)", stopped, cfg.Ramp)
+	assert.Less(t, res.Ready, 6)
 }
 
 // TestDeadlineAndCancelCloseEverything: the hard deadline and a cancelled
@@ -288,8 +301,16 @@ func TestDeadlineAndCancelCloseEverything(t *testing.T) {
 		require.NoError(t, err)
 		requireEndsByDeadline(t, cfg, res, time.Since(t0))
 		assert.True(t, res.DeadlineReached)
-		assert.Equal(t, 4, res.Ready, "instances were ready, the deadline only cut their hold")
-		assert.Zero(t, res.Unfinished)
+		// Whether an instance got ready within the 1 s deadline depends on
+		// the machine's speed; what holds regardless: every instance is
+		// either ready (its hold cut) or unfinished, none failed on its
+		// own, and nothing is left on the server.
+		assert.Equal(t, 4, res.Ready+res.Unfinished, "%+v", res.InstanceResults)
+		for _, ir := range res.InstanceResults {
+			if !ir.Ready {
+				assert.Equal(t, OutcomeAborted, ir.Failure, "instance %d", ir.Index)
+			}
+		}
 		assert.Zero(t, res.LeftoverSessions)
 	})
 	t.Run("deadline before ready", func(t *testing.T) {

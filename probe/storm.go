@@ -236,7 +236,7 @@ type Result struct {
 	AttemptLatency Percentiles `json:"attemptLatency"`
 	// ConnectLatency is, per established connection, the time from its first
 	// attempt to success, retries and backoff included: what the
-	// application experiences as "connect" (post-mortem criterion < 30 s).
+	// application experiences as "connect" (post-mortem criterion < 30 s, docs/incident-1278.md).
 	ConnectLatency Percentiles `json:"connectLatency"`
 	// TimeToReady of ready instances, from each instance's own start.
 	TimeToReady Percentiles `json:"timeToReady"`

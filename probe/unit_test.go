@@ -209,8 +209,18 @@ func TestEvaluate(t *testing.T) {
 	assert.False(t, Passed(Evaluate(r, Targets{})))
 	assert.False(t, Passed(Evaluate(&Result{SuccessRate: 1}, Targets{})), "no connection → connect p99 fails")
 
-	// Boundaries: success = target and p99 = target pass.
-	r = &Result{SuccessRate: 0.90, ConnectLatency: Percentiles{Count: 1, P99: 30}}
+	// Boundaries, the model's comparison (contract.SuccessMeets/ConnectMeets):
+	// success = target and p99 = target fail; just beyond them passes.
+	r = &Result{SuccessRate: 0.90, ConnectLatency: Percentiles{Count: 1, P99: 29.999}}
+	c = Evaluate(r, Targets{})
+	assert.False(t, c[0].Pass, "success equal to the target")
+	assert.Equal(t, ">", c[0].Comparison)
+	r = &Result{SuccessRate: 0.9001, ConnectLatency: Percentiles{Count: 1, P99: 30}}
+	c = Evaluate(r, Targets{})
+	assert.True(t, c[0].Pass)
+	assert.False(t, c[1].Pass, "p99 equal to the target")
+	assert.Equal(t, "<", c[1].Comparison)
+	r = &Result{SuccessRate: 0.9001, ConnectLatency: Percentiles{Count: 1, P99: 29.999}}
 	assert.True(t, Passed(Evaluate(r, Targets{})))
 }
 

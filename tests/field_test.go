@@ -157,8 +157,9 @@ var fieldCases = []fieldCase{
 	},
 	{
 		n: 9, title: "max_connections above what the tier allows", source: "https://github.com/google/exposure-notifications-server/issues/746", file: "f09-max-connections",
-		broken: verdict{badInput: "headroom:database.maxConnections: must be at most 400 on db-custom-1-3840",
-			why: "max_connections 100000 outside the tier's range (the API answers invalidFlagValue): bad input, refused before any plan"},
+		broken: verdict{present: []finding{{check: capacity.CheckTopologyConsistent, severity: capacity.SeverityWarn,
+			contains: "above 400, our inferred ceiling on db-custom-1-3840"}},
+			why: "flagged, not refused: the API answered invalidFlagValue for 100000, but Google publishes no maximum for the tier and our 4× ceiling (400) is an inference, so it is advice naming the number; the documented bounds 14–262143 stay bad input"},
 		fix: &verdict{why: "passes: the tier default, 100"},
 	},
 	{

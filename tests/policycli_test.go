@@ -45,7 +45,7 @@ func loadPolicyConfig(t *testing.T, stack string) pack.Config {
 }
 
 // incidentMandatory are the policies the incident must fail, with the
-// post-mortem's causes: slot exhaustion, connector scale-out on the startup
+// post-mortem's causes (docs/incident-1278.md): slot exhaustion, connector scale-out on the startup
 // path, and the resulting startup failures.
 var incidentMandatory = []string{
 	pack.PolicyConnectionBudget, pack.PolicyColdStartSuccess, pack.PolicyTimeoutBudget, pack.PolicyEgressHeadroom,

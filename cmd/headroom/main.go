@@ -1,6 +1,9 @@
 // Command headroom is the Headroom CLI: the offline plan and policy gate of a
-// stack (plan), gated deploys and drift checks through the Pulumi Automation
-// API (up, drift), and the connection-storm probe (probe, calibrate).
+// stack and the cheapest passing fix (plan, suggest), gated deploys, drift
+// checks and their reconciler through the Pulumi Automation API (up, drift,
+// reconcile), the post-deploy HTTP check (verify), the pack's configuration
+// and the stack file's JSON Schema (policy-config, schema), and the
+// connection-storm probe (probe, with probe task and probe merge; calibrate).
 //
 // Exit codes (docs/cli.md):
 //

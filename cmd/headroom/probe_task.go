@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/probe"
 )
 
@@ -31,9 +32,9 @@ var processStart = time.Now()
 
 // Environment of a probe task on Cloud Run (set by the probe job).
 const (
-	envDBHost = "DB_HOST"
-	envDBUser = "DB_USER"
-	envDBName = "DB_NAME"
+	envDBHost = contract.EnvDBHost
+	envDBUser = contract.EnvDBUser
+	envDBName = contract.EnvDBName
 	// envMetadataHost overrides the metadata server (the Google client
 	// libraries' own variable), for tests.
 	envMetadataHost = "GCE_METADATA_HOST"

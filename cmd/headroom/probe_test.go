@@ -74,10 +74,17 @@ func TestProbeBadInput(t *testing.T) {
 	}
 }
 
+// TestProbeMeetsTargets: 5 instances × 2 under the limit all get ready
+// and the server sees all 10 sessions at once. The hold (6 s) outlasts the
+// connect timeout (5 s): every instance is ready or has given up within
+// 5 s of the start (no ramp), so every ready instance still holds when the
+// last one gets ready, whatever the machine's speed. (With a 200 ms hold,
+// a busy machine spread the instances' readiness over more than the hold
+// and the server saw 7.)
 func TestProbeMeetsTargets(t *testing.T) {
 	c := pgtest.Shared(t)
 	out, errOut, code := execCmd(t, "probe", "--dsn", c.DSN, "--monitor-dsn", c.AdminDSN,
-		"--instances", "5", "--startup-connections", "2", "--connect-timeout", "5s", "--hold", "200ms",
+		"--instances", "5", "--startup-connections", "2", "--connect-timeout", "5s", "--hold", "6s",
 		"--deadline", "30s", "--format", "json")
 	require.Equal(t, exitOK, code, errOut)
 	var doc map[string]any

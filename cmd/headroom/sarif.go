@@ -12,8 +12,8 @@ import (
 
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/yamlpos"
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra/config"
-	"github.com/headroom-dev/headroom/infra/workloads"
 	"github.com/headroom-dev/headroom/policies/pack"
 )
 
@@ -302,7 +302,7 @@ func newLocator(file *config.File, src []byte) (*locator, error) {
 	}
 	for i, w := range st.Workloads {
 		for _, region := range w.Regions {
-			l.resources[workloads.ServiceName(w.Name, region)] = resourceRef{"service", []string{ns + "workloads", fmt.Sprintf("[%d]", i)}}
+			l.resources[contract.ServiceName(w.Name, region)] = resourceRef{"service", []string{ns + "workloads", fmt.Sprintf("[%d]", i)}}
 		}
 	}
 	return l, nil

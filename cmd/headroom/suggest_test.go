@@ -335,3 +335,59 @@ func TestSuggestIncidentSizedForTheRollout(t *testing.T) {
 	assert.Equal(t, 750, best.Databases[0].Demand, "the fit shown is the rollout/all budget")
 	assert.LessOrEqual(t, best.Databases[0].Demand, best.Databases[0].Allowed)
 }
+
+// directSlash26Stack is staging with netra-backend alone (maxInstances 20)
+// behind Direct VPC egress on a /26: 60 usable IPs hold the cold start's
+// 2 × 20 + 16 = 56 but not a rollout's old and new revisions, 2 × 40 + 16
+// = 96, so the plan refuses it and names "use a /25 or larger".
+func directSlash26Stack(t *testing.T) string {
+	t.Helper()
+	src, err := os.ReadFile("../../stacks/Pulumi.staging.yaml")
+	require.NoError(t, err)
+	s := string(src)
+	conn := s[strings.Index(s, "        egress: connector\n"):strings.Index(s, "\n  headroom:database:")]
+	s = strings.Replace(s, conn, "        egress: direct\n        direct:\n          subnet: 10.9.0.0/26   # 60 usable IPs\n", 1)
+	auth := s[strings.Index(s, "    - name: auth-service\n"):strings.Index(s, "  # The post-mortem's success criteria")]
+	s = strings.Replace(s, auth, "", 1)
+	path := filepath.Join(t.TempDir(), "Pulumi.staging.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(s), 0o644))
+	return path
+}
+
+// TestSuggestDirectSubnetFromThePlansRemedy: the fix the plan prints for
+// a too-small Direct VPC egress subnet ("use a /25 or larger") is among
+// suggest's candidates and passes; suggest once found no fix at all here.
+func TestSuggestDirectSubnetFromThePlansRemedy(t *testing.T) {
+	path := directSlash26Stack(t)
+	ls, err := loadStackAndPolicy("", path, "", "")
+	require.NoError(t, err)
+	rep, err := planLoaded(context.Background(), ls, nil)
+	require.NoError(t, err)
+	require.True(t, rep.Failed())
+	var printed bool
+	for _, v := range rep.Violations {
+		if v.Policy == pack.PolicyDirectEgressIPs && strings.Contains(v.Message, "use a /25 or larger") {
+			printed = true
+		}
+	}
+	require.True(t, printed, "the plan names the remedy: %v", rep.Violations)
+
+	r, err := runSuggest(context.Background(), &suggestFlags{configFile: path, root: "../..", maxPlans: 150}, nil)
+	require.NoError(t, err)
+	require.Equal(t, "fail", r.Verdict)
+	assert.Contains(t, r.Violations, pack.PolicyDirectEgressIPs)
+	require.NotEmpty(t, r.Suggestions, "a passing fix is found")
+	want := suggest.Change{Key: "network.regions.us-central1.direct.subnet", From: "10.9.0.0/26", To: "10.9.0.0/25"}
+	assert.Equal(t, []suggest.Change{want}, r.Suggestions[0].Changes, "the plan's own remedy, alone, ranks first (free)")
+	assert.Equal(t, "pass", r.Suggestions[0].Verdict)
+
+	// Re-planned from the patched file, as a user would apply it.
+	patched := filepath.Join(t.TempDir(), "Pulumi.staging.yaml")
+	require.NoError(t, os.WriteFile(patched, r.Suggestions[0].NewText(), 0o644))
+	assert.Contains(t, string(r.Suggestions[0].NewText()), "subnet: 10.9.0.0/25   # 60 usable IPs", "the edit keeps the comment")
+	ls, err = loadStackAndPolicy("", patched, "", "")
+	require.NoError(t, err)
+	rep, err = planLoaded(context.Background(), ls, nil)
+	require.NoError(t, err)
+	assert.False(t, rep.Failed(), "%v", rep.Violations)
+}

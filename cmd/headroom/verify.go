@@ -16,10 +16,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/verify"
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra"
 	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
-	"github.com/headroom-dev/headroom/infra/workloads"
 )
 
 func init() { register(newVerifyCmd) }
@@ -49,8 +49,8 @@ func newVerifyCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "verify --stack NAME [--url SERVICE=URL]... [--path PATH]... [--window D]",
 		Short: "Post-deploy check: every service's health path answers HTTP 200 within its window",
-		Long: `verify checks the post-mortem's criterion "E2E tests return HTTP 200" after a
-deploy: it reads the stack's service URLs (stack output serviceUrls, through
+		Long: `verify checks the post-mortem's criterion "E2E tests return HTTP 200"
+(docs/incident-1278.md) after a deploy: it reads the stack's service URLs (stack output serviceUrls, through
 the Automation API and the logged-in backend), then polls each service's
 health path concurrently until it answers 200 or its window runs out.
 
@@ -169,7 +169,7 @@ func verifyTargets(ctx context.Context, f *verifyFlags, st config.Stack, root st
 	known := map[string]bool{}
 	for _, w := range st.Workloads {
 		for _, r := range w.Regions {
-			svc := workloads.ServiceName(w.Name, r)
+			svc := contract.ServiceName(w.Name, r)
 			known[svc] = true
 			t := verify.Target{Service: svc, URL: urls[svc], Path: w.StartupProbe.Path, Window: f.window}
 			if allPath != "" {

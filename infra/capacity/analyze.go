@@ -8,8 +8,9 @@ import (
 )
 
 // ConnectorScalingCriterionSeconds is the post-mortem's success criterion
-// "VPC connector scaling latency <10s": a scale-out on the startup critical
-// path that takes 10 s or more fails (docs/gcp-limits.md#derived-rules).
+// "VPC connector scaling latency <10s" (docs/incident-1278.md): a scale-out on
+// the startup critical path that takes 10 s or more fails
+// (docs/gcp-limits.md#derived-rules).
 const ConnectorScalingCriterionSeconds = 10
 
 // AdminAPIWarnShare warns when a storm uses more than this share of

@@ -439,10 +439,10 @@ func TestTopologyFindings(t *testing.T) {
 	for _, want := range []string{
 		`vCPUs must be 1 or an even number`,
 		`belongs to edition ENTERPRISE_PLUS`,
-		`must be an integer ≥ 14`,
+		`must be an integer from 14 (Cloud SQL's minimum) to 262143`,
 		`availability "MULTI"`,
 		`replica of "ghost"`,
-		`must be at most 400`,
+		`is above 400, our inferred ceiling on db-custom-1-3840`,
 		`declared twice`,
 		`machineType: must be one of f1-micro, e2-micro, e2-standard-4, got "huge"`,
 		`must be a /28`,
@@ -474,7 +474,7 @@ func TestTopologyFindings(t *testing.T) {
 	assert.Contains(t, empty.Findings[0].Message, "nothing to analyze")
 }
 
-// TestIncidentReproduced is the post-mortem reproduced: the model predicts
+// TestIncidentReproduced is the post-mortem (docs/incident-1278.md) reproduced: the model predicts
 // startup success below the 90 % criterion, and the findings name both
 // causes — connector scale-out on the critical path and slot exhaustion.
 func TestIncidentReproduced(t *testing.T) {

@@ -65,13 +65,19 @@ const (
 	// MaxConnectionsFlagMin is the smallest value Cloud SQL accepts for the
 	// max_connections flag.
 	MaxConnectionsFlagMin = 14
+	// MaxConnectionsFlagMax is PostgreSQL's own upper bound of
+	// max_connections (the GUC's maximum, pg_settings.max_val, 2^18 − 1);
+	// Cloud SQL documents no fixed maximum of its own, so no value above
+	// this can be accepted.
+	MaxConnectionsFlagMax = 262143
 	// MaxConnectionsCeilingMultiple bounds an explicit max_connections at
 	// this multiple of the tier's memory-derived default. INFERENCE (ours):
 	// Google documents no fixed maximum (it varies with the backend
 	// connections already in use) and every PostgreSQL backend costs memory
 	// the default table already budgets for, so going far beyond the
 	// default trades connection slots for out-of-memory risk. 4× keeps
-	// db-custom-1-3840 (default 100) at ≤ 400.
+	// db-custom-1-3840 (default 100) at ≤ 400. Advice only
+	// (MaxConnectionsAdvice): Cloud SQL accepts values above it.
 	MaxConnectionsCeilingMultiple = 4
 	// SuperuserReservedConnections is PostgreSQL's
 	// superuser_reserved_connections as measured on Cloud SQL (field
@@ -284,8 +290,8 @@ const (
 	DirectEgressInstanceQuotaMin = 100
 	DirectEgressInstanceQuotaMax = 200 // see DirectEgressInstanceQuotaMin
 	// SubnetReservedAddresses: a VPC subnet reserves 4 addresses (network,
-	// gateway, second-to-last, broadcast). General VPC knowledge, used as
-	// an INFERENCE for the IP budget.
+	// gateway, second-to-last, broadcast): official,
+	// https://cloud.google.com/vpc/docs/subnets#unusable-ip-addresses-in-every-subnet.
 	SubnetReservedAddresses = 4
 )
 
@@ -406,22 +412,44 @@ func parseCustomTier(name, rest string) (Tier, error) {
 	return Tier{Name: name, VCPUs: cpu, MemoryGB: float64(mem) / 1024, Edition: EditionEnterprise, Series: "custom"}, nil
 }
 
+// parseN4Tier reads db-custom-N4-<vCPU>-<MB>. Cloud SQL publishes the name
+// form, not the shapes, so only the form is an error; a shape outside the
+// ones we infer from Compute Engine's N4 custom machine types is advice
+// (TierAdvice).
 func parseN4Tier(name, rest string) (Tier, error) {
 	cpu, mem, ok := cpuMem(rest)
-	if !ok {
-		return Tier{}, fmt.Errorf("tier %q: want %s<vCPU>-<memoryMB> with integer vCPU and memory", name, TierPrefixN4)
-	}
-	if cpu != 1 && (cpu < 2 || cpu > N4MaxVCPUs || cpu%2 != 0) {
-		return Tier{}, fmt.Errorf("tier %q: N4 vCPUs must be 1 or an even number between 2 and %d, got %d", name, N4MaxVCPUs, cpu)
-	}
-	if mem%CustomMemoryStepMB != 0 {
-		return Tier{}, fmt.Errorf("tier %q: memory must be a multiple of %d MB, got %d", name, CustomMemoryStepMB, mem)
-	}
-	lo, hi := N4MinMBPerVCPU*cpu, N4MaxMBPerVCPU*cpu
-	if mem < lo || mem > hi {
-		return Tier{}, fmt.Errorf("tier %q: N4 memory must be 2–8 GB per vCPU (%d–%d MB for %d vCPU), got %d MB", name, lo, hi, cpu, mem)
+	if !ok || cpu < 1 || mem < 1 {
+		return Tier{}, fmt.Errorf("tier %q: want %s<vCPU>-<memoryMB> with positive integer vCPU and memory", name, TierPrefixN4)
 	}
 	return Tier{Name: name, VCPUs: cpu, MemoryGB: float64(mem) / 1024, Edition: EditionEnterprise, Series: "N4"}, nil
+}
+
+// TierAdvice is the advisory finding for a tier whose shape rests on our
+// own inference rather than Google's documentation: an N4 tier with a vCPU
+// count other than 1 or an even number up to N4MaxVCPUs, memory not in
+// 256 MB steps, or outside 2–8 GB per vCPU (Compute Engine's N4 custom
+// shapes; Cloud SQL does not publish them). nil for every other tier. The
+// returned *RuleError has Inferred set: report it as advice, never as an
+// error (docs/gcp-limits.md#cloud-sql-tiers).
+func TierAdvice(t Tier) *RuleError {
+	if t.Series != "N4" {
+		return nil
+	}
+	cpu, mem := t.VCPUs, int(math.Round(t.MemoryGB*1024))
+	const why = "; this is our inference from Compute Engine's N4 custom shapes (Cloud SQL does not publish the N4 shapes), so Cloud SQL may still accept it, or refuse it at deploy"
+	var e *RuleError
+	switch lo, hi := N4MinMBPerVCPU*cpu, N4MaxMBPerVCPU*cpu; {
+	case cpu != 1 && (cpu < 2 || cpu > N4MaxVCPUs || cpu%2 != 0):
+		e = ruleErr("database", "tier", t.Name, AnchorTiers, "has %d vCPUs where N4 shapes have 1 or an even number from 2 to %d%s", cpu, N4MaxVCPUs, why)
+	case mem%CustomMemoryStepMB != 0:
+		e = ruleErr("database", "tier", t.Name, AnchorTiers, "has %d MB memory where N4 shapes step by %d MB%s", mem, CustomMemoryStepMB, why)
+	case mem < lo || mem > hi:
+		e = ruleErr("database", "tier", t.Name, AnchorTiers, "has %d MB memory where N4 shapes have 2–8 GB per vCPU (%d–%d MB for %d vCPU)%s", mem, lo, hi, cpu, why)
+	default:
+		return nil
+	}
+	e.Inferred = true
+	return e
 }
 
 // NormalizeEdition maps "" to ENTERPRISE and upper-cases the rest. Use
@@ -528,9 +556,10 @@ func MemoryForDefaultMaxConnections(n int) (gb float64, def int, ok bool) {
 	return 0, 0, false
 }
 
-// MaxConnectionsCeiling is our sane maximum for an explicit max_connections
-// on tier t: MaxConnectionsCeilingMultiple × the tier default (an
-// INFERENCE, see the constant).
+// MaxConnectionsCeiling is our inferred ceiling for an explicit
+// max_connections on tier t: MaxConnectionsCeilingMultiple × the tier
+// default (an INFERENCE, see the constant). Above it is advice
+// (MaxConnectionsAdvice), not an error; suggest prefers values within it.
 func MaxConnectionsCeiling(t Tier) int {
 	return MaxConnectionsCeilingMultiple * DefaultMaxConnections(t)
 }
@@ -566,8 +595,7 @@ func ConnectorInstancesForThroughput(mbps int) int {
 }
 
 // SubnetUsableIPs returns the prefix length and the usable addresses of an
-// IPv4 subnet (size − 4 reserved addresses, an inference, see
-// SubnetReservedAddresses).
+// IPv4 subnet (size − 4 reserved addresses, see SubnetReservedAddresses).
 func SubnetUsableIPs(cidr string) (prefix, usable int, err error) {
 	p, err := netip.ParsePrefix(cidr)
 	if err != nil || !p.Addr().Is4() {

@@ -27,9 +27,10 @@ func TestParseTierBoundaries(t *testing.T) {
 		{fmt.Sprintf("db-custom-10-%d", lo-CustomMemoryStepMB), 0, "0.9–6.5 GB per vCPU"},
 		{fmt.Sprintf("db-custom-N4-%d-%d", N4MaxVCPUs, n4Max), N4MaxVCPUs, ""},
 		{fmt.Sprintf("db-custom-N4-%d-%d", N4MaxVCPUs-2, (N4MaxVCPUs-2)*N4MinMBPerVCPU), N4MaxVCPUs - 2, ""},
-		{fmt.Sprintf("db-custom-N4-%d-%d", N4MaxVCPUs+2, (N4MaxVCPUs+2)*N4MinMBPerVCPU), 0, fmt.Sprintf("between 2 and %d", N4MaxVCPUs)},
+		// Outside our inferred N4 shapes still parses (TierAdvice).
+		{fmt.Sprintf("db-custom-N4-%d-%d", N4MaxVCPUs+2, (N4MaxVCPUs+2)*N4MinMBPerVCPU), N4MaxVCPUs + 2, ""},
 		{fmt.Sprintf("db-custom-N4-1-%d", N4MinMBPerVCPU), 1, ""},
-		{fmt.Sprintf("db-custom-N4-3-%d", 3*N4MinMBPerVCPU), 0, "N4 vCPUs must be 1 or an even number"},
+		{fmt.Sprintf("db-custom-N4-3-%d", 3*N4MinMBPerVCPU), 3, ""},
 		{fmt.Sprintf("db-custom-%d-%d", CustomMaxVCPUs, CustomMaxVCPUs*1024), CustomMaxVCPUs, ""},
 		// vCPU counts are positive: 0 is no size at all, not a missing size.
 		{"db-perf-optimized-N-0", 0, "with a positive integer vCPU count"},
@@ -113,4 +114,41 @@ func TestMaxConnectionsTableBoundaries(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, dedicated[0].MinGB, gb)
 	assert.Equal(t, dedicated[0].Default, def)
+}
+
+// TestTierAdviceBoundaries: the N4 shapes rest on our inference (Compute
+// Engine's N4 custom shapes), so a tier outside them is advice naming the
+// number, at each edge of the inferred range; nothing for other series.
+func TestTierAdviceBoundaries(t *testing.T) {
+	tests := []struct {
+		name, want string
+	}{
+		{fmt.Sprintf("db-custom-N4-1-%d", N4MinMBPerVCPU), ""},
+		{fmt.Sprintf("db-custom-N4-1-%d", N4MaxMBPerVCPU), ""},
+		{fmt.Sprintf("db-custom-N4-1-%d", N4MinMBPerVCPU-CustomMemoryStepMB), "has 1792 MB memory where N4 shapes have 2–8 GB per vCPU (2048–8192 MB for 1 vCPU)"},
+		{fmt.Sprintf("db-custom-N4-1-%d", N4MaxMBPerVCPU+CustomMemoryStepMB), "has 8448 MB memory where N4 shapes have 2–8 GB per vCPU"},
+		{fmt.Sprintf("db-custom-N4-2-%d", 2*N4MinMBPerVCPU), ""},
+		{fmt.Sprintf("db-custom-N4-3-%d", 3*N4MinMBPerVCPU), "has 3 vCPUs where N4 shapes have 1 or an even number from 2 to 80"},
+		{fmt.Sprintf("db-custom-N4-%d-%d", N4MaxVCPUs, N4MaxVCPUs*N4MinMBPerVCPU), ""},
+		{fmt.Sprintf("db-custom-N4-%d-%d", N4MaxVCPUs+2, (N4MaxVCPUs+2)*N4MinMBPerVCPU), "has 82 vCPUs where N4 shapes have 1 or an even number from 2 to 80"},
+		{"db-custom-N4-4-16000", "has 16000 MB memory where N4 shapes step by 256 MB"},
+		{"db-custom-4-16384", ""},
+		{"db-perf-optimized-N-8", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tier, err := ParseTier(tt.name)
+			require.NoError(t, err, "an inferred shape is never a parse error")
+			adv := TierAdvice(tier)
+			if tt.want == "" {
+				assert.Nil(t, adv)
+				return
+			}
+			require.NotNil(t, adv)
+			assert.True(t, adv.Inferred)
+			assert.Contains(t, adv.Error(), tt.want)
+			assert.Contains(t, adv.Error(), "our inference from Compute Engine's N4 custom shapes")
+			assert.Equal(t, LimitsDoc+"#"+AnchorTiers, adv.Source())
+		})
+	}
 }

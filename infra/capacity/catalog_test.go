@@ -36,11 +36,12 @@ func TestParseTier(t *testing.T) {
 		// boundaries: 2 × 2 × 1024 = 4096 and 2 × 8 × 1024 = 16384.
 		{name: "db-custom-N4-2-4096", want: Tier{Name: "db-custom-N4-2-4096", VCPUs: 2, MemoryGB: 4, Edition: EditionEnterprise, Series: "N4"}},
 		{name: "db-custom-N4-2-16384", want: Tier{Name: "db-custom-N4-2-16384", VCPUs: 2, MemoryGB: 16, Edition: EditionEnterprise, Series: "N4"}},
-		{name: "db-custom-N4-2-3840", wantErr: "N4 memory must be 2–8 GB per vCPU"},
-		{name: "db-custom-N4-2-16640", wantErr: "N4 memory must be 2–8 GB per vCPU"},
-		{name: "db-custom-N4-82-335872", wantErr: "N4 vCPUs must be 1 or an even number between 2 and 80"},
-		{name: "db-custom-N4-4-16000", wantErr: "multiple of 256"},
+		// Outside our inferred N4 shapes: parsed (TierAdvice says why).
+		{name: "db-custom-N4-2-3840", want: Tier{Name: "db-custom-N4-2-3840", VCPUs: 2, MemoryGB: 3.75, Edition: EditionEnterprise, Series: "N4"}},
+		{name: "db-custom-N4-82-335872", want: Tier{Name: "db-custom-N4-82-335872", VCPUs: 82, MemoryGB: 328, Edition: EditionEnterprise, Series: "N4"}},
 		{name: "db-custom-N4-4", wantErr: "db-custom-N4-<vCPU>-<memoryMB>"},
+		{name: "db-custom-N4-0-4096", wantErr: "positive integer vCPU and memory"},
+		{name: "db-custom-N4-4-0", wantErr: "positive integer vCPU and memory"},
 		{name: "db-c4a-highmem-3", wantErr: "Enterprise Plus C4A sizes are 1, 2, 4, 8, 16, 32, 48, 64, 72 vCPUs, not 3"},
 		{name: "db-c4a-highmem-96", wantErr: "C4A sizes"},
 		{name: "db-c4a-highmem-x", wantErr: "positive integer"},
@@ -144,15 +145,17 @@ func TestCheckTierEdition(t *testing.T) {
 }
 
 func TestValidateMaxConnections(t *testing.T) {
-	small, _ := ParseTier("db-custom-1-3840") // default 100 → ceiling 4 × 100 = 400
+	small, _ := ParseTier("db-custom-1-3840") // default 100 → inferred ceiling 4 × 100 = 400
 	assert.Equal(t, 400, MaxConnectionsCeiling(small))
 	tests := []struct {
 		n       int
 		wantErr string
 	}{
 		{0, ""}, {14, ""}, {100, ""}, {400, ""},
-		{13, "must be an integer ≥ 14"},
-		{401, "must be at most 400 on db-custom-1-3840 (4× the tier default 100)"},
+		{13, "must be an integer from 14 (Cloud SQL's minimum) to 262143 (PostgreSQL's maximum)"},
+		// Above our inferred ceiling is advice (MaxConnectionsAdvice), not an error.
+		{401, ""}, {262143, ""},
+		{262144, "must be an integer from 14 (Cloud SQL's minimum) to 262143 (PostgreSQL's maximum)"},
 	}
 	for _, tt := range tests {
 		err := ValidateMaxConnections(small, tt.n)

@@ -40,7 +40,8 @@ func (an *analysis) budgets() {
 			continue
 		}
 		if b.Severity == SeverityFail {
-			an.flag(CheckConnectionBudget, d.Name, SeverityFail, "%s", budgetMessage(b, d, m.consumerList(sc, di), m.targets.ConnectionUtilization, sc.id))
+			msg, fix := budgetMessage(b, d, m.consumerList(sc, di), m.targets.ConnectionUtilization, sc.id)
+			an.flagFix(fix, CheckConnectionBudget, d.Name, SeverityFail, "%s", msg)
 		}
 	}
 }
@@ -137,7 +138,7 @@ func (an *analysis) remedies(di int, b ConnectionBudget) []InstanceRemedy {
 // saying the scenario it fixes: the max_connections that fits, and the
 // maxInstances of one workload group that fits (the largest contributor
 // first).
-func budgetMessage(b ConnectionBudget, d dbInfo, consumers []Consumer, util float64, scenario string) string {
+func budgetMessage(b ConnectionBudget, d dbInfo, consumers []Consumer, util float64, scenario string) (string, []Remedy) {
 	var parts []string
 	for _, c := range b.Contributors {
 		if c.Instances == 0 {
@@ -166,6 +167,7 @@ func budgetMessage(b ConnectionBudget, d dbInfo, consumers []Consumer, util floa
 			}
 		}
 	}
+	fix := []Remedy{{Kind: RemedyMaxConnections, Target: d.Name, Value: b.RequiredMaxConnections}}
 	rem := append([]InstanceRemedy(nil), b.MaxInstancesRemedies...)
 	share := map[string]int{}
 	for _, c := range b.Contributors {
@@ -179,13 +181,14 @@ func budgetMessage(b ConnectionBudget, d dbInfo, consumers []Consumer, util floa
 			if r.Regions > 1 {
 				per = " per region"
 			}
-			return msg + fmt.Sprintf(" or lower %s maxInstances to ≤ %d%s", r.Group, r.MaxInstances, per) + fixes
+			fix = append(fix, Remedy{Kind: RemedyLowerMaxInstances, Target: r.Group, Value: r.MaxInstances})
+			return msg + fmt.Sprintf(" or lower %s maxInstances to ≤ %d%s", r.Group, r.MaxInstances, per) + fixes, fix
 		}
 	}
 	if len(rem) > 0 {
 		msg += fmt.Sprintf("; lowering one workload's maxInstances alone cannot fit it (the others exceed %d without %s)", b.Allowed, rem[0].Group)
 	}
-	return msg + fixes
+	return msg + fixes, fix
 }
 
 // parity checks, in a failover scenario, that the promoted replica carries
@@ -209,14 +212,14 @@ func (an *analysis) parity(ri int, b ConnectionBudget) {
 		if len(cs) > 0 {
 			with = "; consumers " + strings.Join(cs, " + ")
 		}
-		an.flag(CheckReplicaParity, r.Name, SeverityFail,
+		an.flagFix([]Remedy{{Kind: RemedyMaxConnections, Target: r.Name, Value: b.RequiredMaxConnections}}, CheckReplicaParity, r.Name, SeverityFail,
 			"replica %s (%s) would carry %d connections after promotion (everything routed to primary %s and to itself%s) but allows %d = floor((%d − %d) × %.2f); raise its max_connections to ≥ %d (fixes %s)",
 			r.Name, r.Region, b.Demand, p.Name, with, r.allowed, r.maxConn, m.assume.ReservedConnections,
 			m.targets.ConnectionUtilization, b.RequiredMaxConnections, an.sc.id)
 	}
 	if r.maxConn < p.maxConn {
 		fb.Severity = SeverityFail
-		an.flag(CheckReplicaParity, r.Name, SeverityFail,
+		an.flagFix([]Remedy{{Kind: RemedyMaxConnections, Target: r.Name, Value: p.maxConn}}, CheckReplicaParity, r.Name, SeverityFail,
 			"replica %s has max_connections %d below its primary %s's %d; PostgreSQL requires a hot standby's max_connections ≥ the primary's: set it to ≥ %d",
 			r.Name, r.maxConn, p.Name, p.maxConn, p.maxConn)
 	}

@@ -81,8 +81,9 @@ func (an *analysis) egressHeadroom() {
 		case saturated:
 			msg += fmt.Sprintf(" exceeds %g Mbps at maxInstances %d (connectors max out at %d instances)", h.CapacityMaxMbps, e.maxI, ConnectorMaxInstancesCeiling)
 		}
-		msg += "; " + connectorRemedy(h.ColdStartMbps, e) + fmt.Sprintf(" (fixes %s)", sc.id)
-		an.flag(CheckEgressHeadroom, subject, h.Severity, "%s", msg)
+		remedy, fix := connectorRemedy(h.ColdStartMbps, e)
+		msg += "; " + remedy + fmt.Sprintf(" (fixes %s)", sc.id)
+		an.flagFix(fix, CheckEgressHeadroom, subject, h.Severity, "%s", msg)
 	}
 }
 
@@ -90,21 +91,24 @@ func (an *analysis) egressHeadroom() {
 // critical path: a larger minInstances, else a larger machine type, else
 // Direct VPC egress. min must stay < max ≤ 10, so min ≤ 9
 // (docs/gcp-limits.md#vpc-connector).
-func connectorRemedy(mbps float64, e egInfo) string {
+func connectorRemedy(mbps float64, e egInfo) (string, []Remedy) {
 	need := func(mc ConnectorMachine) int {
 		return max(ConnectorMinInstancesFloor, int(math.Ceil(mbps/mc.PerInstanceMbps-eps)))
 	}
+	direct := Remedy{Kind: RemedyDirectEgress, Target: e.Region}
 	if n := need(e.machine); n < ConnectorMaxInstancesCeiling {
-		return fmt.Sprintf("raise minInstances to ≥ %d (connectors never scale in, so size the floor for the storm) or use Direct VPC egress", n)
+		return fmt.Sprintf("raise minInstances to ≥ %d (connectors never scale in, so size the floor for the storm) or use Direct VPC egress", n),
+			[]Remedy{{Kind: RemedyConnectorMinInstances, Target: e.Region, Value: n}, direct}
 	}
 	// Smallest first: e's type and the smaller ones need ≥ n instances, so
 	// the first type that fits is larger than e's.
 	for _, mc := range connectorMachines {
 		if n := need(mc); n < ConnectorMaxInstancesCeiling {
-			return fmt.Sprintf("switch machineType to %s with minInstances ≥ %d (≈%g Mbps) or use Direct VPC egress", mc.Name, n, float64(n)*mc.PerInstanceMbps)
+			return fmt.Sprintf("switch machineType to %s with minInstances ≥ %d (≈%g Mbps) or use Direct VPC egress", mc.Name, n, float64(n)*mc.PerInstanceMbps),
+				[]Remedy{{Kind: RemedyConnectorMachineType, Target: e.Region, Value: n, MachineType: mc.Name}, direct}
 		}
 	}
-	return "no connector size carries it: use Direct VPC egress"
+	return "no connector size carries it: use Direct VPC egress", []Remedy{direct}
 }
 
 // directIPs checks each Direct VPC egress subnet's IP budget in the
@@ -142,7 +146,8 @@ func (an *analysis) directIPs() {
 			for want > 8 && (1<<(32-want))-SubnetReservedAddresses < c.NeededIPs {
 				want--
 			}
-			an.flag(CheckDirectEgressIPs, subject, SeverityFail, "Direct VPC egress subnet %s (%s, %s): %s (docs/gcp-limits.md#direct-vpc-egress); use a /%d or larger (fixes %s)",
+			an.flagFix([]Remedy{{Kind: RemedyDirectSubnetPrefix, Target: e.Region, Value: want}}, CheckDirectEgressIPs, subject, SeverityFail,
+				"Direct VPC egress subnet %s (%s, %s): %s (docs/gcp-limits.md#direct-vpc-egress); use a /%d or larger (fixes %s)",
 				subject, e.Region, e.SubnetCIDR, strings.Join(why, "; "), want, sc.id)
 		}
 		an.res.DirectIPs = append(an.res.DirectIPs, c)

@@ -2,6 +2,7 @@ package capacity
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -89,7 +90,25 @@ func TestConnectorRemedyAtTheInstanceCeiling(t *testing.T) {
 		{"e2-standard-4", 16000, "no connector size carries it: use Direct VPC egress"},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.want, connectorRemedy(tt.mbps, machine(tt.machine)), "%s at %g Mbps", tt.machine, tt.mbps)
+		e := machine(tt.machine)
+		e.Region = "r"
+		got, fix := connectorRemedy(tt.mbps, e)
+		assert.Equal(t, tt.want, got, "%s at %g Mbps", tt.machine, tt.mbps)
+		// The machine-readable remedies say what the text says.
+		require.NotEmpty(t, fix)
+		assert.Equal(t, Remedy{Kind: RemedyDirectEgress, Target: "r"}, fix[len(fix)-1], "Direct VPC egress is always offered")
+		switch {
+		case strings.HasPrefix(got, "raise minInstances"):
+			require.Len(t, fix, 2)
+			assert.Equal(t, RemedyConnectorMinInstances, fix[0].Kind)
+			assert.Contains(t, got, fmt.Sprintf("≥ %d ", fix[0].Value))
+		case strings.HasPrefix(got, "switch machineType"):
+			require.Len(t, fix, 2)
+			assert.Equal(t, RemedyConnectorMachineType, fix[0].Kind)
+			assert.Contains(t, got, fmt.Sprintf("to %s with minInstances ≥ %d ", fix[0].MachineType, fix[0].Value))
+		default:
+			assert.Len(t, fix, 1)
+		}
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 // with slot exhaustion and accept queue, egress headroom, IPs, Admin API)
 // already fails in the same scenario — it then explains that failure —
 // and advisory everywhere else. The stack's verdict therefore never
-// depends on the simulation alone. The post-mortem's criteria are strict:
+// depends on the simulation alone. The post-mortem's criteria (docs/incident-1278.md) are strict:
 // success must be above the target ("> 90 %") and connect p99 under it
 // ("< 30 s").
 func (an *analysis) simulation() {
@@ -32,7 +32,7 @@ func (an *analysis) simulation() {
 	if s.Instances == 0 {
 		return
 	}
-	if s.SuccessRate <= m.targets.StartupSuccessRate {
+	if !SuccessMeets(s.SuccessRate, m.targets.StartupSuccessRate) {
 		ready := 0
 		for _, w := range s.PerWorkload {
 			ready += w.Ready
@@ -82,7 +82,7 @@ func (an *analysis) simulation() {
 			"predicted storm success %.1f%% (%d of %d instances ready) is not above the %.1f%% target; failed: %s",
 			100*s.SuccessRate, ready, s.Instances, 100*m.targets.StartupSuccessRate, nonEmpty(strings.Join(causes, "; "), "unknown"))
 	}
-	if s.ConnectP99Seconds >= m.targets.ConnectP99Seconds {
+	if !ConnectMeets(s.ConnectP99Seconds, m.targets.ConnectP99Seconds) {
 		an.flag(CheckColdStartSuccess, subject, sev,
 			"predicted connect p99 %.1f s is not under the %g s target (p50 %.1f s, p95 %.1f s)", s.ConnectP99Seconds, m.targets.ConnectP99Seconds, s.ConnectP50Seconds, s.ConnectP95Seconds)
 	}

@@ -2,6 +2,7 @@ package capacity
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -26,12 +27,15 @@ func (an *analysis) topology() {
 			if err := CheckTierEdition(d.Tier, d.Edition); err != nil {
 				an.flag(CheckTopologyConsistent, d.Name, SeverityFail, "database %q: %v", d.Name, err)
 			}
+			if adv := TierAdvice(d.tier); adv != nil {
+				// A shape we infer, not one Google documents: advice.
+				an.flag(CheckTopologyConsistent, d.Name, SeverityWarn, "database %q: %v", d.Name, adv)
+			}
 			if err := ValidateMaxConnections(d.tier, d.MaxConnections); err != nil {
-				sev := SeverityWarn // above our inferred ceiling: a judgement, not a GCP limit
-				if d.MaxConnections < MaxConnectionsFlagMin {
-					sev = SeverityFail
-				}
-				an.flag(CheckTopologyConsistent, d.Name, sev, "database %q: %v", d.Name, err)
+				an.flag(CheckTopologyConsistent, d.Name, SeverityFail, "database %q: %v", d.Name, err)
+			} else if adv := MaxConnectionsAdvice(d.tier, d.MaxConnections); adv != nil {
+				// Above our inferred ceiling: a judgement, not a GCP limit.
+				an.flag(CheckTopologyConsistent, d.Name, SeverityWarn, "database %q: %v", d.Name, adv)
 			}
 		}
 		if d.ReplicaOf != "" && d.primary < 0 {
@@ -131,12 +135,12 @@ func (an *analysis) probes() {
 			continue
 		}
 		if w.StartupProbe.Path == "" {
-			an.flag(CheckTimeoutBudget, w.Name, SeverityWarn,
+			an.flagFix([]Remedy{{Kind: RemedyHTTPStartupProbe, Target: w.group}}, CheckTimeoutBudget, w.Name, SeverityWarn,
 				"workload %s (%s): the startup probe is TCP, which passes as soon as the port is bound, before the database is reachable; a slow or failed connect then reaches users as errors instead of holding the instance back; set startupProbe.path to an HTTP path that tests the database (docs/gcp-limits.md#cloud-run)",
 				w.Name, w.Region)
 		}
 		if w.ConnectTimeoutSeconds > w.window {
-			an.flag(CheckTimeoutBudget, w.Name, SeverityWarn,
+			an.flagFix([]Remedy{{Kind: RemedyProbeWindow, Target: w.group, Value: int(math.Ceil(w.ConnectTimeoutSeconds))}}, CheckTimeoutBudget, w.Name, SeverityWarn,
 				"workload %s (%s): connect timeout %.0f s outlasts the startup probe window %.0f s, so Cloud Run kills the instance first; lower the timeout to ≤ %.0f s or lengthen the probe",
 				w.Name, w.Region, w.ConnectTimeoutSeconds, w.window, w.window)
 		}
@@ -145,19 +149,21 @@ func (an *analysis) probes() {
 
 // multiRegion requires, in production, an HA primary, a cross-region
 // replica, and egress and workloads in at least two regions (the
-// post-mortem's multi-region criterion; docs/gcp-limits.md#cloud-sql-ha).
+// post-mortem's multi-region criterion, docs/incident-1278.md; docs/gcp-limits.md#cloud-sql-ha).
 func (an *analysis) multiRegion() {
 	m := an.m
 	if m.topo.Environment != EnvProduction {
 		return
 	}
 	var missing []string
+	var fix []Remedy
 	for _, d := range m.dbs {
 		if d.ReplicaOf != "" {
 			continue // a replica (primary ≥ 0 only ever for one)
 		}
 		if d.Availability != AvailabilityRegional {
 			missing = append(missing, fmt.Sprintf("primary %s is %s, not REGIONAL (HA)", d.Name, nonEmpty(d.Availability, AvailabilityZonal)))
+			fix = append(fix, Remedy{Kind: RemedyRegionalAvailability, Target: d.Name})
 		}
 		cross := false
 		for _, r := range m.dbs {
@@ -167,6 +173,7 @@ func (an *analysis) multiRegion() {
 		}
 		if !cross {
 			missing = append(missing, fmt.Sprintf("primary %s has no cross-region replica", d.Name))
+			fix = append(fix, Remedy{Kind: RemedyCrossRegionReplica, Target: d.Name})
 		}
 	}
 	egRegions, wlRegions := map[string]bool{}, map[string]bool{}
@@ -185,6 +192,8 @@ func (an *analysis) multiRegion() {
 		missing = append(missing, fmt.Sprintf("workloads in %d region(s) %v, want ≥ 2", len(wlRegions), sortedKeys(wlRegions)))
 	}
 	if len(missing) > 0 {
-		an.flag(CheckMultiRegion, nonEmpty(m.topo.Stack, "production"), SeverityFail, "production is not multi-region redundant: %s", strings.Join(missing, "; "))
+		// Adding regions to the network and workloads is not a remedy kind:
+		// it is a design change (suggest does not add regions).
+		an.flagFix(fix, CheckMultiRegion, nonEmpty(m.topo.Stack, "production"), SeverityFail, "production is not multi-region redundant: %s", strings.Join(missing, "; "))
 	}
 }

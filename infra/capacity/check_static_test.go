@@ -41,6 +41,8 @@ func TestTopologyMaxConnectionsFlagBounds(t *testing.T) {
 		{MaxConnectionsFlagMin, SeverityOK},
 		{ceiling, SeverityOK},
 		{ceiling + 1, SeverityWarn}, // above our inferred ceiling: a judgement
+		{MaxConnectionsFlagMax, SeverityWarn},
+		{MaxConnectionsFlagMax + 1, SeverityFail}, // above PostgreSQL's maximum
 	}
 	for _, tt := range tests {
 		topo := staticStack()
@@ -52,7 +54,11 @@ func TestTopologyMaxConnectionsFlagBounds(t *testing.T) {
 		}
 		require.Len(t, fs, 1, "max_connections %d", tt.n)
 		assert.Equal(t, tt.sev, fs[0].Severity, "max_connections %d", tt.n)
-		assert.Equal(t, fmt.Sprintf("database %q: %v", "db", ValidateMaxConnections(tier, tt.n)), fs[0].Message)
+		var want error = ValidateMaxConnections(tier, tt.n)
+		if want == nil {
+			want = MaxConnectionsAdvice(tier, tt.n)
+		}
+		assert.Equal(t, fmt.Sprintf("database %q: %v", "db", want), fs[0].Message)
 	}
 }
 

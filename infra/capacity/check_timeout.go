@@ -71,7 +71,7 @@ func (an *analysis) timeouts() {
 				"workload %s (%s): worst-case connect %.1f s (egress %.1f s + queue %.1f s + handshake %.2f s) vs budget %.0f s = min(connect timeout %.0f s, probe window %.0f s); cause: %s",
 				w.Name, w.Region, tb.WorstCaseSeconds, tb.EgressDelaySeconds, tb.QueueSeconds, tb.HandshakeSeconds, tb.BudgetSeconds,
 				w.ConnectTimeoutSeconds, w.window, nonEmpty(tb.Cause, "connect path longer than the budget"))
-		case d >= 0 && tb.WorstCaseSeconds >= m.targets.ConnectP99Seconds:
+		case d >= 0 && !ConnectMeets(tb.WorstCaseSeconds, m.targets.ConnectP99Seconds):
 			// The criterion is "connection establishment < 30 s".
 			tb.Severity = SeverityWarn
 			an.flag(CheckTimeoutBudget, w.Name, SeverityWarn, "workload %s (%s): worst-case connect %.1f s is not under the %g s connect target; cause: %s",

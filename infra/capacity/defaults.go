@@ -68,7 +68,7 @@ const (
 )
 
 // Default targets: the post-mortem's success criteria
-// (the incident post-mortem "Success Criteria").
+// (docs/incident-1278.md#success-criteria).
 const (
 	// DefaultStartupSuccessRate: "Staging environment startup success rate >90%".
 	DefaultStartupSuccessRate = 0.90
@@ -185,3 +185,12 @@ func (t Targets) WithDefaults() Targets {
 	}
 	return t
 }
+
+// SuccessMeets is the one pass comparison of a startup success rate against
+// its target, for the model and the probe alike: strictly above, as the
+// post-mortem's criterion says (">90%"); a rate equal to the target fails.
+func SuccessMeets(measured, target float64) bool { return measured > target }
+
+// ConnectMeets is the one pass comparison of a connect p99 against its
+// target: strictly under ("<30s"); a p99 equal to the target fails.
+func ConnectMeets(measured, target float64) bool { return measured < target }

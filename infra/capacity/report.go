@@ -60,6 +60,10 @@ type Finding struct {
 	// Message says what is wrong and what to change, with numbers, e.g.
 	// "raise max_connections to ≥ 412 or lower netra-backend maxInstances to ≤ 14".
 	Message string
+	// Remedies are the changes Message proposes, machine-readable (what
+	// `headroom suggest` turns into candidate edits); empty when the
+	// message proposes none a stack file can express.
+	Remedies []Remedy
 }
 
 // Report is every analysis of one topology.

@@ -29,6 +29,11 @@ type RuleError struct {
 	Rule string
 	// Anchor is the docs/gcp-limits.md section the rule comes from.
 	Anchor string
+	// Inferred marks a rule that rests on our own inference (labelled so
+	// in docs/gcp-limits.md), not on a bound Google documents: it is
+	// reported as advice with its reasoning, never as bad input or a
+	// mandatory verdict.
+	Inferred bool
 }
 
 // Reason is the rule and the offending value: the part of the message every
@@ -174,10 +179,8 @@ func ValidateMaxInstances(minInstances, maxInstances int) error {
 	return nil
 }
 
-// ValidateMaxConnections checks an explicit max_connections flag for tier
-// t: 0 (unset) is fine; otherwise it must be ≥ 14
-// (docs/gcp-limits.md#cloud-sql-max-connections) and ≤
-// MaxConnectionsCeiling(t) (our inference). A zero Tier skips the ceiling.
+// ValidateMaxConnections checks an explicit max_connections flag: 0
+// (unset) is fine; otherwise ValidateMaxConnectionsFlag.
 func ValidateMaxConnections(t Tier, n int) error {
 	if n == 0 {
 		return nil
@@ -186,16 +189,34 @@ func ValidateMaxConnections(t Tier, n int) error {
 }
 
 // ValidateMaxConnectionsFlag checks an explicitly set max_connections
-// flag (0 included): ≥ 14 and ≤ MaxConnectionsCeiling(t).
-func ValidateMaxConnectionsFlag(t Tier, n int) error {
-	if n < MaxConnectionsFlagMin {
-		return ruleErr("database", "maxConnections", n, AnchorMaxConnections, "must be an integer ≥ %d (Cloud SQL's minimum)", MaxConnectionsFlagMin)
-	}
-	if c := MaxConnectionsCeiling(t); c > 0 && n > c {
+// flag (0 included) against the bounds Cloud SQL and PostgreSQL document:
+// 14 to 262143 (docs/gcp-limits.md#cloud-sql-max-connections). Our inferred
+// ceiling for the tier is advice, not a bound: see MaxConnectionsAdvice.
+func ValidateMaxConnectionsFlag(_ Tier, n int) error {
+	if n < MaxConnectionsFlagMin || n > MaxConnectionsFlagMax {
 		return ruleErr("database", "maxConnections", n, AnchorMaxConnections,
-			"must be at most %d on %s (%d× the tier default %d); pick a tier with more memory", c, t.Name, MaxConnectionsCeilingMultiple, DefaultMaxConnections(t))
+			"must be an integer from %d (Cloud SQL's minimum) to %d (PostgreSQL's maximum)", MaxConnectionsFlagMin, MaxConnectionsFlagMax)
 	}
 	return nil
+}
+
+// MaxConnectionsAdvice is the advisory finding for an explicit
+// max_connections above MaxConnectionsCeiling(t), our inferred ceiling for
+// the tier; nil at or below it (or for a zero Tier). Google documents no
+// fixed maximum (it depends on the backends in use), so callers report it
+// as advice with its reasoning and number, never as an error or a
+// mandatory verdict.
+// The returned *RuleError has Inferred set.
+func MaxConnectionsAdvice(t Tier, n int) *RuleError {
+	c := MaxConnectionsCeiling(t)
+	if c <= 0 || n <= c {
+		return nil
+	}
+	e := ruleErr("database", "maxConnections", n, AnchorMaxConnections,
+		"is above %d, our inferred ceiling on %s (%d× the tier default %d): every PostgreSQL backend takes memory the default already budgets for, so far above it connection slots are traded for out-of-memory risk, and Cloud SQL refuses a value the tier cannot hold (invalidFlagValue) at a limit it does not publish; check the instance's memory under load or pick a tier with more memory",
+		c, t.Name, MaxConnectionsCeilingMultiple, DefaultMaxConnections(t))
+	e.Inferred = true
+	return e
 }
 
 // ValidateBackups checks retained automated backups (Headroom requires at

@@ -205,20 +205,47 @@ func TestRuleMaxConnections(t *testing.T) {
 	require.NoError(t, err)
 	c := MaxConnectionsCeiling(tier)
 	require.Equal(t, MaxConnectionsCeilingMultiple*DefaultMaxConnections(tier), c)
-	minRule := fmt.Sprintf("must be an integer ≥ %d (Cloud SQL's minimum)", MaxConnectionsFlagMin)
-	ceilRule := fmt.Sprintf("must be at most %d on db-custom-1-3840 (%d× the tier default %d); pick a tier with more memory",
-		c, MaxConnectionsCeilingMultiple, DefaultMaxConnections(tier))
+	boundsRule := fmt.Sprintf("must be an integer from %d (Cloud SQL's minimum) to %d (PostgreSQL's maximum)", MaxConnectionsFlagMin, MaxConnectionsFlagMax)
 	checkRules(t, "database", AnchorMaxConnections, []ruleCase{
 		{"unset", ValidateMaxConnections(tier, 0), "", "", ""},
-		{"explicit 0", ValidateMaxConnectionsFlag(tier, 0), "maxConnections", "0", minRule},
-		{"below the minimum", ValidateMaxConnections(tier, MaxConnectionsFlagMin-1), "maxConnections", strconv.Itoa(MaxConnectionsFlagMin - 1), minRule},
+		{"explicit 0", ValidateMaxConnectionsFlag(tier, 0), "maxConnections", "0", boundsRule},
+		{"below the minimum", ValidateMaxConnections(tier, MaxConnectionsFlagMin-1), "maxConnections", strconv.Itoa(MaxConnectionsFlagMin - 1), boundsRule},
 		{"minimum", ValidateMaxConnections(tier, MaxConnectionsFlagMin), "", "", ""},
+		// Our inferred ceiling bounds nothing: MaxConnectionsAdvice says it.
 		{"at the ceiling", ValidateMaxConnections(tier, c), "", "", ""},
-		{"above the ceiling", ValidateMaxConnections(tier, c+1), "maxConnections", strconv.Itoa(c + 1), ceilRule},
-		// A zero Tier (unknown tier) has no ceiling, only the minimum.
+		{"above the ceiling", ValidateMaxConnections(tier, c+1), "", "", ""},
+		{"maximum", ValidateMaxConnections(tier, MaxConnectionsFlagMax), "", "", ""},
+		{"above the maximum", ValidateMaxConnections(tier, MaxConnectionsFlagMax+1), "maxConnections", strconv.Itoa(MaxConnectionsFlagMax + 1), boundsRule},
 		{"no tier, large", ValidateMaxConnectionsFlag(Tier{}, 100000), "", "", ""},
-		{"no tier, below the minimum", ValidateMaxConnectionsFlag(Tier{}, MaxConnectionsFlagMin-1), "maxConnections", strconv.Itoa(MaxConnectionsFlagMin - 1), minRule},
+		{"no tier, below the minimum", ValidateMaxConnectionsFlag(Tier{}, MaxConnectionsFlagMin-1), "maxConnections", strconv.Itoa(MaxConnectionsFlagMin - 1), boundsRule},
 	})
+}
+
+// TestMaxConnectionsAdvice: above our inferred 4× ceiling is advice that
+// names the number and its reasoning; at or below it, nothing. The issue's
+// case: 5000 on db-custom-96-368640 (default 1000, ceiling 4000).
+func TestMaxConnectionsAdvice(t *testing.T) {
+	big, err := ParseTier("db-custom-96-368640")
+	require.NoError(t, err)
+	require.Equal(t, 1000, DefaultMaxConnections(big))
+	c := MaxConnectionsCeiling(big)
+	require.Equal(t, 4000, c)
+	assert.Nil(t, MaxConnectionsAdvice(big, c), "at the ceiling")
+	assert.Nil(t, MaxConnectionsAdvice(big, c-1))
+	assert.Nil(t, MaxConnectionsAdvice(Tier{}, 100000), "no tier, no ceiling")
+	for _, n := range []int{c + 1, 5000, MaxConnectionsFlagMax} {
+		adv := MaxConnectionsAdvice(big, n)
+		require.NotNil(t, adv, n)
+		assert.True(t, adv.Inferred)
+		assert.NoError(t, ValidateMaxConnectionsFlag(big, n), "advice, not an error")
+		assert.Equal(t, strconv.Itoa(n), adv.Got)
+		assert.Equal(t, "maxConnections", adv.Field)
+		assert.Equal(t, LimitsDoc+"#"+AnchorMaxConnections, adv.Source())
+		for _, want := range []string{"above 4000, our inferred ceiling on db-custom-96-368640", "4× the tier default 1000",
+			"every PostgreSQL backend takes memory", "a limit it does not publish"} {
+			assert.Contains(t, adv.Error(), want)
+		}
+	}
 }
 
 func TestRuleBackups(t *testing.T) {

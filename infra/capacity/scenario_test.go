@@ -311,7 +311,8 @@ func TestSimulateScenario(t *testing.T) {
 }
 
 // TestIncidentRefusedForBothRootCauses: the incident fixture stays refused
-// by mandatory (monotone) rules for the post-mortem's two root causes.
+// by mandatory (monotone) rules for the post-mortem's two root causes
+// (docs/incident-1278.md).
 func TestIncidentRefusedForBothRootCauses(t *testing.T) {
 	r := Analyze(incidentTopology())
 	cold := scenarioOf(t, r, ScenarioColdStart)

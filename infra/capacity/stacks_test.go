@@ -10,7 +10,7 @@ var probe240 = Probe{InitialDelaySeconds: 0, PeriodSeconds: 10, TimeoutSeconds: 
 // path that tests the database.
 var httpProbe240 = Probe{InitialDelaySeconds: 0, PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 24, Path: "/healthz/db"}
 
-// incidentTopology reproduces incident 1278. The post-mortem names
+// incidentTopology reproduces incident 1278 (docs/incident-1278.md). The post-mortem names
 // staging-connector (us-central1), staging-shared-postgres, the 75 s app
 // timeout, 10–30 s connector scale-out and pool exhaustion when many
 // instances start at once; it gives no sizes, so each is an assumption:

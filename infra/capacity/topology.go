@@ -150,12 +150,6 @@ type Workload struct {
 // DeployStyle is how a workload's new revision takes traffic.
 type DeployStyle string
 
-// AnnotationDeployStyle is the Cloud Run service annotation that carries a
-// workload's deploy style from the program to the policy pack (so the pack
-// judges graphs that were not produced by our program the same way:
-// absent means DeployLatest, the worst case).
-const AnnotationDeployStyle = "headroom.dev/deploy-style"
-
 // ParseDeployStyle reads a deploy style; empty is DeployLatest.
 func ParseDeployStyle(s string) (DeployStyle, error) {
 	switch DeployStyle(s) {

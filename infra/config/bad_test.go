@@ -107,7 +107,7 @@ func TestBadInput(t *testing.T) {
 		{"wrong type", "staging", []edit{{"headroom:database.backups.enabled", `"yes"`}}, "headroom:database.backups.enabled", `must be true or false, got "yes"`},
 		{"wrong type", "staging", []edit{{"headroom:database.tier", `4`}}, "headroom:database.tier", "must be a Cloud SQL tier"},
 		{"wrong type", "staging", []edit{{"headroom:network.regions.us-central1.connector", `"x"`}}, "headroom:network.regions.us-central1.connector", `got "x"`},
-		{"wrong type", "staging", []edit{{"headroom:targets.connectP99Seconds", `"30s"`}}, "headroom:targets.connectP99Seconds", "must be a number > 0"},
+		{"wrong type", "staging", []edit{{"headroom:targets.connectP99Seconds", `"30s"`}}, "headroom:targets.connectP99Seconds", "must be a number in (0, 3600]"},
 		// missing required key
 		{"missing", "staging", []edit{{"gcp:project", del}}, "gcp:project", "required key is missing"},
 		{"missing", "staging", []edit{{"headroom:environment", del}}, "headroom:environment", "required key is missing"},
@@ -127,12 +127,14 @@ func TestBadInput(t *testing.T) {
 		{"negative", "staging", []edit{{"headroom:workloads[0].minInstances", `-1`}}, "headroom:workloads[0].minInstances", "from 0 to maxInstances (20), got -1"},
 		{"zero", "staging", []edit{{"headroom:workloads[0].db.poolSize", `0`}}, "headroom:workloads[0].db.poolSize", "≥ 1, got 0"},
 		{"negative", "staging", []edit{{"headroom:workloads[0].db.maxOverflow", `-2`}}, "headroom:workloads[0].db.maxOverflow", "≥ 0, got -2"},
-		{"zero", "staging", []edit{{"headroom:database.maxConnections", `0`}}, "headroom:database.maxConnections", "must be an integer ≥ 14 (Cloud SQL's minimum), got 0"},
+		{"zero", "staging", []edit{{"headroom:database.maxConnections", `0`}}, "headroom:database.maxConnections", "must be an integer from 14 (Cloud SQL's minimum) to 262143 (PostgreSQL's maximum), got 0"},
+		{"too many", "staging", []edit{{"headroom:database.maxConnections", `262144`}}, "headroom:database.maxConnections", "to 262143 (PostgreSQL's maximum), got 262144"},
+		{"too many", "production", []edit{{"headroom:database.replicas[0].maxConnections", `262144`}}, "headroom:database.replicas[0].maxConnections", "to 262143 (PostgreSQL's maximum), got 262144"},
 		{"too many", "staging", []edit{{"headroom:workloads[0].concurrency", `1001`}}, "headroom:workloads[0].concurrency", "from 1 to 1000, got 1001"},
 		{"zero", "staging", []edit{{"headroom:workloads[0].egressMbpsPerInstance", `0`}}, "headroom:workloads[0].egressMbpsPerInstance", "> 0, got 0"},
 		{"zero", "staging", []edit{{"headroom:workloads[1].db.connectTimeoutSeconds", `0`}}, "headroom:workloads[1].db.connectTimeoutSeconds", "> 0"},
 		{"zero", "staging", []edit{{"headroom:database.backups.retainedBackups", `0`}}, "headroom:database.backups.retainedBackups", "from 7 to 365, got 0"},
-		{"negative", "staging", []edit{{"headroom:assumptions", `{"reservedConnections":-1}`}}, "headroom:assumptions.reservedConnections", "≥ 0, got -1"},
+		{"negative", "staging", []edit{{"headroom:assumptions", `{"reservedConnections":-1}`}}, "headroom:assumptions.reservedConnections", "in [0, 100000], got -1"},
 		{"zero", "staging", []edit{{"headroom:workloads", `[]`}}, "headroom:workloads", "at least one workload"},
 		{"zero", "staging", []edit{{"headroom:network.regions", `{}`}}, "headroom:network.regions", "at least one region"},
 		{"zero", "staging", []edit{{"headroom:workloads[0].startupProbe.failureThreshold", `0`}}, "headroom:workloads[0].startupProbe.failureThreshold", "≥ 1"},
@@ -199,9 +201,9 @@ func TestBadInput(t *testing.T) {
 		// environment
 		{"environment", "staging", []edit{{"headroom:environment", "prod"}}, "headroom:environment", `must be one of staging, production, got "prod"`},
 		// targets out of (0, 1]
-		{"targets", "staging", []edit{{"headroom:targets.startupSuccessRate", `1.5`}}, "headroom:targets.startupSuccessRate", "in (0, 1], got 1.5"},
+		{"targets", "staging", []edit{{"headroom:targets.startupSuccessRate", `1.5`}}, "headroom:targets.startupSuccessRate", "in (0, 1), got 1.5"},
 		{"targets", "staging", []edit{{"headroom:targets.connectionUtilization", `0`}}, "headroom:targets.connectionUtilization", "in (0, 1], got 0"},
-		{"targets", "staging", []edit{{"headroom:targets.connectP99Seconds", `-1`}}, "headroom:targets.connectP99Seconds", "> 0, got -1"},
+		{"targets", "staging", []edit{{"headroom:targets.connectP99Seconds", `-1`}}, "headroom:targets.connectP99Seconds", "in (0, 3600], got -1"},
 		// maintenance window
 		{"maintenance day", "staging", []edit{{"headroom:database.maintenanceWindow.day", `8`}}, "headroom:database.maintenanceWindow.day", "from 1 (Monday) to 7 (Sunday), got 8"},
 		{"maintenance day", "staging", []edit{{"headroom:database.maintenanceWindow.day", `0`}}, "headroom:database.maintenanceWindow.day", "got 0"},
@@ -229,10 +231,10 @@ func TestBadInput(t *testing.T) {
 		{"version", "staging", []edit{{"headroom:database.version", `"MYSQL_8_0"`}}, "headroom:database.version", "PostgreSQL version"},
 		{"availability", "staging", []edit{{"headroom:database.availability", `"HA"`}}, "headroom:database.availability", "one of ZONAL, REGIONAL"},
 		{"disk", "staging", []edit{{"headroom:database.diskSizeGb", `5`}}, "headroom:database.diskSizeGb", "≥ 10"},
-		{"retry", "staging", []edit{{"headroom:assumptions", `{"retryMultiplier":0.5}`}}, "headroom:assumptions.retryMultiplier", "≥ 1"},
-		{"overshoot", "staging", []edit{{"headroom:assumptions", `{"maxInstanceOvershoot":0.5}`}}, "headroom:assumptions.maxInstanceOvershoot", "must be a number ≥ 1, got 0.5"},
-		{"linger", "staging", []edit{{"headroom:assumptions", `{"revisionLingerSeconds":-1}`}}, "headroom:assumptions.revisionLingerSeconds", "must be a number ≥ 0, got -1"},
-		{"per vCPU", "staging", []edit{{"headroom:assumptions", `{"acceptRatePerVCPU":-5}`}}, "headroom:assumptions.acceptRatePerVCPU", "must be a number ≥ 0, got -5"},
+		{"retry", "staging", []edit{{"headroom:assumptions", `{"retryMultiplier":0.5}`}}, "headroom:assumptions.retryMultiplier", "in [1, 100]"},
+		{"overshoot", "staging", []edit{{"headroom:assumptions", `{"maxInstanceOvershoot":0.5}`}}, "headroom:assumptions.maxInstanceOvershoot", "must be a number in [1, 100], got 0.5"},
+		{"linger", "staging", []edit{{"headroom:assumptions", `{"revisionLingerSeconds":-1}`}}, "headroom:assumptions.revisionLingerSeconds", "must be a number in (0, 86400], got -1"},
+		{"per vCPU", "staging", []edit{{"headroom:assumptions", `{"acceptRatePerVCPU":-5}`}}, "headroom:assumptions.acceptRatePerVCPU", "must be a number in (0, 1000000], got -5"},
 		{"deploy style", "staging", []edit{{"headroom:workloads[0].deploy", `{"style":"blue-green"}`}}, "headroom:workloads[0].deploy.style", "must be one of latest, candidate (default latest), got \"blue-green\""},
 		{"retry", "staging", []edit{{"headroom:assumptions", `{"retryInitialSeconds":5,"retryMaxSeconds":1}`}}, "headroom:assumptions.retryMaxSeconds", "≥ retryInitialSeconds"},
 		{"unusual key", "staging", []edit{{"headroom:network.regions", `{"us central1\n":{}}`}}, `headroom:network.regions["us central1\n"]`, "unknown region"},
@@ -272,6 +274,10 @@ func TestValidStacksGoogleAccepts(t *testing.T) {
 		{"N4 tier", []edit{{"headroom:database.tier", `"db-custom-N4-4-16384"`}, {"headroom:database.edition", `"ENTERPRISE"`}}},
 		{"PostgreSQL 16 defaults to Enterprise Plus", []edit{{"headroom:database.version", `"POSTGRES_16"`}, {"headroom:database.edition", del}, {"headroom:database.tier", `"db-perf-optimized-N-4"`}}},
 		{"decimal connect timeout", []edit{{"headroom:workloads[0].db.connectTimeoutSeconds", `74.5`}}},
+		// Above our inferred 4× ceiling (advice in the plan, not bad input),
+		// up to PostgreSQL's maximum.
+		{"max_connections above the inferred ceiling", []edit{{"headroom:database.maxConnections", `262143`}}},
+		{"N4 shape outside our inference", []edit{{"headroom:database.tier", `"db-custom-N4-82-335872"`}, {"headroom:database.edition", `"ENTERPRISE"`}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -372,4 +378,29 @@ func TestDefaults(t *testing.T) {
 	n, err := Decode("staging", nvals)
 	require.NoError(t, err)
 	assert.Equal(t, 80, n.Workloads[0].Concurrency)
+}
+
+// TestTargetBoundsAgreeWithPack: a target the pack would refuse to load is
+// refused by config validation with the same bound and the same words
+// (connectP99Seconds 5000 used to pass the plan and fail the pack).
+func TestTargetBoundsAgreeWithPack(t *testing.T) {
+	for _, c := range []struct {
+		key  string
+		v    string
+		want string
+	}{
+		{"headroom:targets.connectP99Seconds", "5000", "must be a number in (0, 3600], got 5000"},
+		{"headroom:targets.connectP99Seconds", "3600.5", "must be a number in (0, 3600], got 3600.5"},
+		{"headroom:targets.startupSuccessRate", "1", "must be a number in (0, 1), got 1"},
+		{"headroom:targets.connectionUtilization", "0", "must be a number in (0, 1], got 0"},
+	} {
+		_, err := Decode("staging", applyEdits(t, load(t, "staging").Values, edit{c.key, c.v}))
+		require.Error(t, err, c.key)
+		assert.Contains(t, err.Error(), c.key+": "+c.want)
+	}
+	// The bounds themselves pass.
+	for key, v := range map[string]string{"headroom:targets.connectP99Seconds": "3600", "headroom:targets.startupSuccessRate": "0.999"} {
+		_, err := Decode("staging", applyEdits(t, load(t, "staging").Values, edit{key, v}))
+		assert.NoError(t, err, key)
+	}
 }

@@ -66,3 +66,21 @@ func TestReadmeDocumentsEveryKey(t *testing.T) {
 	}
 	assert.Empty(t, missing, "README config reference has no table row for these keys")
 }
+
+// TestConfigReferenceListsEveryTopLevelKey: docs/config-reference.md names
+// every top-level key the decoder accepts (its sample and its key table),
+// so a new section (as monitoring and probe were) is not left out.
+func TestConfigReferenceListsEveryTopLevelKey(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "docs", "config-reference.md"))
+	require.NoError(t, err)
+	doc := string(data)
+	assert.Contains(t, doc, "| `"+ProjectKey+"` |")
+	for _, k := range topKeys {
+		assert.Contains(t, doc, "| `"+Namespace+":"+k+"` |", "key table row")
+		assert.Contains(t, doc, "  "+Namespace+":"+k+":", "sample")
+	}
+	// The decoder's fixed order of errors, as the reference states it
+	// (lines rejoined).
+	flat := strings.Join(strings.Fields(doc), " ")
+	assert.Contains(t, flat, "then `"+strings.Join(topKeys, "`, `")+"`, each in document order", "error order lists every top-level key")
+}

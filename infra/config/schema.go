@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
@@ -22,7 +23,7 @@ func schemaBounds() map[string]map[string]any {
 	in := func(lo, hi int) map[string]any { return map[string]any{"minimum": lo, "maximum": hi} }
 	atLeast := func(lo int) map[string]any { return map[string]any{"minimum": lo} }
 	enum := func(v ...string) map[string]any { return map[string]any{"enum": v} }
-	return map[string]map[string]any{
+	out := map[string]map[string]any{
 		"environment":                                  enum(string(capacity.EnvStaging), string(capacity.EnvProduction)),
 		"network.regions.*.egress":                     enum(string(capacity.EgressConnector), string(capacity.EgressDirect)),
 		"network.regions.*.connector.name":             {"maxLength": capacity.ConnectorNameMaxLength, "pattern": `^[a-z]([-a-z0-9]*[a-z0-9])?$`},
@@ -33,8 +34,8 @@ func schemaBounds() map[string]map[string]any {
 		"database.availability":                        enum(capacity.AvailabilityZonal, capacity.AvailabilityRegional),
 		"database.replicas[].availability":             enum(capacity.AvailabilityZonal, capacity.AvailabilityRegional),
 		"database.version":                             {"pattern": pgVersion.String()},
-		"database.maxConnections":                      atLeast(capacity.MaxConnectionsFlagMin),
-		"database.replicas[].maxConnections":           atLeast(capacity.MaxConnectionsFlagMin),
+		"database.maxConnections":                      in(capacity.MaxConnectionsFlagMin, capacity.MaxConnectionsFlagMax),
+		"database.replicas[].maxConnections":           in(capacity.MaxConnectionsFlagMin, capacity.MaxConnectionsFlagMax),
 		"database.diskSizeGb":                          atLeast(capacity.DiskSizeMinGB),
 		"database.backups.retainedBackups":             in(capacity.RetainedBackupsDefault, capacity.RetainedBackupsMax),
 		"database.backups.logRetentionDays":            in(capacity.LogRetentionDaysMin, capacity.LogRetentionDaysMaxPlus),
@@ -54,10 +55,23 @@ func schemaBounds() map[string]map[string]any {
 		"workloads[].startupProbe.timeoutSeconds":      in(capacity.StartupProbeMinTimeoutSeconds, capacity.StartupProbeMaxTimeoutSeconds),
 		"workloads[].startupProbe.failureThreshold":    atLeast(capacity.StartupProbeMinFailureThreshold),
 		"workloads[].startupProbe.path":                {"pattern": "^/"},
-		"targets.startupSuccessRate":                   {"exclusiveMinimum": 0, "maximum": 1},
-		"targets.connectionUtilization":                {"exclusiveMinimum": 0, "maximum": 1},
 		"targets.connectP99Seconds":                    {"exclusiveMinimum": 0},
 	}
+	for sec, bounds := range map[string][]contract.Bound{"targets": contract.Targets(), "assumptions": contract.Assumptions()} {
+		for _, b := range bounds {
+			m := map[string]any{"maximum": b.Max}
+			if b.MaxOpen {
+				m = map[string]any{"exclusiveMaximum": b.Max}
+			}
+			if b.MinOpen {
+				m["exclusiveMinimum"] = b.Min
+			} else {
+				m["minimum"] = b.Min
+			}
+			out[sec+"."+b.Key] = m
+		}
+	}
+	return out
 }
 
 // JSONSchema generates the JSON Schema of a stack file from the decoder's

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
@@ -43,7 +44,7 @@ var hints = map[string]string{
 	"database.tier":                                  "a Cloud SQL tier such as db-custom-4-16384",
 	"database.region":                                "a Google Cloud region such as us-central1",
 	"database.availability":                          "one of " + capacity.AvailabilityZonal + ", " + capacity.AvailabilityRegional,
-	"database.maxConnections":                        fmt.Sprintf("an integer ≥ %d", capacity.MaxConnectionsFlagMin),
+	"database.maxConnections":                        fmt.Sprintf("an integer from %d to %d", capacity.MaxConnectionsFlagMin, capacity.MaxConnectionsFlagMax),
 	"database.diskSizeGb":                            fmt.Sprintf("an integer ≥ %d", capacity.DiskSizeMinGB),
 	"database.backups.retainedBackups":               fmt.Sprintf("an integer from %d to %d", capacity.RetainedBackupsDefault, capacity.RetainedBackupsMax),
 	"database.backups.logRetentionDays":              fmt.Sprintf("an integer from %d to %d (%d for ENTERPRISE_PLUS)", capacity.LogRetentionDaysMin, capacity.LogRetentionDaysMax, capacity.LogRetentionDaysMaxPlus),
@@ -83,23 +84,6 @@ var hints = map[string]string{
 	"workloads[].startupProbe.timeoutSeconds":        fmt.Sprintf("an integer from %d to %d and ≤ periodSeconds", capacity.StartupProbeMinTimeoutSeconds, capacity.StartupProbeMaxTimeoutSeconds),
 	"workloads[].startupProbe.failureThreshold":      fmt.Sprintf("an integer ≥ %d with initialDelaySeconds + periodSeconds × failureThreshold ≤ %d", capacity.StartupProbeMinFailureThreshold, capacity.StartupProbeMaxWindowSeconds),
 	"workloads[].startupProbe.path":                  "an HTTP path starting with /",
-	"targets.startupSuccessRate":                     "a number in (0, 1]",
-	"targets.connectP99Seconds":                      "a number > 0",
-	"targets.connectionUtilization":                  "a number in (0, 1]",
-	"assumptions.connectorScaleOutSeconds":           "a number ≥ 0",
-	"assumptions.directEgressStartupSeconds":         "a number ≥ 0",
-	"assumptions.acceptRatePerSecond":                "a number ≥ 0",
-	"assumptions.handshakeSeconds":                   "a number ≥ 0",
-	"assumptions.retryInitialSeconds":                "a number ≥ 0",
-	"assumptions.retryMaxSeconds":                    "a number ≥ retryInitialSeconds",
-	"assumptions.retryMultiplier":                    "a number ≥ 1",
-	"assumptions.reservedConnections":                "an integer ≥ 0",
-	"assumptions.adminSlackConnections":              "an integer ≥ 0",
-	"assumptions.rampSeconds":                        "a number ≥ 0",
-	"assumptions.seed":                               "an integer",
-	"assumptions.acceptRatePerVCPU":                  "a number ≥ 0",
-	"assumptions.revisionLingerSeconds":              "a number ≥ 0",
-	"assumptions.maxInstanceOvershoot":               "a number ≥ 1",
 	"workloads[].deploy.style":                       "one of latest, candidate (default latest)",
 	"database.backups.enabled":                       "true or false",
 	"database.backups.pointInTimeRecovery":           "true or false",
@@ -144,6 +128,15 @@ func ruleErr(base path, err error) error {
 		return errf(p, "%s (%s)", re.Reason(), re.Source())
 	}
 	return errf(base, "%s", oneLine(err.Error()))
+}
+
+// The targets' and assumptions' hints are their contract bounds.
+func init() {
+	for sec, bounds := range map[string][]contract.Bound{"targets": contract.Targets(), "assumptions": contract.Assumptions()} {
+		for _, b := range bounds {
+			hints[sec+"."+b.Key] = b.Want()
+		}
+	}
 }
 
 func errf(p path, format string, args ...any) error {

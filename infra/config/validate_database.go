@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
@@ -205,7 +206,7 @@ func (d *decoder) consumers(s *Stack, p path) error {
 		if err := d.required(np); err != nil {
 			return err
 		}
-		if capacity.ValidateConsumerName(c.Name) != nil {
+		if contract.ValidateConsumerName(c.Name) != nil {
 			return bad(np, c.Name)
 		}
 		if seen[c.Name] {

@@ -1,56 +1,66 @@
 package config
 
+import "github.com/headroom-dev/headroom/contract"
+
+// targets and assumptions are checked by the contract's bounds, the same
+// the policy pack's config and the CLI flags use: a value the plan accepts
+// is one the pack loads.
+
 func (d *decoder) targets(s *Stack) error {
-	tp := root("targets")
-	t := s.Targets
-	if p := tp.field("startupSuccessRate"); d.has(p) && !(t.StartupSuccessRate > 0 && t.StartupSuccessRate <= 1) {
-		return bad(p, t.StartupSuccessRate)
-	}
-	if p := tp.field("connectP99Seconds"); d.has(p) && !(t.ConnectP99Seconds > 0) {
-		return bad(p, t.ConnectP99Seconds)
-	}
-	if p := tp.field("connectionUtilization"); d.has(p) && !(t.ConnectionUtilization > 0 && t.ConnectionUtilization <= 1) {
-		return bad(p, t.ConnectionUtilization)
-	}
-	return nil
+	return d.bounded(root("targets"), contract.Targets(), s.Targets.byKey())
 }
 
 func (d *decoder) assumptions(s *Stack) error {
 	ap := root("assumptions")
 	a := s.Assumptions
-	nonNeg := []struct {
-		name string
-		v    float64
-	}{
-		{"connectorScaleOutSeconds", a.ConnectorScaleOutSeconds},
-		{"directEgressStartupSeconds", a.DirectEgressStartupSeconds},
-		{"acceptRatePerSecond", a.AcceptRatePerSecond},
-		{"handshakeSeconds", a.HandshakeSeconds},
-		{"retryInitialSeconds", a.RetryInitialSeconds},
-		{"retryMaxSeconds", a.RetryMaxSeconds},
-		{"reservedConnections", float64(a.ReservedConnections)},
-		{"adminSlackConnections", float64(a.AdminSlackConnections)},
-		{"rampSeconds", a.RampSeconds},
-		{"acceptRatePerVCPU", a.AcceptRatePerVCPU},
-		{"revisionLingerSeconds", a.RevisionLingerSeconds},
+	if err := d.bounded(ap, contract.Assumptions(), a.byKey()); err != nil {
+		return err
 	}
-	for _, f := range nonNeg {
-		if f.v < 0 {
-			p := ap.field(f.name)
-			if f.name == "reservedConnections" || f.name == "adminSlackConnections" {
-				return bad(p, int(f.v))
-			}
-			return bad(p, f.v)
-		}
-	}
-	if p := ap.field("retryMultiplier"); d.has(p) && a.RetryMultiplier != 0 && a.RetryMultiplier < 1 {
-		return bad(p, a.RetryMultiplier)
-	}
-	if p := ap.field("maxInstanceOvershoot"); d.has(p) && a.MaxInstanceOvershoot != 0 && a.MaxInstanceOvershoot < 1 {
-		return bad(p, a.MaxInstanceOvershoot)
-	}
-	if a.RetryMaxSeconds != 0 && a.RetryMaxSeconds < a.RetryInitialSeconds {
-		return errf(ap.field("retryMaxSeconds"), "must be ≥ retryInitialSeconds (%g), got %g", a.RetryInitialSeconds, a.RetryMaxSeconds)
+	if err := contract.CheckRetry(a.RetryInitialSeconds, a.RetryMaxSeconds); err != nil {
+		return errf(ap.field(contract.AssumeRetryMaxSeconds.Key), "%v", err)
 	}
 	return nil
+}
+
+// bounded checks every stated key of one section against its bound.
+func (d *decoder) bounded(sec path, bounds []contract.Bound, vals map[string]float64) error {
+	for _, b := range bounds {
+		p := sec.field(b.Key)
+		if !d.has(p) {
+			continue
+		}
+		if err := b.Check(vals[b.Key]); err != nil {
+			return errf(p, "%v", err)
+		}
+	}
+	return nil
+}
+
+// byKey maps the target keys to their values.
+func (t Targets) byKey() map[string]float64 {
+	return map[string]float64{
+		contract.TargetStartupSuccessRate.Key:    t.StartupSuccessRate,
+		contract.TargetConnectP99Seconds.Key:     t.ConnectP99Seconds,
+		contract.TargetConnectionUtilization.Key: t.ConnectionUtilization,
+	}
+}
+
+// byKey maps the assumption keys to their values.
+func (a Assumptions) byKey() map[string]float64 {
+	return map[string]float64{
+		contract.AssumeConnectorScaleOutSeconds.Key:   a.ConnectorScaleOutSeconds,
+		contract.AssumeDirectEgressStartupSeconds.Key: a.DirectEgressStartupSeconds,
+		contract.AssumeAcceptRatePerSecond.Key:        a.AcceptRatePerSecond,
+		contract.AssumeHandshakeSeconds.Key:           a.HandshakeSeconds,
+		contract.AssumeRetryInitialSeconds.Key:        a.RetryInitialSeconds,
+		contract.AssumeRetryMaxSeconds.Key:            a.RetryMaxSeconds,
+		contract.AssumeRetryMultiplier.Key:            a.RetryMultiplier,
+		contract.AssumeReservedConnections.Key:        float64(a.ReservedConnections),
+		contract.AssumeAdminSlackConnections.Key:      float64(a.AdminSlackConnections),
+		contract.AssumeRampSeconds.Key:                a.RampSeconds,
+		contract.AssumeSeed.Key:                       float64(a.Seed),
+		contract.AssumeAcceptRatePerVCPU.Key:          a.AcceptRatePerVCPU,
+		contract.AssumeRevisionLingerSeconds.Key:      a.RevisionLingerSeconds,
+		contract.AssumeMaxInstanceOvershoot.Key:       a.MaxInstanceOvershoot,
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/sql"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
@@ -74,7 +75,7 @@ type InstanceArgs struct {
 	Backups            Backups
 	Maintenance        Maintenance
 	// Consumers are the instance's non-Cloud-Run clients, carried as user
-	// labels so the policy pack counts them (capacity.ConsumerLabelPrefix).
+	// labels so the policy pack counts them (contract.ConsumerLabelPrefix).
 	Consumers []capacity.Consumer
 }
 
@@ -304,27 +305,19 @@ func DBUserName(email pulumi.StringInput) pulumi.StringOutput {
 //     (docs/gcp-limits.md#cloud-sql-max-connections) is implicit capacity the policy cannot see.
 //   - cloudsql.iam_authentication=on: workloads log in as IAM service
 //     accounts, no passwords in env.
-//   - the CIS PostgreSQL logging set as Checkov checks it (Checkov's GCP checks:
-//     CKV_GCP_51–57, 108, 109): log_checkpoints, log_connections,
-//     log_disconnections, log_lock_waits on; log_temp_files 0;
-//     log_min_duration_statement -1; log_min_messages a valid level
-//     (warning, the PostgreSQL default); log_min_error_statement error;
-//     log_hostname on. log_connections also makes a slot-exhaustion storm
-//     like incident 1278 visible in Cloud Logging.
+//   - the CIS PostgreSQL logging set (contract.CISFlags, with the Checkov
+//     check of each). log_connections also makes a slot-exhaustion storm
+//     like incident 1278's
+//     (docs/incident-1278.md) visible in Cloud Logging.
 func FlagValues(maxConnections int) [][2]string {
-	return [][2]string{
+	out := [][2]string{
 		{"max_connections", strconv.Itoa(maxConnections)},
 		{"cloudsql.iam_authentication", "on"},
-		{"log_checkpoints", "on"},
-		{"log_connections", "on"},
-		{"log_disconnections", "on"},
-		{"log_lock_waits", "on"},
-		{"log_temp_files", "0"},
-		{"log_min_duration_statement", "-1"},
-		{"log_min_messages", "warning"},
-		{"log_min_error_statement", "error"},
-		{"log_hostname", "on"},
 	}
+	for _, f := range contract.CISFlags() {
+		out = append(out, [2]string{f.Name, f.Value})
+	}
+	return out
 }
 
 // Flags is FlagValues as provider input.
@@ -421,8 +414,8 @@ func (a *Args) check() error {
 // userLabels are an instance's labels: who manages it, its role, and one
 // label per non-Cloud-Run consumer.
 func userLabels(role string, consumers []capacity.Consumer) pulumi.StringMap {
-	m := pulumi.StringMap{"managed-by": pulumi.String("headroom"), "role": pulumi.String(role)}
-	for k, v := range capacity.ConsumerLabels(consumers) {
+	m := pulumi.StringMap{contract.LabelManagedBy: pulumi.String(contract.ManagedBy), "role": pulumi.String(role)}
+	for k, v := range contract.ConsumerLabels(consumers) {
 		m[k] = pulumi.String(v)
 	}
 	return m

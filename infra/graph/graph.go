@@ -12,6 +12,7 @@
 package graph
 
 import (
+	"container/heap"
 	"errors"
 	"fmt"
 	"sort"
@@ -217,44 +218,51 @@ func topoSort(rs []Resource) []Resource {
 	}
 	indeg := make([]int, len(rs))
 	next := make([][]int, len(rs))
-	for i, r := range rs {
-		pre := map[string]bool{}
-		if r.Parent != "" {
-			pre[r.Parent] = true
-		}
-		for _, d := range r.Dependencies {
-			pre[d] = true
-		}
-		for _, urns := range r.PropertyDependencies {
-			for _, d := range urns {
-				pre[d] = true
-			}
-		}
-		for u := range pre {
-			if j, ok := byURN[u]; ok && j != i {
+	// seen[j] == i+1 marks j as already a prerequisite of i: one slice for
+	// the whole sort instead of a map per resource (alert policies depend
+	// on every service).
+	seen := make([]int, len(rs))
+	for i := range rs {
+		r := &rs[i]
+		pre := func(u string) {
+			if j, ok := byURN[u]; ok && j != i && seen[j] != i+1 {
+				seen[j] = i + 1
 				indeg[i]++
 				next[j] = append(next[j], i)
 			}
 		}
-	}
-	ready := []int{}
-	for i := range rs {
-		if indeg[i] == 0 {
-			ready = append(ready, i)
+		if r.Parent != "" {
+			pre(r.Parent)
+		}
+		for _, d := range r.Dependencies {
+			pre(d)
+		}
+		for _, urns := range r.PropertyDependencies {
+			for _, d := range urns {
+				pre(d)
+			}
 		}
 	}
+	// ready is a min-heap of indexes by URN: O(n log n) in all, where
+	// re-sorting the ready list on every pick was quadratic on wide graphs
+	// (hundreds of services ready at once).
+	ready := &urnHeap{rs: rs}
+	for i := range rs {
+		if indeg[i] == 0 {
+			ready.idx = append(ready.idx, i)
+		}
+	}
+	heap.Init(ready)
 	out := make([]Resource, 0, len(rs))
 	placed := make([]bool, len(rs))
-	for len(ready) > 0 {
-		sort.Slice(ready, func(a, b int) bool { return rs[ready[a]].URN < rs[ready[b]].URN })
-		i := ready[0]
-		ready = ready[1:]
+	for ready.Len() > 0 {
+		i := heap.Pop(ready).(int)
 		placed[i] = true
 		out = append(out, rs[i])
 		for _, j := range next[i] {
 			indeg[j]--
 			if indeg[j] == 0 {
-				ready = append(ready, j)
+				heap.Push(ready, j)
 			}
 		}
 	}
@@ -268,6 +276,23 @@ func topoSort(rs []Resource) []Resource {
 	}
 	sort.Slice(rest, func(a, b int) bool { return rest[a].URN < rest[b].URN })
 	return append(out, rest...)
+}
+
+// urnHeap is a container/heap of resource indexes, smallest URN first.
+type urnHeap struct {
+	rs  []Resource
+	idx []int
+}
+
+func (h *urnHeap) Len() int           { return len(h.idx) }
+func (h *urnHeap) Less(a, b int) bool { return h.rs[h.idx[a]].URN < h.rs[h.idx[b]].URN }
+func (h *urnHeap) Swap(a, b int)      { h.idx[a], h.idx[b] = h.idx[b], h.idx[a] }
+func (h *urnHeap) Push(x any)         { h.idx = append(h.idx, x.(int)) }
+func (h *urnHeap) Pop() any {
+	n := len(h.idx) - 1
+	x := h.idx[n]
+	h.idx = h.idx[:n]
+	return x
 }
 
 // Find returns the first resource with the given type token and logical name.

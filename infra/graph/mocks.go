@@ -12,22 +12,24 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/headroom-dev/headroom/contract"
 )
 
 // Type tokens the mock knows how to complete (docs/architecture.md, "Resources").
 const (
-	TypeNetwork       = "gcp:compute/network:Network"
-	TypeSubnetwork    = "gcp:compute/subnetwork:Subnetwork"
-	TypeGlobalAddress = "gcp:compute/globalAddress:GlobalAddress"
-	TypePSAConnection = "gcp:servicenetworking/connection:Connection"
-	TypeConnector     = "gcp:vpcaccess/connector:Connector"
-	TypeSQLInstance   = "gcp:sql/databaseInstance:DatabaseInstance"
-	TypeSQLUser       = "gcp:sql/user:User"
-	TypeSQLDatabase   = "gcp:sql/database:Database"
-	TypeRunService    = "gcp:cloudrunv2/service:Service"
-	TypeAPIService    = "gcp:projects/service:Service"
-	TypeAccount       = "gcp:serviceaccount/account:Account"
-	TypeIAMMember     = "gcp:projects/iAMMember:IAMMember"
+	TypeNetwork       = contract.TypeNetwork
+	TypeSubnetwork    = contract.TypeSubnetwork
+	TypeGlobalAddress = contract.TypeGlobalAddress
+	TypePSAConnection = contract.TypePSAConnection
+	TypeConnector     = contract.TypeConnector
+	TypeSQLInstance   = contract.TypeSQLInstance
+	TypeSQLUser       = contract.TypeSQLUser
+	TypeSQLDatabase   = contract.TypeSQLDatabase
+	TypeRunService    = contract.TypeRunService
+	TypeAPIService    = contract.TypeAPIService
+	TypeAccount       = contract.TypeAccount
+	TypeIAMMember     = contract.TypeIAMMember
 )
 
 // recorder is the pulumi.MockResourceMonitor of one Run. It records every

@@ -20,6 +20,7 @@ import (
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
@@ -291,9 +292,9 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 				MimeType: pulumi.String("text/markdown"),
 			},
 			UserLabels: pulumi.StringMap{
-				"managed-by":     pulumi.String("headroom"),
-				LabelAlert:       pulumi.String(al.Kind),
-				"headroom-stack": pulumi.String(labelValue(args.Stack)),
+				contract.LabelManagedBy: pulumi.String(contract.ManagedBy),
+				LabelAlert:              pulumi.String(al.Kind),
+				"headroom-stack":        pulumi.String(labelValue(args.Stack)),
 			},
 		}, parent, deps)
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/cloudrunv2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/network"
@@ -62,7 +63,7 @@ type ProbeJobs struct {
 }
 
 // JobName is the job of a workload in a region.
-func JobName(workload, region string) string { return workloads.ServiceName(workload+"-probe", region) }
+func JobName(workload, region string) string { return contract.ProbeJobName(workload, region) }
 
 // TaskArgs are the container arguments of every task: the workload's
 // startup connections per instance, connect timeout, the stack's retry

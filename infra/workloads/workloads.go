@@ -6,8 +6,6 @@
 package workloads
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"sort"
 	"strconv"
@@ -15,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/cloudrunv2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/network"
@@ -26,27 +25,25 @@ const Type = "headroom:workloads:Workloads"
 // Labels and annotations the capacity model and the policy pack read
 // (docs/architecture.md).
 const (
-	LabelWorkload            = "headroom-workload"
-	LabelManagedBy           = "managed-by"
-	ManagedBy                = "headroom"
-	AnnotationEgressMbps     = "headroom.dev/egress-mbps-per-instance"
-	EgressPrivateRangesOnly  = "PRIVATE_RANGES_ONLY"
-	ContainerPort            = 8080
-	ImageIgnorePath          = "template.containers[0].image"
-	serviceNameMax           = 49 // Cloud Run service names: < 50 characters (Cloud Run naming rule; not in docs/gcp-limits.md)
-	serviceNameHashSuffixLen = 6
+	LabelWorkload           = contract.LabelWorkload
+	LabelManagedBy          = contract.LabelManagedBy
+	ManagedBy               = contract.ManagedBy
+	AnnotationEgressMbps    = contract.AnnotationEgressMbps
+	EgressPrivateRangesOnly = "PRIVATE_RANGES_ONLY"
+	ContainerPort           = 8080
+	ImageIgnorePath         = "template.containers[0].image"
 )
 
 // Env contract names (docs/architecture.md).
 const (
-	EnvDBHost               = "DB_HOST"
-	EnvDBName               = "DB_NAME"
-	EnvDBUser               = "DB_USER"
-	EnvDBPoolSize           = "DB_POOL_SIZE"
-	EnvDBMaxOverflow        = "DB_MAX_OVERFLOW"
-	EnvDBStartupConnections = "DB_STARTUP_CONNECTIONS"
-	EnvDBConnectTimeout     = "DB_CONNECT_TIMEOUT_SECONDS"
-	EnvDBInstance           = "DB_INSTANCE"
+	EnvDBHost               = contract.EnvDBHost
+	EnvDBName               = contract.EnvDBName
+	EnvDBUser               = contract.EnvDBUser
+	EnvDBPoolSize           = contract.EnvDBPoolSize
+	EnvDBMaxOverflow        = contract.EnvDBMaxOverflow
+	EnvDBStartupConnections = contract.EnvDBStartupConnections
+	EnvDBConnectTimeout     = contract.EnvDBConnectTimeout
+	EnvDBInstance           = contract.EnvDBInstance
 )
 
 // Args configure the services.
@@ -118,7 +115,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			if !ok {
 				return nil, fmt.Errorf("workloads %q: workload %s: region %s has no VPC egress", name, wl.Name, region)
 			}
-			svcName := ServiceName(wl.Name, region)
+			svcName := contract.ServiceName(wl.Name, region)
 			if _, dup := w.Services[svcName]; dup {
 				return nil, fmt.Errorf("workloads %q: service %s declared twice", name, svcName)
 			}
@@ -166,10 +163,10 @@ func serviceArgs(project string, wl Workload, region, svcName string, email pulu
 		envVar(EnvDBStartupConnections, pulumi.String(strconv.Itoa(db.StartupConnections))),
 		envVar(EnvDBConnectTimeout, pulumi.String(formatFloat(db.ConnectTimeoutSeconds))),
 		envVar(EnvDBInstance, wl.Target.ConnectionName),
-		envVar(capacity.EnvDBProcesses, pulumi.String(strconv.Itoa(max(wl.Processes, 1)))),
+		envVar(contract.EnvDBProcesses, pulumi.String(strconv.Itoa(max(wl.Processes, 1)))),
 	}
-	if pools := capacity.EncodeExtraPools(wl.CapacityPools()); pools != "" {
-		env = append(env, envVar(capacity.EnvDBExtraPools, pulumi.String(pools)))
+	if pools := contract.EncodeExtraPools(wl.CapacityPools()); pools != "" {
+		env = append(env, envVar(contract.EnvDBExtraPools, pulumi.String(pools)))
 	}
 
 	resources := &cloudrunv2.ServiceTemplateContainerResourcesArgs{
@@ -199,7 +196,7 @@ func serviceArgs(project string, wl Workload, region, svcName string, email pulu
 		},
 		Annotations: pulumi.StringMap{
 			AnnotationEgressMbps:           pulumi.String(formatFloat(wl.EgressMbpsPerInstance)),
-			capacity.AnnotationDeployStyle: pulumi.String(deployStyle(wl.Deploy.Style)),
+			contract.AnnotationDeployStyle: pulumi.String(deployStyle(wl.Deploy.Style)),
 		},
 		Template: &cloudrunv2.ServiceTemplateArgs{
 			ServiceAccount: email,
@@ -283,22 +280,6 @@ func trimSA(email pulumi.StringOutput) pulumi.StringOutput {
 }
 
 func formatFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
-
-// ServiceName is "<workload>-<region>", shortened with a stable hash when it
-// would exceed Cloud Run's name limit.
-func ServiceName(workload, region string) string {
-	n := workload + "-" + region
-	if len(n) <= serviceNameMax {
-		return n
-	}
-	sum := sha256.Sum256([]byte(n))
-	h := hex.EncodeToString(sum[:])[:serviceNameHashSuffixLen]
-	cut := n[:serviceNameMax-serviceNameHashSuffixLen-1]
-	for len(cut) > 0 && cut[len(cut)-1] == '-' {
-		cut = cut[:len(cut)-1]
-	}
-	return cut + "-" + h
-}
 
 // deployStyle is the workload's deploy style as the pack reads it (the
 // config fills the default; a hand-built config may leave it empty).

@@ -1,7 +1,6 @@
 package workloads
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,16 +12,6 @@ import (
 	"github.com/headroom-dev/headroom/infra/graph"
 	"github.com/headroom-dev/headroom/infra/network"
 )
-
-func TestServiceName(t *testing.T) {
-	assert.Equal(t, "netra-backend-us-central1", ServiceName("netra-backend", "us-central1"))
-	long := strings.Repeat("a", 40)
-	n := ServiceName(long, "northamerica-northeast1")
-	assert.LessOrEqual(t, len(n), serviceNameMax)
-	assert.Equal(t, n, ServiceName(long, "northamerica-northeast1"), "stable")
-	assert.NotEqual(t, n, ServiceName(long, "northamerica-northeast2"), "distinct per region")
-	assert.False(t, strings.Contains(n, "--"))
-}
 
 func TestAccountID(t *testing.T) {
 	tests := map[string]string{

@@ -14,9 +14,11 @@ package pack
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
@@ -90,11 +92,11 @@ type PolicyInfo struct {
 
 // Resource type tokens the pack reads (pulumi-gcp v7).
 const (
-	TypeSQLInstance   = "gcp:sql/databaseInstance:DatabaseInstance"
-	TypeConnector     = "gcp:vpcaccess/connector:Connector"
-	TypeSubnetwork    = "gcp:compute/subnetwork:Subnetwork"
-	TypeGlobalAddress = "gcp:compute/globalAddress:GlobalAddress"
-	TypeRunService    = "gcp:cloudrunv2/service:Service"
+	TypeSQLInstance   = contract.TypeSQLInstance
+	TypeConnector     = contract.TypeConnector
+	TypeSubnetwork    = contract.TypeSubnetwork
+	TypeGlobalAddress = contract.TypeGlobalAddress
+	TypeRunService    = contract.TypeRunService
 )
 
 var modelKeys = []string{"environment", "targets.*", "assumptions.*"}
@@ -196,8 +198,8 @@ var catalog = []PolicyInfo{
 	},
 	{
 		Name: PolicySQLMaxConnections, Kind: KindResource, Level: LevelMandatory, Types: []string{TypeSQLInstance},
-		Description: fmt.Sprintf("A Cloud SQL instance sets max_connections explicitly, ≥ %d, and not above what its tier's "+
-			"memory supports.", capacity.MaxConnectionsFlagMin),
+		Description: fmt.Sprintf("A Cloud SQL instance sets max_connections explicitly, from %d to %d; above our inferred "+
+			"ceiling for its tier's memory is advice.", capacity.MaxConnectionsFlagMin, capacity.MaxConnectionsFlagMax),
 	},
 	{
 		Name: PolicySQLTierEdition, Kind: KindResource, Level: LevelMandatory, StagingAdvisory: false,
@@ -213,9 +215,8 @@ var catalog = []PolicyInfo{
 	},
 	{
 		Name: PolicySQLCISLogging, Kind: KindResource, Level: LevelAdvisory, Types: []string{TypeSQLInstance},
-		Description: "A Cloud SQL instance sets the CIS PostgreSQL logging flags (log_checkpoints, " +
-			"log_connections, log_disconnections, log_lock_waits on; log_temp_files 0; " +
-			"log_min_duration_statement -1; log_min_messages ≥ warning; log_min_error_statement ≥ error).",
+		Description: "A Cloud SQL instance sets the CIS PostgreSQL logging flags, each as its Checkov check wants it (" +
+			cisRequirements() + ").",
 	},
 	{
 		Name: PolicyRunMaxInstances, Kind: KindResource, Level: LevelMandatory, Types: []string{TypeRunService},
@@ -289,4 +290,13 @@ func checkPolicy(check string) string {
 		return check
 	}
 	return PolicyCapacityModel
+}
+
+// cisRequirements renders the CIS flag set for the policy's description.
+func cisRequirements() string {
+	var parts []string
+	for _, f := range contract.CISFlags() {
+		parts = append(parts, f.Requirement()+" ("+f.CheckovID+")")
+	}
+	return strings.Join(parts, "; ")
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
@@ -309,86 +310,85 @@ func applyModelProperties(cfg *Config, props map[string]any) error {
 	}
 	cfg.Services = mp.Services
 	if t := mp.Targets; t != nil {
-		if err := setFloat(&cfg.Targets.StartupSuccessRate, t.StartupSuccessRate, prefix+"targets.startupSuccessRate", 0, 1, false); err != nil {
-			return err
-		}
-		if err := setFloat(&cfg.Targets.ConnectP99Seconds, t.ConnectP99Seconds, prefix+"targets.connectP99Seconds", 0, 3600, false); err != nil {
-			return err
-		}
-		if err := setFloat(&cfg.Targets.ConnectionUtilization, t.ConnectionUtilization, prefix+"targets.connectionUtilization", 0, 1, false); err != nil {
-			return err
+		for _, f := range []struct {
+			dst *float64
+			src *float64
+			b   contract.Bound
+		}{
+			{&cfg.Targets.StartupSuccessRate, t.StartupSuccessRate, contract.TargetStartupSuccessRate},
+			{&cfg.Targets.ConnectP99Seconds, t.ConnectP99Seconds, contract.TargetConnectP99Seconds},
+			{&cfg.Targets.ConnectionUtilization, t.ConnectionUtilization, contract.TargetConnectionUtilization},
+		} {
+			if err := setBounded(f.dst, f.src, prefix+"targets.", f.b); err != nil {
+				return err
+			}
 		}
 	}
 	if a := mp.Assumptions; a != nil {
 		p := prefix + "assumptions."
-		floats := []struct {
-			dst     *float64
-			src     *float64
-			key     string
-			max     float64
-			zeroOK  bool
-			integer bool
+		for _, f := range []struct {
+			dst *float64
+			src *float64
+			b   contract.Bound
 		}{
-			{&cfg.Assumptions.ConnectorScaleOutSeconds, a.ConnectorScaleOutSeconds, "connectorScaleOutSeconds", 3600, true, false},
-			{&cfg.Assumptions.DirectEgressStartupSeconds, a.DirectEgressStartupSeconds, "directEgressStartupSeconds", 3600, true, false},
-			{&cfg.Assumptions.AcceptRatePerSecond, a.AcceptRatePerSecond, "acceptRatePerSecond", 1e6, false, false},
-			{&cfg.Assumptions.HandshakeSeconds, a.HandshakeSeconds, "handshakeSeconds", 3600, false, false},
-			{&cfg.Assumptions.RetryInitialSeconds, a.RetryInitialSeconds, "retryInitialSeconds", 3600, false, false},
-			{&cfg.Assumptions.RetryMaxSeconds, a.RetryMaxSeconds, "retryMaxSeconds", 3600, false, false},
-			{&cfg.Assumptions.RetryMultiplier, a.RetryMultiplier, "retryMultiplier", 100, false, false},
-			{&cfg.Assumptions.RampSeconds, a.RampSeconds, "rampSeconds", 86400, true, false},
-			{&cfg.Assumptions.AcceptRatePerVCPU, a.AcceptRatePerVCPU, "acceptRatePerVCPU", 1e6, false, false},
-			{&cfg.Assumptions.RevisionLingerSeconds, a.RevisionLingerSeconds, "revisionLingerSeconds", 86400, false, false},
-			{&cfg.Assumptions.MaxInstanceOvershoot, a.MaxInstanceOvershoot, "maxInstanceOvershoot", 100, false, false},
-		}
-		for _, f := range floats {
-			if err := setFloat(f.dst, f.src, p+f.key, 0, f.max, f.zeroOK); err != nil {
+			{&cfg.Assumptions.ConnectorScaleOutSeconds, a.ConnectorScaleOutSeconds, contract.AssumeConnectorScaleOutSeconds},
+			{&cfg.Assumptions.DirectEgressStartupSeconds, a.DirectEgressStartupSeconds, contract.AssumeDirectEgressStartupSeconds},
+			{&cfg.Assumptions.AcceptRatePerSecond, a.AcceptRatePerSecond, contract.AssumeAcceptRatePerSecond},
+			{&cfg.Assumptions.HandshakeSeconds, a.HandshakeSeconds, contract.AssumeHandshakeSeconds},
+			{&cfg.Assumptions.RetryInitialSeconds, a.RetryInitialSeconds, contract.AssumeRetryInitialSeconds},
+			{&cfg.Assumptions.RetryMaxSeconds, a.RetryMaxSeconds, contract.AssumeRetryMaxSeconds},
+			{&cfg.Assumptions.RetryMultiplier, a.RetryMultiplier, contract.AssumeRetryMultiplier},
+			{&cfg.Assumptions.RampSeconds, a.RampSeconds, contract.AssumeRampSeconds},
+			{&cfg.Assumptions.AcceptRatePerVCPU, a.AcceptRatePerVCPU, contract.AssumeAcceptRatePerVCPU},
+			{&cfg.Assumptions.RevisionLingerSeconds, a.RevisionLingerSeconds, contract.AssumeRevisionLingerSeconds},
+			{&cfg.Assumptions.MaxInstanceOvershoot, a.MaxInstanceOvershoot, contract.AssumeMaxInstanceOvershoot},
+		} {
+			if err := setBounded(f.dst, f.src, p, f.b); err != nil {
 				return err
 			}
 		}
-		ints := []struct {
+		for _, f := range []struct {
 			dst *int
 			src *float64
-			key string
+			b   contract.Bound
 		}{
-			{&cfg.Assumptions.ReservedConnections, a.ReservedConnections, "reservedConnections"},
-			{&cfg.Assumptions.AdminSlackConnections, a.AdminSlackConnections, "adminSlackConnections"},
+			{&cfg.Assumptions.ReservedConnections, a.ReservedConnections, contract.AssumeReservedConnections},
+			{&cfg.Assumptions.AdminSlackConnections, a.AdminSlackConnections, contract.AssumeAdminSlackConnections},
+		} {
+			var v float64
+			if err := setBounded(&v, f.src, p, f.b); err != nil {
+				return err
+			}
+			if f.src != nil {
+				*f.dst = int(v)
+			}
 		}
-		for _, f := range ints {
-			if f.src == nil {
-				continue
-			}
-			v := *f.src
-			if v < 0 || v > 100000 || v != math.Trunc(v) {
-				return fmt.Errorf("policy-pack config: %s%s: want a whole number ≥ 0, got %v", p, f.key, v)
-			}
-			*f.dst = int(v)
+		var seed float64
+		if err := setBounded(&seed, a.Seed, p, contract.AssumeSeed); err != nil {
+			return err
 		}
 		if a.Seed != nil {
-			if *a.Seed != math.Trunc(*a.Seed) || math.Abs(*a.Seed) > 1<<53 {
-				return fmt.Errorf("policy-pack config: %sseed: want a whole number, got %v", p, *a.Seed)
+			cfg.Assumptions.Seed = int64(seed)
+		}
+		if a.RetryInitialSeconds != nil || a.RetryMaxSeconds != nil {
+			if err := contract.CheckRetry(cfg.Assumptions.RetryInitialSeconds, cfg.Assumptions.RetryMaxSeconds); err != nil {
+				return fmt.Errorf("policy-pack config: %s%s: %v", p, contract.AssumeRetryMaxSeconds.Key, err)
 			}
-			cfg.Assumptions.Seed = int64(*a.Seed)
 		}
 	}
 	return nil
 }
 
-// setFloat validates src ∈ (min, max] (or [0, max] when zeroOK) and stores it.
-func setFloat(dst, src *float64, key string, min, max float64, zeroOK bool) error {
+// setBounded checks src (when stated) against its contract bound, the same
+// config validation uses, and stores it.
+func setBounded(dst, src *float64, prefix string, b contract.Bound) error {
 	if src == nil {
 		return nil
 	}
-	v := *src
-	lowOK := v > min || (zeroOK && v == 0)
-	if math.IsNaN(v) || !lowOK || v > max {
-		lo := "("
-		if zeroOK {
-			lo = "["
-		}
-		return fmt.Errorf("policy-pack config: %s: want a number in %s%v, %v], got %v", key, lo, min, max, v)
+	if err := b.Check(*src); err != nil {
+		return fmt.Errorf("policy-pack config: %s%s: %v", prefix, b.Key, err)
 	}
-	*dst = v
+	*dst = *src
 	return nil
 }
 
@@ -425,8 +425,31 @@ func jsonType(v any) string {
 // published in GetAnalyzerInfo so the engine validates a config file before
 // the pack sees it.
 func modelConfigSchema() *policyx.ConfigSchema {
-	num := func(desc string) map[string]any {
-		return map[string]any{"type": "number", "description": desc}
+	// bounded states each key's contract bound, so the engine refuses what
+	// the pack would refuse, with the same range.
+	bounded := func(bs []contract.Bound) map[string]any {
+		out := map[string]any{}
+		for _, b := range bs {
+			desc := b.Doc
+			if !math.IsNaN(b.Default) {
+				desc += fmt.Sprintf(" Default %g.", b.Default)
+			}
+			m := map[string]any{"type": "number", "description": desc, "maximum": b.Max}
+			if b.MaxOpen {
+				delete(m, "maximum")
+				m["exclusiveMaximum"] = b.Max
+			}
+			if b.Integer {
+				m["type"] = "integer"
+			}
+			if b.MinOpen {
+				m["exclusiveMinimum"] = b.Min
+			} else {
+				m["minimum"] = b.Min
+			}
+			out[b.Key] = m
+		}
+		return out
 	}
 	obj := func(props map[string]any) map[string]any {
 		return map[string]any{"type": "object", "properties": props, "additionalProperties": false}
@@ -444,24 +467,8 @@ func modelConfigSchema() *policyx.ConfigSchema {
 			"type": "object", "additionalProperties": serviceOverrideSchema(),
 			"description": "Per-service demand overrides keyed by Cloud Run service name (docs/frameworks.md#overrides).",
 		},
-		"targets": obj(map[string]any{
-			"startupSuccessRate":    num(fmt.Sprintf("Minimum simulated cold-start success, 0–1 (default %.2f).", capacity.DefaultStartupSuccessRate)),
-			"connectP99Seconds":     num(fmt.Sprintf("Maximum p99 connection establishment, seconds (default %g).", float64(capacity.DefaultConnectP99Seconds))),
-			"connectionUtilization": num(fmt.Sprintf("Share of usable slots demand may use, 0–1 (default %.2f).", capacity.DefaultConnectionUtilization)),
-		}),
-		"assumptions": obj(map[string]any{
-			"connectorScaleOutSeconds":   num(fmt.Sprintf("Seconds to add one connector instance (default %g).", float64(capacity.DefaultConnectorScaleOutSeconds))),
-			"directEgressStartupSeconds": num("Direct VPC egress connect delay of a new instance, seconds."),
-			"acceptRatePerSecond":        num("New connections per second one instance completes."),
-			"handshakeSeconds":           num("Latency of one connection establishment, seconds."),
-			"retryInitialSeconds":        num("First retry backoff, seconds."),
-			"retryMaxSeconds":            num("Maximum retry backoff, seconds."),
-			"retryMultiplier":            num("Backoff multiplier."),
-			"reservedConnections":        num(fmt.Sprintf("max_connections minus what apps can use (default %d).", capacity.DefaultReservedConnections)),
-			"adminSlackConnections":      num(fmt.Sprintf("Connections kept free for operators (default %d).", capacity.DefaultAdminSlackConnections)),
-			"rampSeconds":                num("Spread of instance starts, seconds (0 = all at once)."),
-			"seed":                       num("Simulation seed."),
-		}),
+		"targets":     obj(bounded(contract.Targets())),
+		"assumptions": obj(bounded(contract.Assumptions())),
 	}}
 }
 

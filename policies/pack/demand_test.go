@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/policies/pack"
 	pt "github.com/headroom-dev/headroom/policies/policytest"
@@ -17,10 +18,10 @@ func TestDemandContract(t *testing.T) {
 	plain := evaluate(t, pt.Staging(), stagingCfg())
 	s := pt.Staging()
 	svc := s.Props[pt.ServiceName("netra-backend", "us-central1")]
-	pt.SetEnv(svc, capacity.EnvDBProcesses, "2")
-	pt.SetEnv(svc, capacity.EnvDBExtraPools, capacity.EncodeExtraPools([]capacity.Pool{{Name: "asyncpg", PoolSize: 3, StartupConnections: 1}}))
+	pt.SetEnv(svc, contract.EnvDBProcesses, "2")
+	pt.SetEnv(svc, contract.EnvDBExtraPools, contract.EncodeExtraPools([]capacity.Pool{{Name: "asyncpg", PoolSize: 3, StartupConnections: 1}}))
 	pt.Set(s.Props["staging-shared-postgres"], "settings.userLabels", map[string]any{
-		"managed-by": "headroom", capacity.ConsumerLabelPrefix + "migrations": "4",
+		"managed-by": "headroom", contract.ConsumerLabelPrefix + "migrations": "4",
 	})
 	res := evaluate(t, s, stagingCfg())
 
@@ -51,10 +52,10 @@ func TestDemandContractRejects(t *testing.T) {
 	for _, c := range []struct {
 		env, value, want string
 	}{
-		{capacity.EnvDBProcesses, "0", "DB_PROCESSES must be an integer ≥ 1"},
-		{capacity.EnvDBProcesses, "two", "DB_PROCESSES must be an integer ≥ 1"},
-		{capacity.EnvDBExtraPools, `[{"name":"a","poolSize":0}]`, "poolSize: must be an integer ≥ 1, got 0"},
-		{capacity.EnvDBExtraPools, `nope`, "JSON array"},
+		{contract.EnvDBProcesses, "0", "DB_PROCESSES must be an integer ≥ 1"},
+		{contract.EnvDBProcesses, "two", "DB_PROCESSES must be an integer ≥ 1"},
+		{contract.EnvDBExtraPools, `[{"name":"a","poolSize":0}]`, "poolSize: must be an integer ≥ 1, got 0"},
+		{contract.EnvDBExtraPools, `nope`, "JSON array"},
 	} {
 		t.Run(c.env+"="+c.value, func(t *testing.T) {
 			s := pt.Staging()

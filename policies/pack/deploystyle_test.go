@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/policies/pack"
 	pt "github.com/headroom-dev/headroom/policies/policytest"
@@ -29,7 +30,7 @@ func TestDeployStyleFromAnnotation(t *testing.T) {
 		t.Run(tt.value, func(t *testing.T) {
 			s := pt.Staging()
 			if tt.value != "" {
-				s.Props["netra-backend-us-central1"]["annotations"].(map[string]any)[capacity.AnnotationDeployStyle] = tt.value
+				s.Props["netra-backend-us-central1"]["annotations"].(map[string]any)[contract.AnnotationDeployStyle] = tt.value
 			}
 			topo, _ := pack.ExtractTopology(s.Resources(), stagingCfg())
 			var got capacity.DeployStyle

@@ -105,8 +105,8 @@ var metadata = map[string]Metadata{
 	PolicySQLDeletionProt: {Severity: SeverityMedium, Tags: []string{"reliability"},
 		Remediation: "Keep headroom:database.deletionProtection true (both the Pulumi and the API protection are set from it)."},
 	PolicySQLMaxConnections: {Severity: SeverityHigh, Tags: []string{"capacity", "config"},
-		Remediation: "Set headroom:database.maxConnections (and each replica's) explicitly, ≥ 14 and within the " +
-			"tier's ceiling; move to a larger tier for more."},
+		Remediation: "Set headroom:database.maxConnections (and each replica's) explicitly, from 14 to 262143; above " +
+			"the tier's inferred ceiling (4× its default) check memory under load or move to a larger tier."},
 	PolicySQLTierEdition: {Severity: SeverityMedium, Tags: []string{"config", "reliability"},
 		Remediation: "Choose a headroom:database.tier of the edition (db-custom-* and db-custom-N4-* for ENTERPRISE, " +
 			"db-perf-optimized-N-* and db-c4a-highmem-* for ENTERPRISE_PLUS, the default from POSTGRES_16); no shared-core tier in production."},

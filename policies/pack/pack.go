@@ -3,13 +3,10 @@ package pack
 import (
 	"cmp"
 	"context"
-	"encoding/binary"
 	"fmt"
-	"hash"
-	"hash/fnv"
-	"math"
+	"maps"
+	"reflect"
 	"slices"
-	"strconv"
 	"sync"
 
 	"github.com/blang/semver"
@@ -167,114 +164,62 @@ func emit(m policyx.PolicyManager, cfg Config, info PolicyInfo, fs []finding) {
 	}
 }
 
-// evalMemo caches the evaluation of the last resource list seen.
+// evalMemo caches the evaluation of the last resource list seen. The
+// engine hands every stack policy of one AnalyzeStack the same slice, and
+// Evaluate does too, so the key is cheap: a shallow copy of the list,
+// compared field by field (sameResources), which for the same slice is a
+// pointer compare per field. Nothing is formatted or hashed, and the copy
+// shares every string, map and slice with the caller's list.
 type evalMemo struct {
-	cfg Config
-	mu  sync.Mutex
-	key uint64
-	ev  *evaluation
+	cfg  Config
+	mu   sync.Mutex
+	seen []policyx.AnalyzerResource
+	ev   *evaluation
 }
 
 func (m *evalMemo) get(resources []policyx.AnalyzerResource) *evaluation {
-	key := fingerprint(resources)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.ev != nil && m.key == key {
+	if m.ev != nil && sameResources(m.seen, resources) {
 		return m.ev
 	}
 	m.ev = newEvaluation(resources, m.cfg)
-	m.key = key
+	m.seen = slices.Clone(resources)
 	return m.ev
 }
 
-// fingerprint identifies a resource list by identity and content (URNs,
-// types and property values), so a cached evaluation is reused only for
-// the same stack.
-//
-// It walks the values itself: fmt's %v sorts and prints every map on each of
-// the stack policies' calls, which dominated the evaluation of large graphs.
-func fingerprint(resources []policyx.AnalyzerResource) uint64 {
-	h := fnv.New64a()
-	for i := range resources {
-		r := &resources[i]
-		hashString(h, r.URN)
-		hashString(h, r.Type)
-		hashValue(h, property.New(r.Properties))
-		for _, d := range r.Dependencies {
-			hashString(h, d)
-		}
-		h.Write([]byte{0x02})
-		keys := make([]string, 0, len(r.PropertyDependencies))
-		for k := range r.PropertyDependencies {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			hashString(h, k)
-			for _, d := range r.PropertyDependencies[k] {
-				hashString(h, d)
-			}
-			h.Write([]byte{0x03})
-		}
-		h.Write([]byte{0x01})
+// sameResources reports whether two resource lists hold the same resources
+// in the same order, as far as the pack reads them: URN, type, name,
+// parent, properties, dependencies and property dependencies. Strings and
+// slices compare by value (a pointer compare when they share memory);
+// property maps are immutable, so the same map is the same content, and
+// two different maps are compared value by value (property.Map.Equals,
+// secrets and unknowns included).
+func sameResources(a, b []policyx.AnalyzerResource) bool {
+	if len(a) != len(b) {
+		return false
 	}
-	return h.Sum64()
+	for i := range a {
+		x, y := &a[i], &b[i]
+		if x.URN != y.URN || x.Type != y.Type || x.Name != y.Name || x.Parent != y.Parent ||
+			!sameMap(x.Properties, y.Properties) ||
+			!slices.Equal(x.Dependencies, y.Dependencies) ||
+			!maps.EqualFunc(x.PropertyDependencies, y.PropertyDependencies, slices.Equal[[]string]) {
+			return false
+		}
+	}
+	return true
 }
 
-// hashString writes s length-prefixed, so concatenations cannot collide.
-func hashString(h hash.Hash64, s string) {
-	var n [8]byte
-	binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
-	h.Write(n[:])
-	h.Write([]byte(s))
-}
-
-// hashValue writes a property value with a tag per kind (and the secret
-// flag), maps in sorted key order.
-func hashValue(h hash.Hash64, v property.Value) {
-	tag := byte(0)
-	if v.Secret() {
-		tag = 0x80
+// sameMap is a.Equals(b), short-cut when both share their underlying map.
+func sameMap(a, b property.Map) bool {
+	if a.Len() != b.Len() {
+		return false
 	}
-	switch {
-	case v.IsComputed():
-		h.Write([]byte{tag | 1})
-	case v.IsNull():
-		h.Write([]byte{tag | 2})
-	case v.IsBool():
-		b := byte(0)
-		if v.AsBool() {
-			b = 1
-		}
-		h.Write([]byte{tag | 3, b})
-	case v.IsNumber():
-		var n [8]byte
-		binary.LittleEndian.PutUint64(n[:], math.Float64bits(v.AsNumber()))
-		h.Write([]byte{tag | 4})
-		h.Write(n[:])
-	case v.IsString():
-		h.Write([]byte{tag | 5})
-		hashString(h, v.AsString())
-	case v.IsArray():
-		a := v.AsArray()
-		h.Write([]byte{tag | 6})
-		hashString(h, strconv.Itoa(a.Len()))
-		for _, e := range a.All {
-			hashValue(h, e)
-		}
-	case v.IsMap():
-		m := v.AsMap()
-		h.Write([]byte{tag | 7})
-		hashString(h, strconv.Itoa(m.Len()))
-		for k, e := range m.AllStable {
-			hashString(h, k)
-			hashValue(h, e)
-		}
-	default:
-		// Resource references, assets and archives: their printed form.
-		h.Write([]byte{tag | 8})
-		fmt.Fprintf(h, "%v", v)
+	if a.Len() > 0 && reflect.ValueOf(a).Field(0).Pointer() == reflect.ValueOf(b).Field(0).Pointer() {
+		return true
 	}
+	return a.Equals(b)
 }
 
 // unknownSink receives the structured form of "cannot verify" findings.

@@ -255,17 +255,26 @@ func TestResourcePolicies(t *testing.T) {
 		{name: "max_connections unset", policy: pack.PolicySQLMaxConnections, typ: inst, base: baseInstance,
 			edit: func(m map[string]any) { pt.DeleteFlag(m, "max_connections") }, want: "explicitly"},
 		{name: "max_connections below 14", policy: pack.PolicySQLMaxConnections, typ: inst, base: baseInstance,
-			edit: func(m map[string]any) { pt.SetFlag(m, "max_connections", "10") }, want: "≥ 14"},
-		{name: "max_connections too high for memory", policy: pack.PolicySQLMaxConnections, typ: inst, base: baseInstance,
-			edit: func(m map[string]any) { pt.SetFlag(m, "max_connections", "5000") }, want: "max_connections flag: must be at most 2000 on db-custom-4-16384 (4× the tier default 500); pick a tier with more memory, got 5000"},
-		// Boundary of the catalog's ceiling (capacity.MaxConnectionsCeiling):
-		// the base tier's default × MaxConnectionsCeilingMultiple passes, one
-		// more fails, so the pack and the model share one number.
+			edit: func(m map[string]any) { pt.SetFlag(m, "max_connections", "10") }, want: "from 14 (Cloud SQL's minimum)"},
+		{name: "N4 tier outside our inferred shapes is advice", policy: pack.PolicySQLTierEdition, typ: inst, base: baseInstance,
+			edit:     func(m map[string]any) { pt.Set(m, "settings.tier", "db-custom-N4-82-335872") },
+			advisory: "settings.tier: has 82 vCPUs where N4 shapes have 1 or an even number from 2 to 80"},
+		{name: "max_connections too high for memory is advice", policy: pack.PolicySQLMaxConnections, typ: inst, base: baseInstance,
+			edit:     func(m map[string]any) { pt.SetFlag(m, "max_connections", "5000") },
+			advisory: "max_connections flag: is above 2000, our inferred ceiling on db-custom-4-16384 (4× the tier default 500)"},
+		{name: "max_connections at PostgreSQL's maximum is advice", policy: pack.PolicySQLMaxConnections, typ: inst, base: baseInstance,
+			edit: func(m map[string]any) { pt.SetFlag(m, "max_connections", "262143") }, advisory: "got 262143"},
+		{name: "max_connections above PostgreSQL's maximum", policy: pack.PolicySQLMaxConnections, typ: inst, base: baseInstance,
+			edit: func(m map[string]any) { pt.SetFlag(m, "max_connections", "262144") }, want: "to 262143 (PostgreSQL's maximum), got 262144"},
+		// Boundary of the catalog's inferred ceiling
+		// (capacity.MaxConnectionsCeiling): the base tier's default ×
+		// MaxConnectionsCeilingMultiple passes, one more is advice, so the
+		// pack and the model share one number.
 		{name: "max_connections at the ceiling", policy: pack.PolicySQLMaxConnections, typ: inst, base: baseInstance,
 			edit: func(m map[string]any) { pt.SetFlag(m, "max_connections", strconv.Itoa(baseCeiling())) }},
 		{name: "max_connections one above the ceiling", policy: pack.PolicySQLMaxConnections, typ: inst, base: baseInstance,
-			edit: func(m map[string]any) { pt.SetFlag(m, "max_connections", strconv.Itoa(baseCeiling()+1)) },
-			want: "got " + strconv.Itoa(baseCeiling()+1)},
+			edit:     func(m map[string]any) { pt.SetFlag(m, "max_connections", strconv.Itoa(baseCeiling()+1)) },
+			advisory: "got " + strconv.Itoa(baseCeiling()+1)},
 		{name: "max_connections not integer", policy: pack.PolicySQLMaxConnections, typ: inst, base: baseInstance,
 			edit: func(m map[string]any) { pt.SetFlag(m, "max_connections", "lots") }, want: "not an integer"},
 		{name: "max_connections secret", policy: pack.PolicySQLMaxConnections, typ: inst, base: baseInstance,

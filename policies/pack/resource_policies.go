@@ -53,6 +53,11 @@ func (f *findings) rule(subject string, err error, fieldFor func(string) string)
 	if fieldFor != nil {
 		field = fieldFor(re.Field)
 	}
+	if re.Inferred {
+		// A rule resting on our own inference is advice, never mandatory.
+		f.warn("%s: %s: %s (%s)", subject, field, re.Reason(), re.Source())
+		return
+	}
 	f.fail("%s: %s: %s (%s)", subject, field, re.Reason(), re.Source())
 }
 

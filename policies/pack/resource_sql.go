@@ -2,12 +2,11 @@ package pack
 
 import (
 	"net/netip"
-	"slices"
-	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
@@ -221,9 +220,14 @@ func checkSQLMaxConnections(r *policyx.AnalyzerResource, _ Config, f *findings) 
 		return
 	}
 	// Bounds come from the capacity catalog, the one place that holds them:
-	// the Cloud SQL minimum (14) and our inferred ceiling for the tier.
+	// the documented bounds (14 to 262143) fail; above our inferred ceiling
+	// for the tier is advice.
 	if err := capacity.ValidateMaxConnectionsFlag(tier, n); err != nil {
 		f.rule("instance "+name, err, func(string) string { return "max_connections flag" })
+	} else if tierOK {
+		if adv := capacity.MaxConnectionsAdvice(tier, n); adv != nil {
+			f.rule("instance "+name, adv, func(string) string { return "max_connections flag" })
+		}
 	}
 	if tst == stUnknown {
 		f.unknown(r, "settings.tier")
@@ -246,6 +250,9 @@ func checkSQLTierEdition(r *policyx.AnalyzerResource, cfg Config, f *findings) {
 	if err != nil {
 		f.fail("instance %s: %v", name, err)
 		return
+	}
+	if adv := capacity.TierAdvice(tier); adv != nil {
+		f.rule("instance "+name, adv, func(string) string { return "settings.tier" })
 	}
 	edition, est := get(p, "settings.edition").str()
 	if est == stUnknown {
@@ -301,17 +308,9 @@ func checkSQLMaintenance(r *policyx.AnalyzerResource, _ Config, f *findings) {
 	}
 }
 
-// PostgreSQL message severities, least to most severe.
-var pgSeverities = []string{"debug5", "debug4", "debug3", "debug2", "debug1", "info", "notice", "warning", "error", "log", "fatal", "panic"}
-
-// severityRank is s's position in pgSeverities, -1 for an unknown name
-// (which ranks below every minimum, so it fails the check).
-func severityRank(s string) int {
-	return slices.IndexFunc(pgSeverities, func(v string) bool { return strings.EqualFold(v, s) })
-}
-
-// CIS PostgreSQL logging flags as checked by Checkov CKV_GCP_51–57/109
-// (https://www.checkov.io/5.Policy%20Index/terraform.html).
+// checkSQLCISLogging judges the CIS PostgreSQL logging set
+// (contract.CISFlags: each flag, its value or least severity, its Checkov
+// check).
 func checkSQLCISLogging(r *policyx.AnalyzerResource, _ Config, f *findings) {
 	p := r.Properties
 	name := resourceName(r)
@@ -325,40 +324,18 @@ func checkSQLCISLogging(r *policyx.AnalyzerResource, _ Config, f *findings) {
 		return
 	}
 	flags := kvList(items)
-	want := func(flag, value string) {
-		v, ok := flags[flag]
+	for _, want := range contract.CISFlags() {
+		v, ok := flags[want.Name]
 		if !ok {
-			f.fail("instance %s: set database flag %s=%s", name, flag, value)
-			return
+			f.fail("instance %s: set database flag %s [%s]", name, want.Requirement(), want.CheckovID)
+			continue
 		}
 		s, st := v.str()
 		switch {
 		case st == stUnknown:
-			f.unknown(r, "settings.databaseFlags["+flag+"]")
-		case st != stOK || !strings.EqualFold(strings.TrimSpace(s), value):
-			f.fail("instance %s: set database flag %s=%s (is %q)", name, flag, value, s)
+			f.unknown(r, "settings.databaseFlags["+want.Name+"]")
+		case st != stOK || !want.Accepts(s):
+			f.fail("instance %s: set database flag %s (is %q) [%s]", name, want.Requirement(), s, want.CheckovID)
 		}
 	}
-	for _, fl := range []string{"log_checkpoints", "log_connections", "log_disconnections", "log_lock_waits"} {
-		want(fl, "on")
-	}
-	want("log_temp_files", "0")
-	want("log_min_duration_statement", "-1")
-	atLeast := func(flag, min string) {
-		v, ok := flags[flag]
-		if !ok {
-			f.fail("instance %s: set database flag %s to %s or stricter", name, flag, min)
-			return
-		}
-		s, st := v.str()
-		if st == stUnknown {
-			f.unknown(r, "settings.databaseFlags["+flag+"]")
-			return
-		}
-		if severityRank(s) < severityRank(min) {
-			f.fail("instance %s: set database flag %s to %s or stricter (is %q)", name, flag, min, s)
-		}
-	}
-	atLeast("log_min_messages", "warning")
-	atLeast("log_min_error_statement", "error")
 }

@@ -252,8 +252,8 @@ func TestSQLCISLoggingCases(t *testing.T) {
 			mandatory: []string{"instance db: settings.databaseFlags is not a list"}},
 		{name: "no flags", policy: p, edit: func(m map[string]any) { pt.Delete(m, "settings.databaseFlags") },
 			mandatory: []string{"log_checkpoints=on", "log_connections=on", "log_disconnections=on", "log_lock_waits=on",
-				"log_temp_files=0", "log_min_duration_statement=-1",
-				"set database flag log_min_messages to warning or stricter", "set database flag log_min_error_statement to error or stricter"}},
+				"log_temp_files=0", "log_min_duration_statement=-1", "set database flag log_min_messages to warning or stricter",
+				"set database flag log_min_error_statement=error [CKV_GCP_109]", "log_hostname=on [CKV_GCP_108]"}},
 		{name: "value spelled loosely", policy: p, edit: flag("log_connections", " ON ")},
 		{name: "value not a string", policy: p, edit: flag("log_connections", true),
 			mandatory: []string{`set database flag log_connections=on (is "")`}},
@@ -265,6 +265,15 @@ func TestSQLCISLoggingCases(t *testing.T) {
 			mandatory: []string{`log_min_messages to warning or stricter (is "notice")`}},
 		{name: "severity misspelled", policy: p, edit: flag("log_min_messages", "warn"),
 			mandatory: []string{`log_min_messages to warning or stricter (is "warn")`}},
+		// log_min_error_statement: CIS wants error or stricter, Checkov's
+		// CKV_GCP_109 error or more verbose; only error satisfies both.
+		{name: "error statement at error", policy: p, edit: flag("log_min_error_statement", "ERROR")},
+		{name: "error statement stricter", policy: p, edit: flag("log_min_error_statement", "fatal"),
+			mandatory: []string{`log_min_error_statement=error (is "fatal") [CKV_GCP_109]`}},
+		{name: "error statement more verbose", policy: p, edit: flag("log_min_error_statement", "warning"),
+			mandatory: []string{`log_min_error_statement=error (is "warning")`}},
+		{name: "hostname off", policy: p, edit: flag("log_hostname", "off"),
+			mandatory: []string{`log_hostname=on (is "off") [CKV_GCP_108]`}},
 		{name: "severity unknown", policy: p, edit: flag("log_min_error_statement", pt.Computed),
 			advisory: []string{"settings.databaseFlags[log_min_error_statement]"}},
 	})

@@ -29,7 +29,7 @@ func evaluate(t *testing.T, s *pt.Stack, cfg pack.Config) pack.Result {
 }
 
 // TestFixtures: the reference stacks pass; the incident fails for the
-// reasons of the post-mortem.
+// reasons of the post-mortem (docs/incident-1278.md).
 func TestFixtures(t *testing.T) {
 	staging := evaluate(t, pt.Staging(), stagingCfg())
 	assert.Empty(t, staging.Mandatory(), "staging")

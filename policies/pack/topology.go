@@ -39,15 +39,15 @@ type issue struct {
 
 // Env-var contract of a Cloud Run container (docs/architecture.md).
 const (
-	envHost           = "DB_HOST"
-	envInstance       = "DB_INSTANCE"
-	envPoolSize       = "DB_POOL_SIZE"
-	envMaxOverflow    = "DB_MAX_OVERFLOW"
-	envStartupConns   = "DB_STARTUP_CONNECTIONS"
-	envConnectTimeout = "DB_CONNECT_TIMEOUT_SECONDS"
+	envHost           = contract.EnvDBHost
+	envInstance       = contract.EnvDBInstance
+	envPoolSize       = contract.EnvDBPoolSize
+	envMaxOverflow    = contract.EnvDBMaxOverflow
+	envStartupConns   = contract.EnvDBStartupConnections
+	envConnectTimeout = contract.EnvDBConnectTimeout
 
-	annotationEgress = "headroom.dev/egress-mbps-per-instance"
-	labelWorkload    = "headroom-workload"
+	annotationEgress = contract.AnnotationEgressMbps
+	labelWorkload    = contract.LabelWorkload
 )
 
 type sqlInstance struct {

@@ -6,6 +6,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
@@ -49,7 +50,7 @@ func hasDBContract(env map[string]field) bool {
 
 // contractEnv are the env names only Headroom's contract uses.
 var contractEnv = []string{envInstance, envPoolSize, envMaxOverflow, envStartupConns, envConnectTimeout,
-	capacity.EnvDBProcesses, capacity.EnvDBExtraPools}
+	contract.EnvDBProcesses, contract.EnvDBExtraPools}
 
 // readService converts one Cloud Run service into a workload. ok is false
 // when the service is left out of the topology (an unknown or an
@@ -122,16 +123,16 @@ func (ex *extraction) readService(r *policyx.AnalyzerResource) (capacity.Workloa
 		}
 		// Deploy style: absent means latest, the worst case; a value we do
 		// not know is judged as latest too, and said so.
-		switch v, st := key(ann, capacity.AnnotationDeployStyle).str(); st {
+		switch v, st := key(ann, contract.AnnotationDeployStyle).str(); st {
 		case stOK:
 			style, err := capacity.ParseDeployStyle(v)
 			if err != nil {
-				ex.problem(r, true, "service %s: annotation %s: %v; judged as %s", w.Name, capacity.AnnotationDeployStyle, err, capacity.DeployLatest)
+				ex.problem(r, true, "service %s: annotation %s: %v; judged as %s", w.Name, contract.AnnotationDeployStyle, err, capacity.DeployLatest)
 				style = capacity.DeployLatest
 			}
 			w.Deploy = style
 		case stUnknown:
-			miss("annotations." + capacity.AnnotationDeployStyle)
+			miss("annotations." + contract.AnnotationDeployStyle)
 		}
 	} else if v, ok := ex.egressOverride(r, w.Name); ok {
 		w.EgressMbpsPerInstance = v

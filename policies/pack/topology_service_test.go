@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/infra/capacity"
 	pt "github.com/headroom-dev/headroom/policies/policytest"
 )
@@ -71,9 +72,9 @@ func TestReadServiceUnknowns(t *testing.T) {
 	}{
 		{name: "egress annotation", path: "annotations." + annotationEgress,
 			edit: func(svc map[string]any) { pt.Set(svc, "annotations", map[string]any{annotationEgress: pt.Computed}) }},
-		{name: "deploy style annotation", path: "annotations." + capacity.AnnotationDeployStyle,
+		{name: "deploy style annotation", path: "annotations." + contract.AnnotationDeployStyle,
 			edit: func(svc map[string]any) {
-				svc["annotations"].(map[string]any)[capacity.AnnotationDeployStyle] = pt.Computed
+				svc["annotations"].(map[string]any)[contract.AnnotationDeployStyle] = pt.Computed
 			}},
 		{name: "pool size", path: "env " + envPoolSize,
 			edit: func(svc map[string]any) { pt.SetEnv(svc, envPoolSize, pt.Computed) }},

@@ -4,16 +4,18 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/headroom-dev/headroom/contract"
 )
 
 // Type tokens (pulumi-gcp v7), repeated here so fixtures need no pack import.
 const (
-	TypeSQLInstance   = "gcp:sql/databaseInstance:DatabaseInstance"
-	TypeConnector     = "gcp:vpcaccess/connector:Connector"
-	TypeSubnetwork    = "gcp:compute/subnetwork:Subnetwork"
-	TypeNetwork       = "gcp:compute/network:Network"
-	TypeGlobalAddress = "gcp:compute/globalAddress:GlobalAddress"
-	TypeRunService    = "gcp:cloudrunv2/service:Service"
+	TypeSQLInstance   = contract.TypeSQLInstance
+	TypeConnector     = contract.TypeConnector
+	TypeSubnetwork    = contract.TypeSubnetwork
+	TypeNetwork       = contract.TypeNetwork
+	TypeGlobalAddress = contract.TypeGlobalAddress
+	TypeRunService    = contract.TypeRunService
 )
 
 // Instance describes a Cloud SQL for PostgreSQL instance.
@@ -27,17 +29,16 @@ type Instance struct {
 	DeletionProtection                                 bool
 }
 
-// CISFlags are the logging flags every instance carries (the CIS PostgreSQL benchmark as Checkov checks it, https://www.checkov.io/5.Policy%20Index/terraform.html).
-var CISFlags = [][2]string{
-	{"cloudsql.iam_authentication", "on"},
-	{"log_checkpoints", "on"},
-	{"log_connections", "on"},
-	{"log_disconnections", "on"},
-	{"log_lock_waits", "on"},
-	{"log_temp_files", "0"},
-	{"log_min_duration_statement", "-1"},
-	{"log_min_messages", "warning"},
-	{"log_min_error_statement", "error"},
+// CISFlags are the flags every instance the fixtures build carries: IAM
+// authentication and the CIS PostgreSQL logging set (contract.CISFlags).
+var CISFlags = cisFlags()
+
+func cisFlags() [][2]string {
+	out := [][2]string{{"cloudsql.iam_authentication", "on"}}
+	for _, f := range contract.CISFlags() {
+		out = append(out, [2]string{f.Name, f.Value})
+	}
+	return out
 }
 
 // SQLInstance builds the properties (inputs + mock outputs) of an instance.
@@ -152,7 +153,7 @@ type ServiceSpec struct {
 }
 
 // ServiceName is the Cloud Run service name "<workload>-<region>".
-func ServiceName(workload, region string) string { return workload + "-" + region }
+func ServiceName(workload, region string) string { return contract.ServiceName(workload, region) }
 
 // Service builds the properties of a Cloud Run v2 service.
 func Service(s ServiceSpec) map[string]any {
@@ -168,22 +169,22 @@ func Service(s ServiceSpec) map[string]any {
 	}
 	sa := fmt.Sprintf("%s@%s.iam.gserviceaccount.com", s.Workload, s.Project)
 	envs := []any{
-		map[string]any{"name": "DB_HOST", "value": s.DBHost},
-		map[string]any{"name": "DB_NAME", "value": "netra"},
-		map[string]any{"name": "DB_USER", "value": strings.TrimSuffix(sa, ".gserviceaccount.com")},
-		map[string]any{"name": "DB_POOL_SIZE", "value": strconv.Itoa(s.Pool)},
-		map[string]any{"name": "DB_MAX_OVERFLOW", "value": strconv.Itoa(s.Overflow)},
-		map[string]any{"name": "DB_STARTUP_CONNECTIONS", "value": strconv.Itoa(s.Startup)},
-		map[string]any{"name": "DB_CONNECT_TIMEOUT_SECONDS", "value": strconv.Itoa(s.ConnectTimeout)},
-		map[string]any{"name": "DB_INSTANCE", "value": s.DBInstance},
+		map[string]any{"name": contract.EnvDBHost, "value": s.DBHost},
+		map[string]any{"name": contract.EnvDBName, "value": "netra"},
+		map[string]any{"name": contract.EnvDBUser, "value": strings.TrimSuffix(sa, ".gserviceaccount.com")},
+		map[string]any{"name": contract.EnvDBPoolSize, "value": strconv.Itoa(s.Pool)},
+		map[string]any{"name": contract.EnvDBMaxOverflow, "value": strconv.Itoa(s.Overflow)},
+		map[string]any{"name": contract.EnvDBStartupConnections, "value": strconv.Itoa(s.Startup)},
+		map[string]any{"name": contract.EnvDBConnectTimeout, "value": strconv.Itoa(s.ConnectTimeout)},
+		map[string]any{"name": contract.EnvDBInstance, "value": s.DBInstance},
 	}
 	return map[string]any{
 		"name":     name,
 		"location": s.Region,
 		"ingress":  "INGRESS_TRAFFIC_ALL",
-		"labels":   map[string]any{"headroom-workload": s.Workload, "managed-by": "headroom"},
+		"labels":   map[string]any{contract.LabelWorkload: s.Workload, contract.LabelManagedBy: "headroom"},
 		"annotations": map[string]any{
-			"headroom.dev/egress-mbps-per-instance": strconv.FormatFloat(s.EgressMbps, 'f', -1, 64),
+			contract.AnnotationEgressMbps: strconv.FormatFloat(s.EgressMbps, 'f', -1, 64),
 		},
 		"template": map[string]any{
 			"serviceAccount":                sa,

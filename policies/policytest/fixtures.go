@@ -87,7 +87,7 @@ func Production() *Stack {
 	return s
 }
 
-// Incident reproduces incident 1278 (NOT deployable): e2-micro connector
+// Incident reproduces incident 1278 (docs/incident-1278.md; NOT deployable): e2-micro connector
 // 2–10, db-custom-1-3840 with max_connections 100, services from zero.
 func Incident() *Stack {
 	const project, region, network = "netra-staging", "us-central1", "staging-vpc"

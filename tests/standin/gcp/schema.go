@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/headroom-dev/headroom/contract"
 )
 
 // Version is the pulumi-gcp release the stand-in answers for: the version
@@ -75,19 +77,19 @@ type Spec struct {
 
 // Resource type tokens the program declares.
 const (
-	TypeNetwork       = "gcp:compute/network:Network"
-	TypeSubnetwork    = "gcp:compute/subnetwork:Subnetwork"
-	TypeGlobalAddress = "gcp:compute/globalAddress:GlobalAddress"
-	TypePSAConnection = "gcp:servicenetworking/connection:Connection"
-	TypeConnector     = "gcp:vpcaccess/connector:Connector"
-	TypeSQLInstance   = "gcp:sql/databaseInstance:DatabaseInstance"
-	TypeSQLUser       = "gcp:sql/user:User"
-	TypeSQLDatabase   = "gcp:sql/database:Database"
-	TypeRunService    = "gcp:cloudrunv2/service:Service"
-	TypeRunJob        = "gcp:cloudrunv2/job:Job"
-	TypeAccount       = "gcp:serviceaccount/account:Account"
-	TypeIAMMember     = "gcp:projects/iAMMember:IAMMember"
-	TypeAPIService    = "gcp:projects/service:Service"
+	TypeNetwork       = contract.TypeNetwork
+	TypeSubnetwork    = contract.TypeSubnetwork
+	TypeGlobalAddress = contract.TypeGlobalAddress
+	TypePSAConnection = contract.TypePSAConnection
+	TypeConnector     = contract.TypeConnector
+	TypeSQLInstance   = contract.TypeSQLInstance
+	TypeSQLUser       = contract.TypeSQLUser
+	TypeSQLDatabase   = contract.TypeSQLDatabase
+	TypeRunService    = contract.TypeRunService
+	TypeRunJob        = contract.TypeRunJob
+	TypeAccount       = contract.TypeAccount
+	TypeIAMMember     = contract.TypeIAMMember
+	TypeAPIService    = contract.TypeAPIService
 )
 
 func forceNew(file string, fields ...string) []Rule {

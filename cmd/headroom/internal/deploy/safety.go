@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
+	"github.com/headroom-dev/headroom/contract"
 )
 
 // Change safety: a preview that would replace or delete a resource that
@@ -30,12 +31,12 @@ var destructiveOps = map[apitype.OpType]bool{
 
 // Resource types whose replacement or deletion loses data or cuts the path.
 const (
-	typeSQLInstance = "gcp:sql/databaseInstance:DatabaseInstance"
-	typeSQLDatabase = "gcp:sql/database:Database"
-	typeConnector   = "gcp:vpcaccess/connector:Connector"
-	typeNetwork     = "gcp:compute/network:Network"
-	typeSubnetwork  = "gcp:compute/subnetwork:Subnetwork"
-	typeCloudRun    = "gcp:cloudrunv2/service:Service"
+	typeSQLInstance = contract.TypeSQLInstance
+	typeSQLDatabase = contract.TypeSQLDatabase
+	typeConnector   = contract.TypeConnector
+	typeNetwork     = contract.TypeNetwork
+	typeSubnetwork  = contract.TypeSubnetwork
+	typeCloudRun    = contract.TypeRunService
 )
 
 // statefulReason says why a type is stateful. A subnetwork is only when a

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/muesli/termenv"
+
+	"github.com/headroom-dev/headroom/contract"
 )
 
 // TextOptions tunes the terminal rendering.
@@ -178,7 +180,7 @@ func (t *textWriter) capacity(c *Capacity) {
 func (t *textWriter) simulation(s *Simulation, tg *Targets, opts TextOptions) {
 	t.section("Cold start storm (simulated: every instance starts at once)")
 	ok := "ok"
-	if tg != nil && s.SuccessRate <= tg.StartupSuccessRate {
+	if tg != nil && !contract.SuccessMeets(s.SuccessRate, tg.StartupSuccessRate) {
 		ok = "fail"
 	}
 	t.printf("  startup success %s%s · %d instances, %d connection attempts, peak slots %d\n",

@@ -436,7 +436,8 @@ func buildLevers(st config.Stack, base Outcome) []lever {
 			out = append(out, l)
 		}
 	}
-	return out
+	// Every change the plan's findings name is a candidate too.
+	return addRemedies(out, st, base.Capacity, fail)
 }
 
 // judged lists the scenarios that decide the verdict (every non-advisory
@@ -556,30 +557,10 @@ func databaseLever(st config.Stack, b capacity.ConnectionBudget) (lever, bool) {
 		return lever{}, false
 	}
 	need := max(b.RequiredMaxConnections, ref.maxConn)
-	l := lever{name: "database " + b.Database, required: b.Severity == capacity.SeverityFail}
+	l := lever{name: dbLeverName(b.Database), required: b.Severity == capacity.SeverityFail}
 	mcKey := ref.display + ".maxConnections"
 	tierKey := ref.display + ".tier"
-	// replicaFollow keeps hot standbys at ≥ the primary's max_connections.
-	replicaFollow := func(n int, tier capacity.Tier) ([]Op, []Change) {
-		if ref.replica {
-			return nil, nil
-		}
-		var ops []Op
-		var chs []Change
-		for i, r := range st.Database.Replicas {
-			if r.MaxConnections != 0 && r.MaxConnections < n {
-				o, c := set(fmt.Sprintf("database.replicas[%d].maxConnections", i), r.MaxConnections, n, keyDatabase, "replicas", itoa(i), "maxConnections")
-				ops, chs = append(ops, o), append(chs, c)
-			}
-			if r.Tier != "" {
-				if rt, err := capacity.ParseTier(r.Tier); err == nil && capacity.MaxConnectionsCeiling(rt) < n {
-					o, c := set(fmt.Sprintf("database.replicas[%d].tier", i), r.Tier, tier.Name, keyDatabase, "replicas", itoa(i), "tier")
-					ops, chs = append(ops, o), append(chs, c)
-				}
-			}
-		}
-		return ops, chs
-	}
+	replicaFollow := func(n int, tier capacity.Tier) ([]Op, []Change) { return replicaFollow(st, ref, n, tier) }
 	// Same tier: the max_connections that fits, or the tier's ceiling.
 	for _, n := range uniqueInts(need, capacity.MaxConnectionsCeiling(cur)) {
 		if n <= ref.maxConn || n > capacity.MaxConnectionsCeiling(cur) {
@@ -613,20 +594,12 @@ func databaseLever(st config.Stack, b capacity.ConnectionBudget) (lever, bool) {
 	}
 	// Lower the demand: one group's maxInstances, or every overflow to 0.
 	for _, r := range b.MaxInstancesRemedies {
-		wi, w, ok := workload(st, r.Group)
-		if !ok || !r.Feasible || r.MaxInstances >= w.MaxInstances || r.MaxInstances < max(w.MinInstances, 1) {
+		if !r.Feasible {
 			continue
 		}
-		o, c := set(fmt.Sprintf("workloads[%d].maxInstances", wi), w.MaxInstances, r.MaxInstances, keyWorkloads, itoa(wi), "maxInstances")
-		conc := w.Concurrency
-		if conc == 0 {
-			conc = capacity.ConcurrencyDefault
+		if o, ok := lowerMaxInstances(st, r.Group, r.MaxInstances); ok {
+			l.options = append(l.options, o)
 		}
-		lost := fmt.Sprintf("%s: request capacity %d → %d concurrent requests per region (maxInstances × concurrency %d)",
-			w.Name, w.MaxInstances*conc, r.MaxInstances*conc, conc)
-		l.options = append(l.options, option{what: fmt.Sprintf("lower %s maxInstances to %d", w.Name, r.MaxInstances),
-			ops: []Op{o}, changes: []Change{c}, givesUp: []string{lost},
-			lost: (w.MaxInstances - r.MaxInstances) * conc * len(w.Regions)})
 	}
 	var ops []Op
 	var chs []Change
@@ -650,6 +623,29 @@ func databaseLever(st config.Stack, b capacity.ConnectionBudget) (lever, bool) {
 	return l, len(l.options) > 0
 }
 
+// replicaFollow keeps hot standbys at ≥ the primary's max_connections
+// when the primary (ref) moves to n on tier.
+func replicaFollow(st config.Stack, ref dbRef, n int, tier capacity.Tier) ([]Op, []Change) {
+	if ref.replica {
+		return nil, nil
+	}
+	var ops []Op
+	var chs []Change
+	for i, r := range st.Database.Replicas {
+		if r.MaxConnections != 0 && r.MaxConnections < n {
+			o, c := set(fmt.Sprintf("database.replicas[%d].maxConnections", i), r.MaxConnections, n, keyDatabase, "replicas", itoa(i), "maxConnections")
+			ops, chs = append(ops, o), append(chs, c)
+		}
+		if r.Tier != "" {
+			if rt, err := capacity.ParseTier(r.Tier); err == nil && capacity.MaxConnectionsCeiling(rt) < n {
+				o, c := set(fmt.Sprintf("database.replicas[%d].tier", i), r.Tier, tier.Name, keyDatabase, "replicas", itoa(i), "tier")
+				ops, chs = append(ops, o), append(chs, c)
+			}
+		}
+	}
+	return ops, chs
+}
+
 func uniqueInts(xs ...int) []int {
 	var out []int
 	for _, x := range xs {
@@ -658,6 +654,25 @@ func uniqueInts(xs ...int) []int {
 		}
 	}
 	return out
+}
+
+// lowerMaxInstances is the option that lowers workload group's
+// maxInstances (per region) to n, saying what request capacity it gives up.
+func lowerMaxInstances(st config.Stack, group string, n int) (option, bool) {
+	wi, w, ok := workload(st, group)
+	if !ok || n >= w.MaxInstances || n < max(w.MinInstances, 1) {
+		return option{}, false
+	}
+	o, c := set(fmt.Sprintf("workloads[%d].maxInstances", wi), w.MaxInstances, n, keyWorkloads, itoa(wi), "maxInstances")
+	conc := w.Concurrency
+	if conc == 0 {
+		conc = capacity.ConcurrencyDefault
+	}
+	lost := fmt.Sprintf("%s: request capacity %d → %d concurrent requests per region (maxInstances × concurrency %d)",
+		w.Name, w.MaxInstances*conc, n*conc, conc)
+	return option{what: fmt.Sprintf("lower %s maxInstances to %d", w.Name, n),
+		ops: []Op{o}, changes: []Change{c}, givesUp: []string{lost},
+		lost: (w.MaxInstances - n) * conc * len(w.Regions)}, true
 }
 
 func workload(st config.Stack, group string) (int, config.Workload, bool) {
@@ -677,7 +692,7 @@ func egressLever(st config.Stack, e capacity.EgressHeadroom) (lever, bool) {
 		return lever{}, false
 	}
 	cn := *rg.Connector
-	l := lever{name: "egress " + e.Region, required: e.Severity == capacity.SeverityFail}
+	l := lever{name: egressLeverName(e.Region), required: e.Severity == capacity.SeverityFail}
 	base := []string{keyNetwork, "regions", e.Region, "connector"}
 	disp := "network.regions." + e.Region + ".connector."
 	curM := e.MachineType
@@ -711,21 +726,35 @@ func egressLever(st config.Stack, e capacity.EgressHeadroom) (lever, bool) {
 		}
 		l.options = append(l.options, option{what: fmt.Sprintf("connector %s: %s × %d at minimum", cn.Name, m.Name, minI), ops: ops, changes: chs})
 	}
-	if cidr, ok := freeDirectSubnet(st, e.Region); ok {
-		rp := []string{keyNetwork, "regions", e.Region}
-		ops := []Op{
-			{Path: append(rp, "egress"), Value: "direct"},
-			{Path: append(rp, "connector"), Delete: true},
-			{Path: append(rp, "direct", "subnet"), Value: cidr},
-		}
-		chs := []Change{
-			{Key: "network.regions." + e.Region + ".egress", From: "connector", To: "direct"},
-			{Key: "network.regions." + e.Region + ".connector", From: cn.Name, To: "(removed)"},
-			{Key: "network.regions." + e.Region + ".direct.subnet", From: "", To: cidr},
-		}
-		l.options = append(l.options, option{what: "Direct VPC egress in " + e.Region + " (subnet " + cidr + ")", ops: ops, changes: chs})
+	if o, ok := directEgress(st, e.Region); ok {
+		l.options = append(l.options, o)
 	}
 	return l, len(l.options) > 0
+}
+
+// directEgress is the option that replaces region's connector by Direct
+// VPC egress on a free subnet sized for a rollout (freeDirectSubnet).
+func directEgress(st config.Stack, region string) (option, bool) {
+	rg, ok := st.Network.Regions[region]
+	if !ok || rg.Connector == nil {
+		return option{}, false
+	}
+	cidr, ok := freeDirectSubnet(st, region)
+	if !ok {
+		return option{}, false
+	}
+	rp := []string{keyNetwork, "regions", region}
+	ops := []Op{
+		{Path: append(rp, "egress"), Value: "direct"},
+		{Path: append(rp, "connector"), Delete: true},
+		{Path: append(rp, "direct", "subnet"), Value: cidr},
+	}
+	chs := []Change{
+		{Key: "network.regions." + region + ".egress", From: "connector", To: "direct"},
+		{Key: "network.regions." + region + ".connector", From: rg.Connector.Name, To: "(removed)"},
+		{Key: "network.regions." + region + ".direct.subnet", From: "", To: cidr},
+	}
+	return option{what: "Direct VPC egress in " + region + " (subnet " + cidr + ")", ops: ops, changes: chs}, true
 }
 
 // freeDirectSubnet finds a Direct VPC egress subnet for a region: the
@@ -751,36 +780,48 @@ func freeDirectSubnet(st config.Stack, region string) (string, bool) {
 			break
 		}
 	}
-	var used []netip.Prefix
-	add := func(s string) {
-		if p, err := netip.ParsePrefix(s); err == nil {
-			used = append(used, p.Masked())
-		}
-	}
-	add(st.Network.PrivateServiceAccessRange)
-	for _, r := range st.Network.Regions {
-		add(r.Subnet)
-		if r.Connector != nil {
-			add(r.Connector.IPCIDRRange)
-		}
-		if r.Direct != nil {
-			add(r.Direct.Subnet)
-		}
-	}
+	return freePrefix(st, bits, "")
+}
+
+// freePrefix is the first 10.x.0.0/bits (x ≥ 20) that overlaps no range of
+// the stack except skip (the range being replaced).
+func freePrefix(st config.Stack, bits int, skip string) (string, bool) {
 	for second := 20; second < 256; second++ {
 		p := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(second), 0, 0}), bits).Masked()
-		free := true
-		for _, u := range used {
-			if u.Overlaps(p) {
-				free = false
-				break
-			}
-		}
-		if free {
+		if freeOf(st, p.String(), skip) {
 			return p.String(), true
 		}
 	}
 	return "", false
+}
+
+// freeOf reports whether cidr overlaps none of the stack's ranges (private
+// services access, region subnets, connector and Direct VPC egress ranges)
+// except skip, the range being replaced.
+func freeOf(st config.Stack, cidr, skip string) bool {
+	p, err := netip.ParsePrefix(cidr)
+	if err != nil {
+		return false
+	}
+	ranges := []string{st.Network.PrivateServiceAccessRange}
+	for _, r := range st.Network.Regions {
+		ranges = append(ranges, r.Subnet)
+		if r.Connector != nil {
+			ranges = append(ranges, r.Connector.IPCIDRRange)
+		}
+		if r.Direct != nil {
+			ranges = append(ranges, r.Direct.Subnet)
+		}
+	}
+	for _, s := range ranges {
+		if s == skip {
+			continue
+		}
+		if u, err := netip.ParsePrefix(s); err == nil && u.Masked().Overlaps(p) {
+			return false
+		}
+	}
+	return true
 }
 
 // timeoutLever: the connect timeout of every failing workload raised to
@@ -840,7 +881,7 @@ func timeoutLever(st config.Stack, c capacity.Report) (lever, bool) {
 	if len(ops) == 0 {
 		return lever{}, false
 	}
-	return lever{name: "timeouts", options: []option{{what: "longer connect timeouts and probe windows", ops: ops, changes: chs}}}, true
+	return lever{name: leverTimeouts, options: []option{{what: "longer connect timeouts and probe windows", ops: ops, changes: chs}}}, true
 }
 
 // haLever: what the multi-region rule needs — an HA primary and a
@@ -870,7 +911,7 @@ func haLever(st config.Stack) (lever, bool) {
 	if len(ops) == 0 {
 		return lever{}, false
 	}
-	return lever{name: "high availability", required: true, options: []option{{what: strings.Join(whats, " and "), ops: ops, changes: chs}}}, true
+	return lever{name: leverHA, required: true, options: []option{{what: strings.Join(whats, " and "), ops: ops, changes: chs}}}, true
 }
 
 func nonEmpty(s, def string) string {
@@ -913,5 +954,5 @@ func probeLever(st config.Stack) (lever, bool) {
 	if len(ops) == 0 {
 		return lever{}, false
 	}
-	return lever{name: "startup probe", options: []option{{what: "HTTP startup probe " + HTTPProbePath + " on " + strings.Join(names, ", "), ops: ops, changes: chs}}}, true
+	return lever{name: leverProbe, options: []option{{what: "HTTP startup probe " + HTTPProbePath + " on " + strings.Join(names, ", "), ops: ops, changes: chs}}}, true
 }

@@ -1,5 +1,5 @@
 // Package verify is the post-deploy check of the post-mortem's criterion
-// "E2E tests return HTTP 200": each service's health path is polled until
+// "E2E tests return HTTP 200" (docs/incident-1278.md): each service's health path is polled until
 // it answers 200 or the service's window runs out. Services are checked
 // concurrently; every request has its own timeout inside the window.
 package verify

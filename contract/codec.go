@@ -1,4 +1,4 @@
-package capacity
+package contract
 
 import (
 	"bytes"
@@ -8,23 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-)
 
-// The parts of the env and label contract that carry demand from the program
-// to the policy pack, stated once here so that the component that writes them
-// and the pack that reads them (which may not import each other) agree.
-const (
-	// EnvDBProcesses is the number of worker processes per instance, each
-	// with its own pools (absent = 1).
-	EnvDBProcesses = "DB_PROCESSES"
-	// EnvDBExtraPools is a JSON array of the further pools each process opens
-	// besides the main one (DB_POOL_SIZE …), e.g.
-	// [{"name":"asyncpg","poolSize":8,"maxOverflow":0,"startupConnections":1}].
-	EnvDBExtraPools = "DB_EXTRA_POOLS"
-	// ConsumerLabelPrefix starts the Cloud SQL instance user label that
-	// declares one non-Cloud-Run consumer and its connections:
-	// headroom-consumer-<name> = "<connections>".
-	ConsumerLabelPrefix = "headroom-consumer-"
+	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
 // consumerName is what fits a GCP label key after the prefix: lowercase
@@ -41,7 +26,7 @@ func ValidateConsumerName(name string) error {
 	return nil
 }
 
-// poolJSON is the wire form of a Pool in EnvDBExtraPools.
+// poolJSON is the wire form of a capacity.Pool in EnvDBExtraPools.
 type poolJSON struct {
 	Name               string `json:"name"`
 	PoolSize           int    `json:"poolSize"`
@@ -50,7 +35,7 @@ type poolJSON struct {
 }
 
 // EncodeExtraPools renders pools as the EnvDBExtraPools value ("" for none).
-func EncodeExtraPools(pools []Pool) string {
+func EncodeExtraPools(pools []capacity.Pool) string {
 	if len(pools) == 0 {
 		return ""
 	}
@@ -64,7 +49,7 @@ func EncodeExtraPools(pools []Pool) string {
 
 // DecodeExtraPools parses an EnvDBExtraPools value; "" is no pools. Unknown
 // fields and invalid sizes are errors.
-func DecodeExtraPools(s string) ([]Pool, error) {
+func DecodeExtraPools(s string) ([]capacity.Pool, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
@@ -77,10 +62,10 @@ func DecodeExtraPools(s string) ([]Pool, error) {
 	if dec.More() {
 		return nil, fmt.Errorf("%s: trailing data after the JSON array", EnvDBExtraPools)
 	}
-	out := make([]Pool, len(in))
+	out := make([]capacity.Pool, len(in))
 	for i, p := range in {
-		out[i] = Pool(p)
-		if err := ValidatePool(p.PoolSize, p.MaxOverflow, p.StartupConnections); err != nil {
+		out[i] = capacity.Pool(p)
+		if err := capacity.ValidatePool(p.PoolSize, p.MaxOverflow, p.StartupConnections); err != nil {
 			return nil, fmt.Errorf("%s[%d]: %v", EnvDBExtraPools, i, err)
 		}
 	}
@@ -88,7 +73,7 @@ func DecodeExtraPools(s string) ([]Pool, error) {
 }
 
 // ConsumerLabels renders consumers as Cloud SQL user labels.
-func ConsumerLabels(cs []Consumer) map[string]string {
+func ConsumerLabels(cs []capacity.Consumer) map[string]string {
 	out := map[string]string{}
 	for _, c := range cs {
 		out[ConsumerLabelPrefix+c.Name] = strconv.Itoa(c.Connections)
@@ -98,8 +83,8 @@ func ConsumerLabels(cs []Consumer) map[string]string {
 
 // ParseConsumerLabels reads the consumers declared in an instance's user
 // labels (other labels are ignored), sorted by name.
-func ParseConsumerLabels(labels map[string]string) ([]Consumer, error) {
-	var out []Consumer
+func ParseConsumerLabels(labels map[string]string) ([]capacity.Consumer, error) {
+	var out []capacity.Consumer
 	for k, v := range labels {
 		name, ok := strings.CutPrefix(k, ConsumerLabelPrefix)
 		if !ok {
@@ -109,8 +94,8 @@ func ParseConsumerLabels(labels map[string]string) ([]Consumer, error) {
 		if err != nil || n < 1 {
 			return nil, fmt.Errorf("label %s=%q: want a positive number of connections", k, v)
 		}
-		out = append(out, Consumer{Name: name, Connections: n})
+		out = append(out, capacity.Consumer{Name: name, Connections: n})
 	}
-	slices.SortFunc(out, func(a, b Consumer) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b capacity.Consumer) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/headroom-dev/headroom/infra/graph"
+	"github.com/headroom-dev/headroom/policies/pack"
+)
+
+// scaleRegions are the regions a generated org-scale stack spreads over; the
+// primary is in the first, its replica in the second.
+var scaleRegions = []string{
+	"us-central1", "us-east1", "us-east4", "us-west1",
+	"europe-west1", "europe-west4", "asia-east1", "asia-northeast1",
+}
+
+// scaleStack is the stack file of an organisation-sized stack: `workloads`
+// services, each in the first `regions` regions behind a connector, on one
+// 96-vCPU primary with a cross-region replica. Every service is sized so the
+// stack passes: 2 instances × (1 + 0) connections per region, cold-start
+// egress 100 × 2 × 5 Mbps = 1,000 Mbps per region against 4,800 at the
+// connectors' minimum size. max_connections 5000 lies above our inferred 4×
+// ceiling (4,000 for the tier's default 1,000) and inside what Cloud SQL
+// accepts: the stack plans with an advisory, never a config error.
+func scaleStack(workloads, regions int) string {
+	if regions > len(scaleRegions) {
+		panic(fmt.Sprintf("scaleStack: at most %d regions", len(scaleRegions)))
+	}
+	rs := scaleRegions[:regions]
+	var b strings.Builder
+	b.WriteString(`config:
+  gcp:project: scale-bench
+  headroom:environment: production
+  headroom:network:
+    name: scale-vpc
+    privateServiceAccessRange: 10.100.0.0/16
+    regions:
+`)
+	for i, r := range rs {
+		fmt.Fprintf(&b, `      %s:
+        subnet: 10.%d.0.0/20
+        egress: connector
+        connector:
+          name: scale-conn-%d
+          ipCidrRange: 10.8.%d.0/28
+          machineType: e2-standard-4
+          minInstances: 3
+          maxInstances: 10
+`, r, 10+i, i, i)
+	}
+	replicaRegion := rs[0]
+	if len(rs) > 1 {
+		replicaRegion = rs[1]
+	}
+	fmt.Fprintf(&b, `  headroom:database:
+    name: scale-postgres
+    version: POSTGRES_15
+    edition: ENTERPRISE
+    tier: db-custom-96-368640
+    region: %s
+    availability: REGIONAL
+    maxConnections: 5000
+    deletionProtection: true
+    backups:
+      enabled: true
+      pointInTimeRecovery: true
+      retainedBackups: 14
+      logRetentionDays: 7
+    maintenanceWindow:
+      day: 7
+      hour: 3
+    replicas:
+      - name: scale-postgres-r1
+        region: %s
+        tier: db-custom-96-368640
+        maxConnections: 5000
+        availability: ZONAL
+  headroom:workloads:
+`, rs[0], replicaRegion)
+	for w := 0; w < workloads; w++ {
+		fmt.Fprintf(&b, `    - name: svc-%03d
+      image: us-docker.pkg.dev/cloudrun/container/hello
+      regions: [%s]
+      minInstances: 1
+      maxInstances: 2
+      concurrency: 80
+      egressMbpsPerInstance: 5
+      db:
+        database: app
+        target: primary
+        poolSize: 1
+        maxOverflow: 0
+        startupConnections: 1
+        connectTimeoutSeconds: 45
+      startupProbe:
+        path: /healthz/db
+        periodSeconds: 10
+        timeoutSeconds: 5
+        failureThreshold: 24
+`, w, strings.Join(rs, ", "))
+	}
+	b.WriteString(`  headroom:targets:
+    startupSuccessRate: 0.999
+    connectP99Seconds: 30
+    connectionUtilization: 0.80
+`)
+	return b.String()
+}
+
+// writeScaleStack writes scaleStack to a stack file in a temporary
+// directory and returns its path.
+func writeScaleStack(tb testing.TB, workloads, regions int) string {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), fmt.Sprintf("Pulumi.scale-%d.yaml", workloads))
+	if err := os.WriteFile(path, []byte(scaleStack(workloads, regions)), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// TestScaleStackPlans: the generator the whole-path benchmarks use makes a
+// stack that plans and passes (so the benchmarks time a real plan, not an
+// early error), with the resources and scenarios its size implies, and its
+// max_connections 5000 on a 96-vCPU tier — above our inferred 4× ceiling
+// (4000), inside what Cloud SQL and PostgreSQL accept — is an advisory that
+// names the number and its reasoning, not bad input or a mandatory verdict.
+func TestScaleStackPlans(t *testing.T) {
+	const workloads, regions = 3, 2
+	path := writeScaleStack(t, workloads, regions)
+	r, err := planReport(context.Background(), &planFlags{configFile: path, root: "../.."}, nil)
+	require.NoError(t, err)
+	assert.False(t, r.Failed(), "mandatory: %d", r.Mandatory)
+	require.NotNil(t, r.Resources)
+	services := 0
+	for _, c := range r.Resources.ByType {
+		if c.Type == graph.TypeRunService {
+			services = c.Count
+		}
+	}
+	assert.Equal(t, workloads*regions, services, "one service per workload and region")
+	assert.GreaterOrEqual(t, len(r.Scenarios), workloads+2, "cold start and a rollout per workload, at least")
+	var advice []string
+	for _, v := range r.Violations {
+		if v.Policy == pack.PolicySQLMaxConnections {
+			assert.Equal(t, pack.LevelAdvisory, v.Level, v.Message)
+			advice = append(advice, v.Message)
+		}
+	}
+	require.Len(t, advice, 2, "the primary and its replica")
+	for _, m := range advice {
+		assert.Contains(t, m, "is above 4000, our inferred ceiling on db-custom-96-368640 (4× the tier default 1000)")
+		assert.Contains(t, m, "every PostgreSQL backend takes memory")
+		assert.Contains(t, m, "got 5000")
+	}
+}
+
+// TestScaleStackMaxConnectionsBounds: the documented bounds of
+// max_connections stay bad input (exit 2) at each edge; the inferred
+// ceiling never is.
+func TestScaleStackMaxConnectionsBounds(t *testing.T) {
+	for _, tt := range []struct {
+		n    int
+		code int
+	}{
+		{13, exitUsage}, {14, exitViolations}, {4000, exitOK}, {4001, exitOK}, {262143, exitOK}, {262144, exitUsage},
+	} {
+		t.Run(strconv.Itoa(tt.n), func(t *testing.T) {
+			src := strings.ReplaceAll(scaleStack(1, 2), "maxConnections: 5000", "maxConnections: "+strconv.Itoa(tt.n))
+			path := filepath.Join(t.TempDir(), "Pulumi.bounds.yaml")
+			require.NoError(t, os.WriteFile(path, []byte(src), 0o644))
+			_, stderr, code := runCLI(t, "plan", "--config-file", path, "--root", "../..")
+			assert.Equal(t, tt.code, code, stderr)
+			if tt.code == exitUsage {
+				assert.Contains(t, stderr, "maxConnections")
+				assert.Contains(t, stderr, "from 14 (Cloud SQL's minimum) to 262143 (PostgreSQL's maximum)")
+			}
+		})
+	}
+}
