@@ -21,9 +21,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/golden"
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/mdcheck"
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
+	"github.com/headroom-dev/headroom/testkit/golden"
+	"github.com/headroom-dev/headroom/testkit/mdcheck"
+	"github.com/headroom-dev/headroom/report"
 	"github.com/headroom-dev/headroom/infra/capacity"
 )
 

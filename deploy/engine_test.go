@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
-	"github.com/headroom-dev/headroom/internal/enginetest"
+	"github.com/headroom-dev/headroom/report"
+	"github.com/headroom-dev/headroom/testkit/enginetest"
 	"github.com/headroom-dev/headroom/policies/pack"
 )
 

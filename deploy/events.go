@@ -13,7 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
+	"github.com/headroom-dev/headroom/report"
 )
 
 // Recorded is what one engine operation reported through its event stream.

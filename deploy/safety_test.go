@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
+	"github.com/headroom-dev/headroom/report"
 )
 
 const urnPrefix = "urn:pulumi:staging::headroom::"

@@ -1,4 +1,4 @@
-package main
+package plan
 
 import (
 	"bytes"
@@ -11,46 +11,16 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
-
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
+	"github.com/headroom-dev/headroom/badinput"
 	"github.com/headroom-dev/headroom/infra/config"
+	"github.com/headroom-dev/headroom/report"
 )
 
-// diffFlags are the capacity-diff flags of `headroom plan`.
-type diffFlags struct {
-	base        string
-	commentWhen string
-}
-
-func (d *diffFlags) register(fl *pflag.FlagSet) {
-	fl.StringVar(&d.base, "base", "", "compare with a base: a git ref (the stack file at that ref, planned now) or a JSON plan file (headroom plan --format json)")
-	fl.StringVar(&d.commentWhen, "comment-when", "", "with --base and --format markdown: write the comment only when "+
-		"'changed' (anything differs), 'threshold' (verdict, a severity, a violation or a scenario changed) or 'always' (default)")
-}
-
-func (d *diffFlags) check(format string) error {
-	switch d.commentWhen {
-	case "", report.CommentAlways, report.CommentChanged, report.CommentThreshold:
-	default:
-		return usageErrorf("--comment-when %q: want changed, threshold or always", d.commentWhen)
-	}
-	if d.commentWhen != "" && d.base == "" {
-		return usageErrorf("--comment-when needs --base REF_OR_FILE")
-	}
-	if d.commentWhen != "" && format != formatMarkdown {
-		return usageErrorf("--comment-when applies to --format markdown (the JSON diff carries changed and thresholdCrossed)")
-	}
-	if d.base != "" && format == formatSARIF {
-		return usageErrorf("--base does not apply to --format sarif (code scanning compares results itself)")
-	}
-	return nil
-}
-
-// planDiff plans the base and attaches the diff to the head's report.
-func planDiff(ctx context.Context, f *planFlags, head *report.Report, ls *loadedStack, progress io.Writer) error {
-	base, src, err := basePlan(ctx, f, ls, progress)
+// Diff plans base (--base: a git ref, or a JSON plan file) and attaches
+// the capacity diff against it to head, the report of s. policyConfig is
+// --policy-config (empty: the base stack's own settings).
+func Diff(ctx context.Context, base, policyConfig string, head *report.Report, s *Stack, progress io.Writer) error {
+	doc0, src, err := basePlan(ctx, base, policyConfig, s, progress)
 	if err != nil {
 		return err
 	}
@@ -58,65 +28,64 @@ func planDiff(ctx context.Context, f *planFlags, head *report.Report, ls *loaded
 	if err != nil {
 		return fmt.Errorf("head plan as JSON: %w", err)
 	}
-	head.Diff = report.Compare(base, doc, src)
+	head.Diff = report.Compare(doc0, doc, src)
 	return nil
 }
 
 // basePlan is the base as a JSON plan document. A base that has no stack
 // file, or whose stack file does not load, is an empty plan with a note (a
 // pull request may add a stack or fix a broken one).
-func basePlan(ctx context.Context, f *planFlags, ls *loadedStack, progress io.Writer) (map[string]any, report.DiffBase, error) {
-	arg := f.diff.base
+func basePlan(ctx context.Context, arg, policyConfig string, ls *Stack, progress io.Writer) (map[string]any, report.DiffBase, error) {
 	if st, err := os.Stat(arg); err == nil && !st.IsDir() {
 		src := report.DiffBase{Source: arg, Kind: "file"}
 		b, err := os.ReadFile(arg)
 		if err != nil {
-			return nil, src, usageErrorf("--base %s: %v", arg, unwrapPath(err))
+			return nil, src, badinput.Errorf("--base %s: %v", arg, badinput.PathCause(err))
 		}
 		doc, err := report.ParseDocument(b)
 		if err != nil {
-			return nil, src, usageErrorf("--base %s: not a JSON plan: %s", arg, oneLine(err.Error()))
+			return nil, src, badinput.Errorf("--base %s: not a JSON plan: %s", arg, badinput.OneLine(err.Error()))
 		}
-		if s, _ := doc["stack"].(string); s != ls.name {
+		if s, _ := doc["stack"].(string); s != ls.Name {
 			src.Note = fmt.Sprintf("the base plan is of stack %s", s)
 		}
 		return doc, src, nil
 	}
 	src := report.DiffBase{Source: arg, Kind: "ref"}
-	top, rel, err := repoPath(ls.file.Path)
+	top, rel, err := RepoPath(ls.File.Path)
 	if err != nil {
-		return nil, src, usageErrorf("--base %s: not a file, and %s is not in a git repository to read a ref from", arg, ls.file.Path)
+		return nil, src, badinput.Errorf("--base %s: not a file, and %s is not in a git repository to read a ref from", arg, ls.File.Path)
 	}
 	if _, err := git(ctx, top, "rev-parse", "--verify", "--quiet", arg+"^{commit}"); err != nil {
-		return nil, src, usageErrorf("--base %s: neither a file nor a git revision of %s", arg, top)
+		return nil, src, badinput.Errorf("--base %s: neither a file nor a git revision of %s", arg, top)
 	}
 	content, err := git(ctx, top, "show", arg+":"+rel)
 	if err != nil {
 		src.Note = fmt.Sprintf("no stack file %s at %s", rel, arg)
 		return nil, src, nil
 	}
-	progressf(progress, "planning the base: %s at %s", rel, arg)
+	Progressf(progress, "planning the base: %s at %s", rel, arg)
 	dir, err := os.MkdirTemp("", "headroom-base-")
 	if err != nil {
 		return nil, src, fmt.Errorf("--base %s: temporary stack file: %w", arg, err)
 	}
 	defer os.RemoveAll(dir)
-	tmp := filepath.Join(dir, filepath.Base(ls.file.Path))
+	tmp := filepath.Join(dir, filepath.Base(ls.File.Path))
 	if err := os.WriteFile(tmp, content, 0o600); err != nil {
 		return nil, src, fmt.Errorf("--base %s: temporary stack file: %w", arg, err)
 	}
 	file, err := config.LoadFile(tmp)
 	if err != nil {
-		src.Note = "the base stack file does not load: " + strings.ReplaceAll(oneLine(err.Error()), tmp, arg+":"+rel)
+		src.Note = "the base stack file does not load: " + strings.ReplaceAll(badinput.OneLine(err.Error()), tmp, arg+":"+rel)
 		return nil, src, nil
 	}
-	pc, err := policyConfigFor(file.Stack, f.policyConfig)
+	pc, err := PolicyConfigFor(file.Stack, policyConfig)
 	if err != nil {
 		return nil, src, err
 	}
-	r, err := planLoaded(ctx, &loadedStack{file: file, name: ls.name, policy: pc}, progress)
+	r, err := Report(ctx, &Stack{File: file, Name: ls.Name, Policy: pc}, progress)
 	if err != nil {
-		src.Note = "the base does not plan: " + strings.ReplaceAll(oneLine(err.Error()), tmp, arg+":"+rel)
+		src.Note = "the base does not plan: " + strings.ReplaceAll(badinput.OneLine(err.Error()), tmp, arg+":"+rel)
 		return nil, src, nil
 	}
 	doc, err := report.ToDocument(r)
@@ -126,9 +95,9 @@ func basePlan(ctx context.Context, f *planFlags, ls *loadedStack, progress io.Wr
 	return doc, src, nil
 }
 
-// repoPath is the git top level holding path and path relative to it
+// RepoPath is the git top level holding path and path relative to it
 // (slash-separated, as `git show REF:path` wants it).
-func repoPath(path string) (top, rel string, err error) {
+func RepoPath(path string) (top, rel string, err error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", "", err
@@ -160,26 +129,9 @@ func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			return nil, fmt.Errorf("git %s: %s", strings.Join(args, " "), oneLine(stderr.String()))
+			return nil, fmt.Errorf("git %s: %s", strings.Join(args, " "), badinput.OneLine(stderr.String()))
 		}
 		return nil, err
 	}
 	return out, nil
-}
-
-// writeDiffReport renders a report that carries a diff: the diff first,
-// then the head's report (JSON: the head's report with its "diff" field).
-// With --comment-when and nothing due, Markdown writes nothing at all and
-// says so on stderr, so a workflow can skip the comment.
-func writeDiffReport(cmd *cobra.Command, r report.Report, format, out, commentWhen string) error {
-	if format == formatMarkdown && commentWhen != "" && !r.Diff.ShouldComment(commentWhen) {
-		fmt.Fprintf(cmd.ErrOrStderr(), "headroom: stack %s: no comment (--comment-when %s): nothing %s against %s\n",
-			r.Stack, commentWhen, map[string]string{report.CommentChanged: "changed", report.CommentThreshold: "crossed a threshold"}[commentWhen], r.Diff.Base.Source)
-		if out != "" {
-			// An empty file, so a stale comment from an earlier run is not reused.
-			return os.WriteFile(out, nil, 0o644)
-		}
-		return nil
-	}
-	return writeReport(cmd, r, format, out)
 }

@@ -18,7 +18,7 @@ import (
 var SchemaJSON []byte
 
 // SchemaURL is the schema's $id.
-const SchemaURL = "https://github.com/headroom-dev/headroom/cmd/headroom/internal/report/plan.schema.json"
+const SchemaURL = "https://github.com/headroom-dev/headroom/report/plan.schema.json"
 
 // JSON writes the report as indented JSON (stable field order, sorted map keys).
 func JSON(w io.Writer, r Report) error {

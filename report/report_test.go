@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/golden"
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/mdcheck"
 	"github.com/headroom-dev/headroom/infra/capacity"
+	"github.com/headroom-dev/headroom/testkit/golden"
+	"github.com/headroom-dev/headroom/testkit/mdcheck"
 )
 
 // fixture is a hand-built incident-like stack: one primary that the backend

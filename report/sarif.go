@@ -1,39 +1,21 @@
-package main
+package report
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
-	"github.com/spf13/cobra"
-
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/yamlpos"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/workloads"
 	"github.com/headroom-dev/headroom/policies/pack"
+	"github.com/headroom-dev/headroom/yamlpath"
 )
 
 // `headroom plan --format sarif` is the plan's violations as SARIF 2.1.0
 // (https://docs.oasis-open.org/sarif/sarif/v2.1.0/), for GitHub code
 // scanning: each result is located at the line of the stack-file key it
 // concerns, and each rule carries its level, help text and help URL.
-
-// formatSARIF is plan's fourth format.
-const formatSARIF = "sarif"
-
-func checkPlanFormat(f string) (string, error) {
-	if strings.EqualFold(f, formatSARIF) {
-		return formatSARIF, nil
-	}
-	if _, err := checkFormat(f); err != nil {
-		return "", usageErrorf("--format %q: want text, markdown, json or sarif", f)
-	}
-	return checkFormat(f)
-}
 
 const sarifSchemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -179,9 +161,9 @@ func ruleName(s string) string {
 	return b.String()
 }
 
-// SARIF builds the log of a plan; file is the stack file judged, uri its
+// buildSARIF builds the log of a plan; file is the stack file judged, uri its
 // path relative to the repository root.
-func buildSARIF(r report.Report, file *config.File, src []byte, uri string) (sarifLog, error) {
+func buildSARIF(r Report, file *config.File, src []byte, uri string) (sarifLog, error) {
 	loc, err := newLocator(file, src)
 	if err != nil {
 		return sarifLog{}, err
@@ -228,28 +210,21 @@ func buildSARIF(r report.Report, file *config.File, src []byte, uri string) (sar
 	}, nil
 }
 
-// writeSARIF writes the plan as SARIF to --out or stdout.
-func writeSARIF(cmd *cobra.Command, r report.Report, ls *loadedStack, out string) error {
-	src, err := os.ReadFile(ls.file.Path)
+// SARIFSourceError is a stack file that does not parse as YAML, so no key
+// can be located in it.
+type SARIFSourceError struct{ Err error }
+
+func (e *SARIFSourceError) Error() string { return e.Err.Error() }
+func (e *SARIFSourceError) Unwrap() error { return e.Err }
+
+// WriteSARIF writes the SARIF log of r: file is the stack file judged, src
+// its bytes, uri its path relative to the repository root. A stack file
+// that does not parse as YAML is an error naming the parser's complaint.
+// An unparsable src is a *SARIFSourceError.
+func WriteSARIF(w io.Writer, r Report, file *config.File, src []byte, uri string) error {
+	log, err := buildSARIF(r, file, src, uri)
 	if err != nil {
-		return usageErrorf("%s: %v", ls.file.Path, unwrapPath(err))
-	}
-	uri := filepath.ToSlash(ls.file.Path)
-	if _, rel, err := repoPath(ls.file.Path); err == nil {
-		uri = rel
-	}
-	log, err := buildSARIF(r, ls.file, src, uri)
-	if err != nil {
-		return usageErrorf("%s: %v", ls.file.Path, err)
-	}
-	var w io.Writer = cmd.OutOrStdout()
-	if out != "" {
-		f, err := createOut(out)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
+		return &SARIFSourceError{Err: err}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -257,15 +232,12 @@ func writeSARIF(cmd *cobra.Command, r report.Report, ls *loadedStack, out string
 	if err := enc.Encode(log); err != nil {
 		return fmt.Errorf("writing SARIF: %w", err)
 	}
-	if f, ok := w.(*os.File); ok && out != "" {
-		return f.Close()
-	}
 	return nil
 }
 
 // locator finds the line of a stack-file key from the YAML node positions.
 type locator struct {
-	doc *yamlpos.Doc
+	doc *yamlpath.Doc
 	// resources maps a resource name to the key path of its block.
 	resources map[string]resourceRef
 }
@@ -277,7 +249,7 @@ type resourceRef struct {
 }
 
 func newLocator(file *config.File, src []byte) (*locator, error) {
-	doc, err := yamlpos.Parse(src)
+	doc, err := yamlpath.Parse(src)
 	if err != nil {
 		return nil, err
 	}

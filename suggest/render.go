@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
+	"github.com/headroom-dev/headroom/report"
 )
 
 // SchemaJSON is the JSON Schema of `headroom suggest --format json`.

@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
+	"github.com/headroom-dev/headroom/report"
 	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/cost"

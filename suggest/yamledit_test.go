@@ -109,7 +109,7 @@ func TestApplyErrors(t *testing.T) {
 // that suggest touches gives a file the config loader accepts with the new
 // values, and nothing else changes.
 func TestApplyKeepsTheRealStackLoadable(t *testing.T) {
-	path := "../../../../tests/testdata/incident/Pulumi.incident.yaml"
+	path := "../tests/testdata/incident/Pulumi.incident.yaml"
 	src, err := os.ReadFile(path)
 	require.NoError(t, err)
 	out, err := Apply(src, []Op{

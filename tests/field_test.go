@@ -16,7 +16,7 @@ import (
 	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/graph"
-	"github.com/headroom-dev/headroom/infra/mockrun"
+	"github.com/headroom-dev/headroom/testkit/mockrun"
 	"github.com/headroom-dev/headroom/policies/pack"
 )
 

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/headroom-dev/headroom/infra/config"
-	"github.com/headroom-dev/headroom/infra/mockrun"
+	"github.com/headroom-dev/headroom/testkit/mockrun"
 	"github.com/headroom-dev/headroom/policies/pack"
 	pt "github.com/headroom-dev/headroom/policies/policytest"
 )

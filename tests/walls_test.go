@@ -35,7 +35,7 @@ func TestArchitectureWalls(t *testing.T) {
 			"policies/ never reads stack config or imports the components"},
 		{"../infra/...", []string{module + "/policies", module + "/cmd"},
 			"components never import policies/ or cmd/"},
-		{"..", []string{module + "/infra/graph", module + "/infra/mockrun", module + "/policies", module + "/cmd"},
+		{"..", []string{module + "/infra/graph", module + "/testkit/mockrun", module + "/policies", module + "/cmd"},
 			"the deployed program links neither the mock monitor, the checkpoint writer nor the policy adapter"},
 		{"../probe/...", []string{"github.com/pulumi/", module + "/infra/config", module + "/infra/graph", module + "/policies", module + "/cmd"},
 			"the probe depends on the capacity model only, never on Pulumi, stack config or the CLI"},

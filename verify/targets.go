@@ -1,4 +1,4 @@
-package main
+package verify
 
 import (
 	"context"
@@ -13,87 +13,36 @@ import (
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
-	"github.com/spf13/cobra"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/verify"
+	"github.com/headroom-dev/headroom/badinput"
 	"github.com/headroom-dev/headroom/infra"
 	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/workloads"
 )
 
-func init() { register(newVerifyCmd) }
-
-type verifyFlags struct {
-	stack    string
-	urls     []string
-	paths    []string
-	window   time.Duration
-	interval time.Duration
-	format   string
-	out      string
-	pulumi   string
-	root     string
+// Settings are the targets' overrides (the verify flags) and the source of
+// the deployed stack's outputs.
+type Settings struct {
+	URLs     []string      // SERVICE=URL, repeatable (--url)
+	Paths    []string      // /path for every service, or SERVICE=/path (--path)
+	Window   time.Duration // 0: each service's startup probe window (--window)
+	Interval time.Duration // between attempts (--interval)
+	Pulumi   string        // the Pulumi CLI (--pulumi)
+	// Outputs reads a deployed stack's outputs; nil is StackOutputs.
+	Outputs func(ctx context.Context, pulumiBin, stack, root string) (map[string]any, error)
 }
 
-func (f *verifyFlags) bind(cmd *cobra.Command, prefix string) {
-	fl := cmd.Flags()
-	fl.StringArrayVar(&f.urls, prefix+"url", nil, "SERVICE=URL: check URL instead of the stack output serviceUrls[SERVICE] (repeatable)")
-	fl.StringArrayVar(&f.paths, prefix+"path", nil, "health path for every service (/healthz) or SERVICE=/path (repeatable); default: the service's startup probe path, else /")
-	fl.DurationVar(&f.window, prefix+"window", 0, "how long each service has to answer 200 (default: its startup probe window, initialDelay + period × failureThreshold)")
-	fl.DurationVar(&f.interval, prefix+"interval", 2*time.Second, "time between attempts")
-}
+// OutputsError is a failure to read the deployed stack's outputs (the
+// environment, not the input: exit 4).
+type OutputsError struct{ Err error }
 
-func newVerifyCmd() *cobra.Command {
-	f := &verifyFlags{}
-	cmd := &cobra.Command{
-		Use:   "verify --stack NAME [--url SERVICE=URL]... [--path PATH]... [--window D]",
-		Short: "Post-deploy check: every service's health path answers HTTP 200 within its window",
-		Long: `verify checks the post-mortem's criterion "E2E tests return HTTP 200" after a
-deploy: it reads the stack's service URLs (stack output serviceUrls, through
-the Automation API and the logged-in backend), then polls each service's
-health path concurrently until it answers 200 or its window runs out.
+func (e *OutputsError) Error() string { return e.Err.Error() }
+func (e *OutputsError) Unwrap() error { return e.Err }
 
-The health path defaults to the workload's startup probe path
-(headroom:workloads[].startupProbe.path), else /. The window defaults to the
-service's startup probe window (initialDelay + period × failureThreshold),
-the time Cloud Run itself gives an instance to start. Redirects are not
-followed.
-
-Exit codes: 0 every service answered 200, 1 at least one did not, 2 bad
-input, 4 the stack's outputs could not be read.`,
-		Example: `  headroom verify --stack staging
-  headroom verify --stack staging --path /healthz --window 2m --format json
-  headroom verify --stack staging --url netra-backend-us-central1=http://127.0.0.1:8080`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := checkFormat(f.format)
-			if err != nil {
-				return err
-			}
-			if format == formatMarkdown {
-				return usageErrorf("--format %s: verify writes text or json", f.format)
-			}
-			root, err := projectRoot(f.root)
-			if err != nil {
-				return err
-			}
-			return runVerify(cmd, f, root, format)
-		},
-	}
-	fl := cmd.Flags()
-	fl.StringVar(&f.stack, "stack", "", "stack name (required): stacks/Pulumi.<NAME>.yaml")
-	fl.StringVarP(&f.format, "format", "f", formatText, "report format: text or json")
-	fl.StringVarP(&f.out, "out", "o", "", "write the report to FILE instead of stdout")
-	fl.StringVar(&f.pulumi, "pulumi", os.Getenv("HEADROOM_PULUMI"), "the Pulumi CLI to run (default: $HEADROOM_PULUMI, else pulumi on PATH)")
-	fl.StringVar(&f.root, "root", "", "repository root (default: nearest directory with Pulumi.yaml)")
-	f.bind(cmd, "")
-	return cmd
-}
-
-// stackOutputs reads a deployed stack's outputs through the Automation API
-// (the stack must exist; nothing is created). Tests replace it.
-var stackOutputs = func(ctx context.Context, pulumiBin, stack, root string) (map[string]any, error) {
+// StackOutputs reads a deployed stack's outputs through the Automation API
+// (the stack must exist; nothing is created).
+func StackOutputs(ctx context.Context, pulumiBin, stack, root string) (map[string]any, error) {
 	var opts []auto.LocalWorkspaceOption
 	if pulumiBin != "" {
 		if err := os.Setenv("PATH", filepath.Dir(pulumiBin)+string(os.PathListSeparator)+os.Getenv("PATH")); err != nil {
@@ -126,35 +75,35 @@ func parseAssignments(flag string, vals []string) (map[string]string, error) {
 	for _, v := range vals {
 		k, val, ok := strings.Cut(v, "=")
 		if !ok || k == "" || val == "" {
-			return nil, usageErrorf("--%s %q: want SERVICE=VALUE", flag, v)
+			return nil, badinput.Errorf("--%s %q: want SERVICE=VALUE", flag, v)
 		}
 		if _, dup := out[k]; dup {
-			return nil, usageErrorf("--%s: service %s given twice", flag, k)
+			return nil, badinput.Errorf("--%s: service %s given twice", flag, k)
 		}
 		out[k] = val
 	}
 	return out, nil
 }
 
-// verifyTargets resolves the services of a stack, their URLs, paths and
+// Targets resolves the services of a stack, their URLs, paths and
 // windows. A failure to read the outputs is exit 4; bad flags exit 2.
-func verifyTargets(ctx context.Context, f *verifyFlags, st config.Stack, root string) ([]verify.Target, error) {
-	if f.interval <= 0 {
-		return nil, usageErrorf("--interval %s: must be > 0", f.interval)
+func Targets(ctx context.Context, f Settings, st config.Stack, root string) ([]Target, error) {
+	if f.Interval <= 0 {
+		return nil, badinput.Errorf("--interval %s: must be > 0", f.Interval)
 	}
-	if f.window < 0 {
-		return nil, usageErrorf("--window %s: must be ≥ 0", f.window)
+	if f.Window < 0 {
+		return nil, badinput.Errorf("--window %s: must be ≥ 0", f.Window)
 	}
-	urls, err := parseAssignments("url", f.urls)
+	urls, err := parseAssignments("url", f.URLs)
 	if err != nil {
 		return nil, err
 	}
 	allPath := ""
 	var perPath []string
-	for _, p := range f.paths {
+	for _, p := range f.Paths {
 		if strings.HasPrefix(p, "/") {
 			if allPath != "" {
-				return nil, usageErrorf("--path %s: a path for every service was already given (%s)", p, allPath)
+				return nil, badinput.Errorf("--path %s: a path for every service was already given (%s)", p, allPath)
 			}
 			allPath = p
 			continue
@@ -165,13 +114,13 @@ func verifyTargets(ctx context.Context, f *verifyFlags, st config.Stack, root st
 	if err != nil {
 		return nil, err
 	}
-	var targets []verify.Target
+	var targets []Target
 	known := map[string]bool{}
 	for _, w := range st.Workloads {
 		for _, r := range w.Regions {
 			svc := workloads.ServiceName(w.Name, r)
 			known[svc] = true
-			t := verify.Target{Service: svc, URL: urls[svc], Path: w.StartupProbe.Path, Window: f.window}
+			t := Target{Service: svc, URL: urls[svc], Path: w.StartupProbe.Path, Window: f.Window}
 			if allPath != "" {
 				t.Path = allPath
 			}
@@ -179,7 +128,7 @@ func verifyTargets(ctx context.Context, f *verifyFlags, st config.Stack, root st
 				t.Path = p
 			}
 			if t.Path != "" && !strings.HasPrefix(t.Path, "/") {
-				return nil, usageErrorf("--path %s=%s: the path must start with /", svc, t.Path)
+				return nil, badinput.Errorf("--path %s=%s: the path must start with /", svc, t.Path)
 			}
 			if t.Window == 0 {
 				p := w.StartupProbe
@@ -202,13 +151,13 @@ func verifyTargets(ctx context.Context, f *verifyFlags, st config.Stack, root st
 					names = append(names, n)
 				}
 				sort.Strings(names)
-				return nil, usageErrorf("--%s %s=…: stack %s has no service %s (services: %s)", m.flag, svc, st.Name, svc, strings.Join(names, ", "))
+				return nil, badinput.Errorf("--%s %s=…: stack %s has no service %s (services: %s)", m.flag, svc, st.Name, svc, strings.Join(names, ", "))
 			}
 		}
 	}
 	for svc, u := range urls {
-		if _, err := verify.JoinURL(u, "/"); err != nil {
-			return nil, usageErrorf("--url %s=%s: %v", svc, u, err)
+		if _, err := JoinURL(u, "/"); err != nil {
+			return nil, badinput.Errorf("--url %s=%s: %v", svc, u, err)
 		}
 	}
 	missing := false
@@ -216,9 +165,13 @@ func verifyTargets(ctx context.Context, f *verifyFlags, st config.Stack, root st
 		missing = missing || t.URL == ""
 	}
 	if missing {
-		outs, err := stackOutputs(ctx, f.pulumi, st.Name, root)
+		read := f.Outputs
+		if read == nil {
+			read = StackOutputs
+		}
+		outs, err := read(ctx, f.Pulumi, st.Name, root)
 		if err != nil {
-			return nil, &exitError{Code: exitInternal, Err: fmt.Errorf("stack %s: reading outputs: %s", st.Name, oneLine(err.Error()))}
+			return nil, &OutputsError{Err: fmt.Errorf("stack %s: reading outputs: %s", st.Name, badinput.OneLine(err.Error()))}
 		}
 		m, _ := outs[infra.OutputServiceURLs].(map[string]any)
 		for i := range targets {
@@ -232,43 +185,13 @@ func verifyTargets(ctx context.Context, f *verifyFlags, st config.Stack, root st
 	return targets, nil
 }
 
-func runVerify(cmd *cobra.Command, f *verifyFlags, root, format string) error {
-	if f.stack == "" {
-		return usageErrorf("--stack NAME is required")
-	}
-	path, err := stackFilePath(f.stack, "", root)
+// Stack checks every service of st: the targets resolved from the
+// settings and the stack's outputs, polled until each answers 200 or its
+// window runs out. A service with no URL is reported failed.
+func Stack(ctx context.Context, f Settings, st config.Stack, root string) (Report, error) {
+	targets, err := Targets(ctx, f, st, root)
 	if err != nil {
-		return err
-	}
-	file, err := config.LoadFile(path)
-	if err != nil {
-		return &exitError{Code: exitUsage, Err: err}
-	}
-	st := file.Stack
-	st.Name = f.stack
-	rep, err := verifyStack(cmd.Context(), f, st, root)
-	if err != nil {
-		return err
-	}
-	var w io.Writer = cmd.OutOrStdout()
-	if f.out != "" {
-		fh, err := os.Create(f.out)
-		if err != nil {
-			return usageErrorf("--out %s: %v", f.out, err)
-		}
-		defer fh.Close()
-		w = fh
-	}
-	if err := writeVerify(w, rep, format); err != nil {
-		return err
-	}
-	return verifyVerdict(rep)
-}
-
-func verifyStack(ctx context.Context, f *verifyFlags, st config.Stack, root string) (verify.Report, error) {
-	targets, err := verifyTargets(ctx, f, st, root)
-	if err != nil {
-		return verify.Report{}, err
+		return Report{}, err
 	}
 	for i := range targets {
 		if targets[i].URL == "" {
@@ -276,7 +199,7 @@ func verifyStack(ctx context.Context, f *verifyFlags, st config.Stack, root stri
 			targets[i].URL = "missing:"
 		}
 	}
-	rep := verify.Run(ctx, st.Name, targets, verify.Options{Interval: f.interval})
+	rep := Run(ctx, st.Name, targets, Options{Interval: f.Interval})
 	for i := range rep.Results {
 		if rep.Results[i].URL == "missing:" {
 			rep.Results[i].URL = ""
@@ -286,22 +209,9 @@ func verifyStack(ctx context.Context, f *verifyFlags, st config.Stack, root stri
 	return rep, nil
 }
 
-func verifyVerdict(rep verify.Report) error {
-	if rep.Verdict == "pass" {
-		return nil
-	}
-	var names []string
-	for _, r := range rep.Results {
-		if !r.OK {
-			names = append(names, r.Service)
-		}
-	}
-	return &exitError{Code: exitViolations, Err: fmt.Errorf("stack %s: %d service(s) did not answer HTTP 200 within their window: %s",
-		rep.Stack, rep.Failed, strings.Join(names, ", "))}
-}
-
-func writeVerify(w io.Writer, rep verify.Report, format string) error {
-	if format == formatJSON {
+// Write renders rep as text, or as JSON when asJSON.
+func Write(w io.Writer, rep Report, asJSON bool) error {
+	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
@@ -318,21 +228,4 @@ func writeVerify(w io.Writer, rep verify.Report, format string) error {
 		fmt.Fprintf(tw, "  %s\t%s%s\t%s\t%s\t%g s\t%d\t%s\n", r.Service, r.URL, r.Path, res, ready, r.WindowSeconds, r.Attempts, last)
 	}
 	return tw.Flush()
-}
-
-// verifyAfterUp is `headroom up --verify`: the deploy fails when a service
-// does not answer 200 within its window. The report goes to stderr so the
-// up report on stdout stays one document.
-func verifyAfterUp(cmd *cobra.Command, f *verifyFlags, ls *loadedStack, root string) error {
-	st := ls.file.Stack
-	st.Name = ls.name
-	f.stack = ls.name
-	rep, err := verifyStack(cmd.Context(), f, st, root)
-	if err != nil {
-		return err
-	}
-	if err := writeVerify(cmd.ErrOrStderr(), rep, formatText); err != nil {
-		return err
-	}
-	return verifyVerdict(rep)
 }

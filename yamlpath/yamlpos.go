@@ -1,7 +1,7 @@
-// Package yamlpos finds where a key of a YAML document is written: the line
+// Package yamlpath finds where a key of a YAML document is written: the line
 // and column of its key node (yaml.v3 node positions), by a path of mapping
 // keys and sequence indexes ("[2]").
-package yamlpos
+package yamlpath
 
 import (
 	"fmt"

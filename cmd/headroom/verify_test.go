@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/verify"
+	"github.com/headroom-dev/headroom/verify"
 	"github.com/headroom-dev/headroom/infra/config"
 )
 

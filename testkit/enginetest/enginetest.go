@@ -1,7 +1,7 @@
 // Package enginetest runs the repository's program, policy pack and CLI
 // under the real Pulumi engine in tests: the pinned Pulumi CLI, the Go
 // language host, a file backend with passphrase secrets, a private
-// PULUMI_HOME with the stand-in GCP provider plugin (tests/standin/gcp)
+// PULUMI_HOME with the stand-in GCP provider plugin (testkit/standin/gcp)
 // installed, and no network.
 //
 //	e := enginetest.Require(t)             // skips (or fails in CI) when the engine is missing
@@ -33,7 +33,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
-	"github.com/headroom-dev/headroom/tests/standin/gcp"
+	"github.com/headroom-dev/headroom/testkit/standin/gcp"
 )
 
 // RequireEnv makes a missing engine a failure instead of a skip (CI sets
@@ -263,7 +263,7 @@ func (e *Engine) Headroom(t testing.TB) string { return e.Binary(t, "headroom", 
 
 // Plugin is the stand-in provider plugin binary.
 func (e *Engine) Plugin(t testing.TB) string {
-	return e.Binary(t, "pulumi-resource-gcp", "./tests/standin/gcp/cmd/pulumi-resource-gcp")
+	return e.Binary(t, "pulumi-resource-gcp", "./testkit/standin/gcp/cmd/pulumi-resource-gcp")
 }
 
 // installPlugin puts the stand-in into a PULUMI_HOME as resource plugin

@@ -6,7 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/headroom-dev/headroom/internal/enginetest"
+	"github.com/headroom-dev/headroom/testkit/enginetest"
 	"github.com/headroom-dev/headroom/policies/pack"
 )
 

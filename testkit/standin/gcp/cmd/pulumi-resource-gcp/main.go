@@ -1,6 +1,6 @@
 // Command pulumi-resource-gcp is the stand-in GCP resource provider plugin
 // (version 7.38.0) for end-to-end tests under the real Pulumi engine. See
-// package github.com/headroom-dev/headroom/tests/standin/gcp.
+// package github.com/headroom-dev/headroom/testkit/standin/gcp.
 //
 // The engine starts it, reads the port it listens on from the first line
 // of its stdout, and talks Pulumi's ResourceProvider gRPC protocol to it.
@@ -15,7 +15,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 
-	"github.com/headroom-dev/headroom/tests/standin/gcp"
+	"github.com/headroom-dev/headroom/testkit/standin/gcp"
 )
 
 func main() {
