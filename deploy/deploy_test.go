@@ -21,10 +21,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/headroom-dev/headroom/infra/capacity"
+	"github.com/headroom-dev/headroom/report"
 	"github.com/headroom-dev/headroom/testkit/golden"
 	"github.com/headroom-dev/headroom/testkit/mdcheck"
-	"github.com/headroom-dev/headroom/report"
-	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
 func init() { drainTimeout = 50 * time.Millisecond }

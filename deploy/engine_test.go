@@ -8,9 +8,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/headroom-dev/headroom/policies/pack"
 	"github.com/headroom-dev/headroom/report"
 	"github.com/headroom-dev/headroom/testkit/enginetest"
-	"github.com/headroom-dev/headroom/policies/pack"
 )
 
 // Up under the real Pulumi engine (Automation API, CLI v3.274.1, the

@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/headroom-dev/headroom/report"
 	"github.com/headroom-dev/headroom/testkit/golden"
 	"github.com/headroom-dev/headroom/testkit/mdcheck"
-	"github.com/headroom-dev/headroom/report"
 )
 
 var (

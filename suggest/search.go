@@ -17,11 +17,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/headroom-dev/headroom/report"
 	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/cost"
 	"github.com/headroom-dev/headroom/policies/pack"
+	"github.com/headroom-dev/headroom/report"
 )
 
 // Outcome is one plan of a stack file.

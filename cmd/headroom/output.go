@@ -69,7 +69,6 @@ func progressWriter(cmd *cobra.Command) io.Writer {
 	return nil
 }
 
-
 // createOut creates the --out file; a missing directory or a file that
 // cannot be created is bad input (exit 2). The caller closes the file and
 // reports the close error, which is where a full disk shows.

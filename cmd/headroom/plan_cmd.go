@@ -1,8 +1,8 @@
 package main
 
 import (
-		"fmt"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -102,7 +102,6 @@ func verdictError(r report.Report) error {
 	return &exitError{Code: exitViolations, Err: fmt.Errorf("stack %s: %d mandatory policy violation(s): %s",
 		r.Stack, r.Mandatory, strings.Join(names, ", "))}
 }
-
 
 // loadPlanStack loads the stack of --stack/--config-file with its policy
 // config.

@@ -141,4 +141,3 @@ func TestPlanSARIF(t *testing.T) {
 		})
 	}
 }
-

@@ -20,8 +20,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
-	"github.com/headroom-dev/headroom/testkit/enginetest"
 	"github.com/headroom-dev/headroom/policies/pack"
+	"github.com/headroom-dev/headroom/testkit/enginetest"
 )
 
 // stackCase is one stack file judged end to end.
