@@ -333,22 +333,10 @@ func (l *locator) find(policy, resource, message string) (int, int, string) {
 	candidates = append(candidates, []string{config.Namespace + ":environment"})
 	for _, c := range candidates {
 		if line, col, ok := l.doc.Find(append([]string{"config"}, c...)...); ok {
-			return line, col, keyString(c)
+			return line, col, yamlpath.String(c...)
 		}
 	}
 	return 1, 1, ""
-}
-
-// keyString renders a key path the way config errors name keys.
-func keyString(path []string) string {
-	var b strings.Builder
-	for i, p := range path {
-		if i > 0 && !strings.HasPrefix(p, "[") {
-			b.WriteByte('.')
-		}
-		b.WriteString(p)
-	}
-	return b.String()
 }
 
 // shortName is the resource name of a URN (or the string itself).

@@ -3,11 +3,12 @@ package suggest
 import (
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/headroom-dev/headroom/yamlpath"
 )
 
 // This file edits a stack file in place, keeping its comments and layout:
@@ -16,10 +17,11 @@ import (
 // their siblings, or deletes a key's lines. Every edit re-parses the text,
 // so edits compose without tracking offsets.
 
-// Op is one edit of a stack file. Path is a config path under `config:`,
-// e.g. ["headroom:database", "maxConnections"] or
-// ["headroom:workloads", "0", "db", "poolSize"]; a path's first element
-// also matches the key without its namespace.
+// Op is one edit of a stack file. Path is a config path under `config:`
+// in yamlpath's segments, e.g. ["headroom:database", "maxConnections"] or
+// ["headroom:workloads", "0", "db", "poolSize"] (an index as "0" or "[0]";
+// messages name it headroom:workloads[0].db.poolSize); a path's first
+// element also matches the key without its namespace.
 type Op struct {
 	Path []string
 	// Value is the new scalar, or a flow-style YAML value (e.g. a flow
@@ -43,7 +45,7 @@ func Apply(src []byte, ops []Op) ([]byte, error) {
 			}
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", strings.Join(op.Path, "."), err)
+			return nil, fmt.Errorf("%s: %w", yamlpath.String(op.Path...), err)
 		}
 		out = next
 	}
@@ -71,7 +73,7 @@ func (d doc) bytes() []byte {
 }
 
 // keyPattern is what a path segment may be: a plain YAML key or an index.
-var keyPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/-]*$`)
+var keyPattern = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9_.:/-]*|\[[0-9]+\])$`)
 
 func applyOne(src []byte, op Op) ([]byte, error) {
 	if len(op.Path) == 0 {
@@ -118,8 +120,8 @@ func applyOne(src []byte, op Op) ([]byte, error) {
 			}
 			parent = v
 		case yaml.SequenceNode:
-			idx, err := strconv.Atoi(seg)
-			if err != nil || idx < 0 || idx >= len(parent.Content) {
+			idx, ok := yamlpath.Index(seg)
+			if !ok || idx >= len(parent.Content) {
 				return nil, fmt.Errorf("no element %q", seg)
 			}
 			if last {

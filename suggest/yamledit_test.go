@@ -201,3 +201,16 @@ func FuzzApply(f *testing.F) {
 		}
 	})
 }
+
+// An index segment may be written "[1]" (yamlpath's convention) or "1";
+// errors name the key in that convention.
+func TestApplyBracketIndex(t *testing.T) {
+	src := []byte("config:\n  headroom:workloads:\n    - name: a\n      maxInstances: 20\n    - name: b\n      maxInstances: 30\n")
+	out, err := Apply(src, []Op{{Path: []string{"headroom:workloads", "[1]", "maxInstances"}, Value: "40"}})
+	require.NoError(t, err)
+	assert.Contains(t, string(out), "maxInstances: 40")
+	assert.Contains(t, string(out), "maxInstances: 20")
+	_, err = Apply(src, []Op{{Path: []string{"headroom:workloads", "5", "maxInstances"}, Value: "1"}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "headroom:workloads[5].maxInstances")
+}
