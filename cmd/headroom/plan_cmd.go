@@ -24,6 +24,7 @@ type planFlags struct {
 	policyConfig string
 	root         string
 	diff         diffFlags
+	ingest       ingestFlags
 }
 
 func newPlanCmd() *cobra.Command {
@@ -55,6 +56,9 @@ Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 bad input.`,
 			if err := f.diff.check(format); err != nil {
 				return err
 			}
+			if f.ingest.set() {
+				return runPlanIngest(cmd, f, format)
+			}
 			r, ls, err := planReportStack(cmd.Context(), f, progressWriter(cmd))
 			if err != nil {
 				return err
@@ -83,6 +87,8 @@ Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 bad input.`,
 	fl.StringVar(&f.policyConfig, "policy-config", "", "a --policy-pack-config JSON file; default: built from the stack's config")
 	fl.StringVar(&f.root, "root", "", "repository root (default: nearest directory with Pulumi.yaml)")
 	f.diff.register(fl)
+	fl.StringVar(&f.ingest.preview, "preview", "", "judge the JSON of `pulumi preview --json` (a program in any language) instead of a stack file")
+	fl.StringArrayVar(&f.ingest.states, "state", nil, "judge a `pulumi stack export` file instead of a stack file; repeat to judge stacks together (platform + apps)")
 	return cmd
 }
 

@@ -59,6 +59,9 @@ type sarifDoc struct {
 						StartColumn int `json:"startColumn"`
 					} `json:"region"`
 				} `json:"physicalLocation"`
+				LogicalLocations []struct {
+					FullyQualifiedName string `json:"fullyQualifiedName"`
+				} `json:"logicalLocations"`
 			} `json:"locations"`
 			Properties map[string]any `json:"properties"`
 		} `json:"results"`

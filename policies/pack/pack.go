@@ -3,12 +3,17 @@ package pack
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"hash"
 	"hash/fnv"
+	"math"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/blang/semver"
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
 	"github.com/headroom-dev/headroom/infra/capacity"
@@ -179,13 +184,91 @@ func (m *evalMemo) get(resources []policyx.AnalyzerResource) *evaluation {
 // fingerprint identifies a resource list by identity and content (URNs,
 // types and property values), so a cached evaluation is reused only for
 // the same stack.
+//
+// It walks the values itself: fmt's %v sorts and prints every map on each of
+// the stack policies' calls, which dominated the evaluation of large graphs.
 func fingerprint(resources []policyx.AnalyzerResource) uint64 {
 	h := fnv.New64a()
 	for i := range resources {
 		r := &resources[i]
-		fmt.Fprintf(h, "%s\x00%s\x00%v\x00%v\x00%v\x01", r.URN, r.Type, r.Properties, r.Dependencies, r.PropertyDependencies)
+		hashString(h, r.URN)
+		hashString(h, r.Type)
+		hashValue(h, property.New(r.Properties))
+		for _, d := range r.Dependencies {
+			hashString(h, d)
+		}
+		h.Write([]byte{0x02})
+		keys := make([]string, 0, len(r.PropertyDependencies))
+		for k := range r.PropertyDependencies {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			hashString(h, k)
+			for _, d := range r.PropertyDependencies[k] {
+				hashString(h, d)
+			}
+			h.Write([]byte{0x03})
+		}
+		h.Write([]byte{0x01})
 	}
 	return h.Sum64()
+}
+
+// hashString writes s length-prefixed, so concatenations cannot collide.
+func hashString(h hash.Hash64, s string) {
+	var n [8]byte
+	binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
+	h.Write(n[:])
+	h.Write([]byte(s))
+}
+
+// hashValue writes a property value with a tag per kind (and the secret
+// flag), maps in sorted key order.
+func hashValue(h hash.Hash64, v property.Value) {
+	tag := byte(0)
+	if v.Secret() {
+		tag = 0x80
+	}
+	switch {
+	case v.IsComputed():
+		h.Write([]byte{tag | 1})
+	case v.IsNull():
+		h.Write([]byte{tag | 2})
+	case v.IsBool():
+		b := byte(0)
+		if v.AsBool() {
+			b = 1
+		}
+		h.Write([]byte{tag | 3, b})
+	case v.IsNumber():
+		var n [8]byte
+		binary.LittleEndian.PutUint64(n[:], math.Float64bits(v.AsNumber()))
+		h.Write([]byte{tag | 4})
+		h.Write(n[:])
+	case v.IsString():
+		h.Write([]byte{tag | 5})
+		hashString(h, v.AsString())
+	case v.IsArray():
+		a := v.AsArray()
+		h.Write([]byte{tag | 6})
+		hashString(h, strconv.Itoa(a.Len()))
+		for _, e := range a.All {
+			hashValue(h, e)
+		}
+	case v.IsMap():
+		m := v.AsMap()
+		h.Write([]byte{tag | 7})
+		hashString(h, strconv.Itoa(m.Len()))
+		for k, e := range m.AllStable {
+			hashString(h, k)
+			hashValue(h, e)
+		}
+	default:
+		// Resource references, assets and archives: their printed form.
+		h.Write([]byte{tag | 8})
+		fmt.Fprintf(h, "%v", v)
+	}
 }
 
 // unknownSink receives the structured form of "cannot verify" findings.

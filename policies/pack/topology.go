@@ -167,6 +167,7 @@ func extract(resources []policyx.AnalyzerResource, cfg Config) *extraction {
 		}
 		ex.topo.Workloads = append(ex.topo.Workloads, w)
 	}
+	ex.judgeManagedPooling(cfg)
 	return ex
 }
 
