@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/headroom-dev/headroom/internal/enginetest"
+	"github.com/headroom-dev/headroom/testkit/enginetest"
 	"github.com/headroom-dev/headroom/policies/pack"
 )
 
