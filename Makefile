@@ -36,11 +36,11 @@ policy-pack:
 
 ## golden: regenerate golden files (mock-run inventories and reports)
 golden:
-	$(GO) test ./tests/... ./cmd/... -update
+	$(GO) test ./tests/... ./cmd/... ./report/... ./deploy/... -update
 
 ## bench: capacity model and plan benchmarks
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./infra/capacity/... ./cmd/...
+	$(GO) test -run '^$$' -bench . -benchmem ./infra/capacity/... ./cmd/... ./plan/...
 
 ## fuzz: short fuzz runs of every parser (FUZZTIME=30s per target by default)
 FUZZTIME ?= 30s

@@ -11,8 +11,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/headroom-dev/headroom/internal/enginetest"
 	"github.com/headroom-dev/headroom/policies/pack"
+	"github.com/headroom-dev/headroom/testkit/enginetest"
 )
 
 // -capture regenerates testdata/ from the real engine: the repository's

@@ -11,7 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/headroom-dev/headroom/infra/config"
-	"github.com/headroom-dev/headroom/probe/pgtest"
+	"github.com/headroom-dev/headroom/testkit/pgtest"
 )
 
 func TestCalibrate(t *testing.T) {

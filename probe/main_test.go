@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/headroom-dev/headroom/probe/pgtest"
+	"github.com/headroom-dev/headroom/testkit/pgtest"
 )
 
 // TestMain starts one throwaway PostgreSQL cluster for the package

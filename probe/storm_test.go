@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/headroom-dev/headroom/probe/pgtest"
+	"github.com/headroom-dev/headroom/testkit/pgtest"
 )
 
 func baseConfig(dsn string) Config {

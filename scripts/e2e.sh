@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a real `pulumi preview` (or `pulumi up`) of any stack file through the
 # Pulumi engine, with the Headroom policy pack, against the stand-in GCP
-# provider (tests/standin/gcp) in a throwaway project, file backend and
+# provider (testkit/standin/gcp) in a throwaway project, file backend and
 # PULUMI_HOME. No cloud, no network, no credentials. Prints the engine's
 # output and exits with the engine's exit code.
 #
@@ -51,7 +51,7 @@ build() { # name package
   fi
 }
 build headroom-program .
-build pulumi-resource-gcp ./tests/standin/gcp/cmd/pulumi-resource-gcp
+build pulumi-resource-gcp ./testkit/standin/gcp/cmd/pulumi-resource-gcp
 build headroom ./cmd/headroom
 [ "$packmode" = binary ] && build headroom-policies ./policies
 

@@ -26,7 +26,7 @@ fi
 chromium="$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)"
 [ -n "$chromium" ] || { echo "render-pr-comment: chromium not found (apt-get install chromium)" >&2; exit 2; }
 
-go run ./cmd/headroom/internal/tools/md2html "$md" "file://$MERMAID_JS" > "$work/report.html"
+go run ./testkit/md2html "$md" "file://$MERMAID_JS" > "$work/report.html"
 flags=(--headless=new --no-sandbox --disable-gpu --hide-scrollbars --allow-file-access-from-files --virtual-time-budget=10000)
 "$chromium" "${flags[@]}" --dump-dom "file://$work/report.html" 2>/dev/null > "$work/dom.html"
 if grep -qi "syntax error" "$work/dom.html" || ! grep -q '<svg' "$work/dom.html"; then

@@ -15,7 +15,7 @@ export HEADROOM_PULUMI
 "$HEADROOM_PULUMI" version
 
 echo "== pulumi Go language host"
-# The engine tests (tests/e2e, internal/enginetest users) run the program and
+# The engine tests (tests/e2e, testkit/enginetest users) run the program and
 # the pack under the real engine, which needs pulumi-language-go: from PATH,
 # beside the CLI, or built from the shared tools (scripts/language-host.sh).
 langerr="$(mktemp)"

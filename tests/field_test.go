@@ -16,8 +16,8 @@ import (
 	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/graph"
-	"github.com/headroom-dev/headroom/infra/mockrun"
 	"github.com/headroom-dev/headroom/policies/pack"
+	"github.com/headroom-dev/headroom/testkit/mockrun"
 )
 
 // The public field incidents of this failure class, encoded as stack files

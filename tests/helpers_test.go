@@ -12,7 +12,7 @@ import (
 
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/graph"
-	"github.com/headroom-dev/headroom/infra/mockrun"
+	"github.com/headroom-dev/headroom/testkit/mockrun"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden inventories (tests/testdata/golden), the field-incident table (docs/field-incidents.md) and the model-validation table (docs/model-validation.md) from this run")

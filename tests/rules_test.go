@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/headroom-dev/headroom/infra/config"
-	"github.com/headroom-dev/headroom/infra/mockrun"
 	"github.com/headroom-dev/headroom/policies/pack"
 	pt "github.com/headroom-dev/headroom/policies/policytest"
+	"github.com/headroom-dev/headroom/testkit/mockrun"
 )
 
 // ruleCase is one value pushed through the three layers that judge it: the

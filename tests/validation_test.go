@@ -19,7 +19,7 @@ import (
 
 	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/probe"
-	"github.com/headroom-dev/headroom/probe/pgtest"
+	"github.com/headroom-dev/headroom/testkit/pgtest"
 )
 
 // Agreement the model must reach against the measurement

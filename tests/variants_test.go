@@ -10,7 +10,7 @@ import (
 	"github.com/headroom-dev/headroom/infra"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/graph"
-	"github.com/headroom-dev/headroom/infra/mockrun"
+	"github.com/headroom-dev/headroom/testkit/mockrun"
 )
 
 // runEdited loads a stack file, applies edits to its structured config

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/headroom-dev/headroom/badinput"
 	"github.com/headroom-dev/headroom/probe"
 )
 
@@ -36,7 +37,7 @@ func runCalibrateFromProbe(cmd *cobra.Command, path, out, format string) error {
 	if path != "-" {
 		f, err := os.Open(path)
 		if err != nil {
-			return usageErrorf("--from-probe %s: %v", path, unwrapPath(err))
+			return usageErrorf("--from-probe %s: %v", path, badinput.PathCause(err))
 		}
 		defer f.Close()
 		r = f

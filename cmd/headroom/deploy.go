@@ -13,9 +13,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/deploy"
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
+	"github.com/headroom-dev/headroom/badinput"
+	"github.com/headroom-dev/headroom/deploy"
+	"github.com/headroom-dev/headroom/plan"
 	"github.com/headroom-dev/headroom/policies/pack"
+	"github.com/headroom-dev/headroom/report"
 )
 
 func init() {
@@ -70,7 +72,7 @@ func (f *engineFlags) bind(cmd *cobra.Command) {
 // prepare validates the flags and resolves the stack, its pack config and
 // the policy-pack config file the engine gets. cleanup removes a generated
 // config file.
-func (f *engineFlags) prepare() (ls *loadedStack, root, format string, pol deploy.Policy, cleanup func(), err error) {
+func (f *engineFlags) prepare() (ls *plan.Stack, root, format string, pol deploy.Policy, cleanup func(), err error) {
 	cleanup = func() {}
 	if f.stack == "" {
 		err = usageErrorf("--stack NAME is required")
@@ -79,10 +81,10 @@ func (f *engineFlags) prepare() (ls *loadedStack, root, format string, pol deplo
 	if format, err = checkFormat(f.format); err != nil {
 		return
 	}
-	if root, err = projectRoot(f.root); err != nil {
+	if root, err = plan.ProjectRoot(f.root); err != nil {
 		return
 	}
-	if ls, err = loadStackAndPolicy(f.stack, "", root, f.policyPackConfig); err != nil {
+	if ls, err = plan.Load(f.stack, "", root, f.policyPackConfig); err != nil {
 		return
 	}
 	pol = deploy.Policy{Pack: f.policyPack, Name: pack.Name, Config: f.policyPackConfig}
@@ -101,7 +103,7 @@ func (f *engineFlags) prepare() (ls *loadedStack, root, format string, pol deplo
 	}
 	if pol.Config == "" {
 		var path string
-		path, err = writePolicyPackConfig(ls.policy)
+		path, err = writePolicyPackConfig(ls.Policy)
 		if err != nil {
 			return
 		}
@@ -161,7 +163,7 @@ run, no update plan); nothing is applied unless the update itself failed.`,
 			}
 			progress := progressWriter(cmd)
 			out, err := deploy.Up(cmd.Context(), openStack(f.pulumi), deploy.UpOptions{
-				Stack: ls.name, WorkDir: root, Policy: pol, Yes: yes, PlanFile: planFile,
+				Stack: ls.Name, WorkDir: root, Policy: pol, Yes: yes, PlanFile: planFile,
 				AllowReplace: deploy.AllowList(allowReplace),
 				Confirm:      stdinConfirm(cmd),
 				Progress:     progress,
@@ -171,7 +173,7 @@ run, no update plan); nothing is applied unless the update itself failed.`,
 					_ = report.Text(cmd.ErrOrStderr(), r, report.TextOptions{Color: colorEnabled(cmd, cmd.ErrOrStderr())})
 				},
 				Gate: func(ctx context.Context) (report.Report, error) {
-					return planLoaded(ctx, ls, progress)
+					return plan.Report(ctx, ls, progress)
 				},
 			})
 			if out.PlanFile != "" {
@@ -180,7 +182,7 @@ run, no update plan); nothing is applied unless the update itself failed.`,
 			if err := finish(cmd, out, err, format, f.out); err != nil || !verifyAfter {
 				return err
 			}
-			vf.pulumi = f.pulumi
+			vf.Pulumi = f.pulumi
 			return verifyAfterUp(cmd, vf, ls, root)
 		},
 	}
@@ -215,7 +217,7 @@ or the pack did not run.`,
 				return err
 			}
 			out, err := deploy.Drift(cmd.Context(), openStack(f.pulumi), deploy.DriftOptions{
-				Stack: ls.name, Environment: string(ls.policy.Env()), WorkDir: root, Policy: pol,
+				Stack: ls.Name, Environment: string(ls.Policy.Env()), WorkDir: root, Policy: pol,
 				Progress: progressWriter(cmd),
 			})
 			return finish(cmd, out, err, format, f.out)
@@ -338,15 +340,15 @@ stack, for running the pack with the plain Pulumi CLI (CI, pulumi/actions):
 			if stack == "" {
 				return usageErrorf("--stack NAME is required")
 			}
-			r, err := projectRoot(root)
+			r, err := plan.ProjectRoot(root)
 			if err != nil {
 				return err
 			}
-			ls, err := loadStackAndPolicy(stack, "", r, "")
+			ls, err := plan.Load(stack, "", r, "")
 			if err != nil {
 				return err
 			}
-			b, err := policyPackConfigJSON(ls.policy)
+			b, err := policyPackConfigJSON(ls.Policy)
 			if err != nil {
 				return err
 			}
@@ -356,7 +358,7 @@ stack, for running the pack with the plain Pulumi CLI (CI, pulumi/actions):
 				return err
 			}
 			if err := os.WriteFile(out, b, 0o644); err != nil {
-				return usageErrorf("--out %s: %v", out, unwrapPath(err))
+				return usageErrorf("--out %s: %v", out, badinput.PathCause(err))
 			}
 			return nil
 		},

@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/mdcheck"
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
+	"github.com/headroom-dev/headroom/report"
+	"github.com/headroom-dev/headroom/testkit/mdcheck"
 )
 
 // gitRepo makes a throwaway repository holding the incident stack file,

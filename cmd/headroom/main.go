@@ -26,10 +26,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/headroom-dev/headroom/badinput"
 )
 
 func main() {
@@ -48,7 +49,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	code := exitCode(err)
 	if err != nil {
 		fmt.Fprintf(stderr, "headroom: %s\n", oneLine(err.Error()))
-		if code == exitUsage && !errors.As(err, new(*exitError)) {
+		if code == exitUsage && !errors.As(err, new(*exitError)) && !badinput.Is(err) {
 			fmt.Fprintln(stderr, "Run 'headroom --help' for usage.")
 		}
 	}
@@ -65,7 +66,7 @@ func exitCode(err error) int {
 		return ee.Code
 	}
 	var ue *cobraUsageError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) || badinput.Is(err) {
 		return exitUsage
 	}
 	return exitInternal
@@ -78,15 +79,8 @@ type cobraUsageError struct{ err error }
 func (e *cobraUsageError) Error() string { return e.err.Error() }
 func (e *cobraUsageError) Unwrap() error { return e.err }
 
-// oneLine keeps an error on one line: the first line, plus a hint when more
-// was cut.
-func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return strings.TrimSpace(s[:i]) + " (…)"
-	}
-	return s
-}
+// oneLine keeps an error on one line (badinput.OneLine).
+var oneLine = badinput.OneLine
 
 const rootExamples = `  # The offline plan of the staging stack (no cloud, no credentials)
   headroom plan --stack staging

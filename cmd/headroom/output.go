@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,7 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
+	"github.com/headroom-dev/headroom/badinput"
+	"github.com/headroom-dev/headroom/plan"
+	"github.com/headroom-dev/headroom/report"
 )
 
 // Output formats of plan, up and drift.
@@ -18,6 +21,20 @@ const (
 	formatMarkdown = "markdown"
 	formatJSON     = "json"
 )
+
+// formatSARIF is plan's fourth format: the violations as SARIF 2.1.0 for
+// code scanning (report.WriteSARIF).
+const formatSARIF = "sarif"
+
+func checkPlanFormat(f string) (string, error) {
+	if strings.EqualFold(f, formatSARIF) {
+		return formatSARIF, nil
+	}
+	if _, err := checkFormat(f); err != nil {
+		return "", usageErrorf("--format %q: want text, markdown, json or sarif", f)
+	}
+	return checkFormat(f)
+}
 
 func checkFormat(f string) (string, error) {
 	switch strings.ToLower(f) {
@@ -50,12 +67,6 @@ func progressWriter(cmd *cobra.Command) io.Writer {
 		return cmd.ErrOrStderr()
 	}
 	return nil
-}
-
-func progressf(w io.Writer, format string, args ...any) {
-	if w != nil {
-		fmt.Fprintf(w, "→ "+format+"\n", args...)
-	}
 }
 
 // createOut creates the --out file; a missing directory or a file that
@@ -106,40 +117,6 @@ func writeReport(cmd *cobra.Command, r report.Report, format, out string) error 
 	return nil
 }
 
-// projectRoot is --root, or the nearest directory at or above the working
-// directory that holds Pulumi.yaml.
-func projectRoot(flag string) (string, error) {
-	if flag != "" {
-		if _, err := os.Stat(filepath.Join(flag, "Pulumi.yaml")); err != nil {
-			return "", usageErrorf("--root %s: no Pulumi.yaml there", flag)
-		}
-		return flag, nil
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "Pulumi.yaml")); err == nil {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", usageErrorf("no Pulumi.yaml in %s or above: run headroom inside the repository or pass --root", dir)
-		}
-	}
-}
-
-// knownStacks lists the stacks with a file under <root>/stacks.
-func knownStacks(root string) []string {
-	m, _ := filepath.Glob(filepath.Join(root, "stacks", "Pulumi.*.yaml"))
-	var out []string
-	for _, p := range m {
-		b := filepath.Base(p)
-		out = append(out, strings.TrimSuffix(strings.TrimPrefix(b, "Pulumi."), ".yaml"))
-	}
-	return out
-}
-
 func schemaCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:     "schema",
@@ -154,3 +131,36 @@ func schemaCmd() *cobra.Command {
 }
 
 func init() { register(schemaCmd) }
+
+// writeSARIF writes the plan as SARIF to --out or stdout, each result at
+// the line of the stack-file key it concerns.
+func writeSARIF(cmd *cobra.Command, r report.Report, ls *plan.Stack, out string) error {
+	src, err := os.ReadFile(ls.File.Path)
+	if err != nil {
+		return usageErrorf("%s: %v", ls.File.Path, badinput.PathCause(err))
+	}
+	uri := filepath.ToSlash(ls.File.Path)
+	if _, rel, err := plan.RepoPath(ls.File.Path); err == nil {
+		uri = rel
+	}
+	var w io.Writer = cmd.OutOrStdout()
+	var f *os.File
+	if out != "" {
+		if f, err = createOut(out); err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	if err := report.WriteSARIF(w, r, ls.File, src, uri); err != nil {
+		var se *report.SARIFSourceError
+		if errors.As(err, &se) {
+			return usageErrorf("%s: %v", ls.File.Path, se.Err)
+		}
+		return err
+	}
+	if f != nil {
+		return f.Close()
+	}
+	return nil
+}

@@ -1,20 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
+	"github.com/headroom-dev/headroom/badinput"
 	"github.com/headroom-dev/headroom/infra/cost"
 	"github.com/headroom-dev/headroom/ingest"
+	"github.com/headroom-dev/headroom/plan"
 	"github.com/headroom-dev/headroom/policies/pack"
+	"github.com/headroom-dev/headroom/report"
 )
 
 // `headroom plan --preview FILE` / `--state FILE`: the plan of a program in
@@ -105,7 +105,7 @@ func loadIngested(f ingestFlags) (*ingest.Stack, error) {
 func readPolicyConfig(path string) (pack.Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return pack.Config{}, usageErrorf("--policy-config %s: %v", path, unwrapPath(err))
+		return pack.Config{}, usageErrorf("--policy-config %s: %v", path, badinput.PathCause(err))
 	}
 	c, err := pack.ParseConfig(b)
 	if err != nil {
@@ -117,7 +117,7 @@ func readPolicyConfig(path string) (pack.Config, error) {
 // planIngested is planFull for resources read from a file: the same
 // Evaluate, the same report, the cost priced from the resources.
 func planIngested(st *ingest.Stack, pc pack.Config, progress io.Writer) (report.Report, error) {
-	progressf(progress, "evaluating the policy pack on %d resources of %s (%s)", len(st.Resources), st.Source, st.Kind)
+	plan.Progressf(progress, "evaluating the policy pack on %d resources of %s (%s)", len(st.Resources), st.Source, st.Kind)
 	res, err := pack.Evaluate(st.Resources, pc)
 	if err != nil {
 		return report.Report{}, fmt.Errorf("stack %s: policy pack: %w", st.Name, err)
@@ -146,7 +146,7 @@ func ingestBase(arg string, pc pack.Config, stack string, progress io.Writer) (m
 	src := report.DiffBase{Source: arg, Kind: "file"}
 	b, err := os.ReadFile(arg)
 	if err != nil {
-		return nil, src, usageErrorf("--base %s: %v (with --preview/--state the base is a preview, a state export or a JSON plan file)", arg, unwrapPath(err))
+		return nil, src, usageErrorf("--base %s: %v (with --preview/--state the base is a preview, a state export or a JSON plan file)", arg, badinput.PathCause(err))
 	}
 	var doc map[string]any
 	if err := json.Unmarshal(b, &doc); err != nil {
@@ -188,40 +188,12 @@ func ingestBase(arg string, pc pack.Config, stack string, progress io.Writer) (m
 func writeIngestSARIF(cmd *cobra.Command, r report.Report, st *ingest.Stack, out string) error {
 	src, err := os.ReadFile(st.Source)
 	if err != nil {
-		return usageErrorf("%s: %v", st.Source, unwrapPath(err))
+		return usageErrorf("%s: %v", st.Source, badinput.PathCause(err))
 	}
 	uri := filepath.ToSlash(st.Source)
-	if _, rel, err := repoPath(st.Source); err == nil {
+	if _, rel, err := plan.RepoPath(st.Source); err == nil {
 		uri = rel
 	}
-	rules, index := sarifRules()
-	results := []sarifResult{}
-	for _, v := range r.Violations {
-		idx, ok := index[v.Policy]
-		if !ok {
-			continue
-		}
-		res := sarifResult{
-			RuleID: v.Policy, RuleIndex: idx, Level: sarifLevel(v.Level),
-			Message: sarifText{Text: v.Message},
-			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
-				ArtifactLocation: sarifArtifactLocation{URI: uri},
-				Region:           sarifRegion{StartLine: lineOf(src, v.Resource)},
-			}}},
-			Properties: map[string]any{"stack": r.Stack, "enforcementLevel": v.Level},
-		}
-		if v.Resource != "" {
-			res.Locations[0].LogicalLocations = []sarifLogicalLoc{{FullyQualifiedName: v.Resource, Kind: "resource"}}
-		}
-		results = append(results, res)
-	}
-	log := sarifLog{Schema: sarifSchemaURI, Version: "2.1.0", Runs: []sarifRun{{
-		Tool: sarifTool{Driver: sarifDriver{Name: "headroom", InformationURI: "https://github.com/headroom-dev/headroom",
-			Version: pack.Version, Rules: rules}},
-		AutomationDetails: &sarifAutomation{ID: "headroom/" + r.Stack + "/"},
-		Results:           results,
-		Properties:        map[string]any{"verdict": r.Verdict, "stack": r.Stack, "environment": r.Environment, "source": string(st.Kind)},
-	}}}
 	var w io.Writer = cmd.OutOrStdout()
 	var file *os.File
 	if out != "" {
@@ -231,31 +203,11 @@ func writeIngestSARIF(cmd *cobra.Command, r report.Report, st *ingest.Stack, out
 		defer file.Close()
 		w = file
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(log); err != nil {
-		return fmt.Errorf("writing SARIF: %w", err)
+	if err := report.WriteResourceSARIF(w, r, src, uri, string(st.Kind)); err != nil {
+		return err
 	}
 	if file != nil {
 		return file.Close()
 	}
 	return nil
-}
-
-// lineOf is the 1-based line of the first `"urn": "<urn>"` in src (1 when
-// absent or for the stack).
-func lineOf(src []byte, urn string) int {
-	if urn == "" {
-		return 1
-	}
-	needle, _ := json.Marshal(urn)
-	i := bytes.Index(src, append([]byte(`"urn": `), needle...))
-	if i < 0 {
-		i = bytes.Index(src, needle)
-	}
-	if i < 0 {
-		return 1
-	}
-	return 1 + strings.Count(string(src[:i]), "\n")
 }

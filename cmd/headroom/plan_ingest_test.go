@@ -13,6 +13,7 @@ import (
 
 	"github.com/headroom-dev/headroom/infra"
 	"github.com/headroom-dev/headroom/infra/graph"
+	"github.com/headroom-dev/headroom/plan"
 )
 
 // foreignFiles writes what the Pulumi CLI would write about a stack of our
@@ -22,22 +23,22 @@ import (
 // derives, so plan --preview/--state can be compared with plan --stack.
 func foreignFiles(t *testing.T, stack, configFile, edit string) (preview, state, policy string) {
 	t.Helper()
-	ls, err := loadStackAndPolicy(stack, configFile, "../..", "")
+	ls, err := plan.Load(stack, configFile, "../..", "")
 	require.NoError(t, err)
-	values := ls.file.Values
+	values := ls.File.Values
 	if edit != "" {
 		from, to, _ := strings.Cut(edit, "=>")
 		values = map[string]string{}
-		for k, v := range ls.file.Values {
+		for k, v := range ls.File.Values {
 			values[k] = strings.Replace(v, from, to, 1)
 		}
 	}
-	g, err := graph.Run(graph.RunOptions{Project: infra.ProjectName, Stack: ls.name, Config: values, DryRun: true}, infra.Program)
+	g, err := graph.Run(graph.RunOptions{Project: infra.ProjectName, Stack: ls.Name, Config: values, DryRun: true}, infra.Program)
 	require.NoError(t, err)
 	cp, err := g.Checkpoint()
 	require.NoError(t, err)
 	dir := t.TempDir()
-	state = filepath.Join(dir, "state-"+ls.name+".json")
+	state = filepath.Join(dir, "state-"+ls.Name+".json")
 	require.NoError(t, os.WriteFile(state, cp, 0o644))
 	var doc struct {
 		Deployment struct {
@@ -51,10 +52,10 @@ func foreignFiles(t *testing.T, stack, configFile, edit string) (preview, state,
 	}
 	b, err := json.MarshalIndent(map[string]any{"steps": steps, "changeSummary": map[string]int{"create": len(steps)}}, "", "  ")
 	require.NoError(t, err)
-	preview = filepath.Join(dir, "preview-"+ls.name+".json")
+	preview = filepath.Join(dir, "preview-"+ls.Name+".json")
 	require.NoError(t, os.WriteFile(preview, b, 0o644))
-	policy = filepath.Join(dir, "policy-"+ls.name+".json")
-	pc, err := policyPackConfigJSON(ls.policy)
+	policy = filepath.Join(dir, "policy-"+ls.Name+".json")
+	pc, err := policyPackConfigJSON(ls.Policy)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(policy, pc, 0o644))
 	return preview, state, policy
@@ -154,7 +155,7 @@ func TestPlanPreviewSARIF(t *testing.T) {
 	_, state, policy := foreignFiles(t, "", incidentFile, "")
 	stdout, stderr, code := runCLI(t, "plan", "--state", state, "--policy-config", policy, "--format", "sarif")
 	require.Equal(t, exitViolations, code, stderr)
-	var log sarifLog
+	var log sarifDoc
 	require.NoError(t, json.Unmarshal([]byte(stdout), &log))
 	require.Len(t, log.Runs, 1)
 	require.NotEmpty(t, log.Runs[0].Results)

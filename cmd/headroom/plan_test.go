@@ -17,14 +17,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/deploy"
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/golden"
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/mdcheck"
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
+	"github.com/headroom-dev/headroom/deploy"
 	"github.com/headroom-dev/headroom/infra"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/graph"
+	"github.com/headroom-dev/headroom/plan"
 	"github.com/headroom-dev/headroom/policies/pack"
+	"github.com/headroom-dev/headroom/report"
+	"github.com/headroom-dev/headroom/testkit/golden"
+	"github.com/headroom-dev/headroom/testkit/mdcheck"
 )
 
 const incidentFile = "../../tests/testdata/incident/Pulumi.incident.yaml"
@@ -175,7 +176,7 @@ func TestPolicyPackConfigRoundTrip(t *testing.T) {
 		t.Run(st, func(t *testing.T) {
 			f, err := config.LoadFile(config.StackFile("../..", st))
 			require.NoError(t, err)
-			want := stackPolicyConfig(f.Stack)
+			want := plan.StackPolicyConfig(f.Stack)
 			want.Levels = map[string]string{pack.PolicySQLMaintenance: pack.LevelMandatory}
 			b, err := policyPackConfigJSON(want)
 			require.NoError(t, err)
@@ -192,12 +193,12 @@ func TestPolicyPackConfigRoundTrip(t *testing.T) {
 // cliFakeStack answers every operation with one recorded event log.
 type cliFakeStack struct {
 	calls []string
-	logs  map[string]string // operation → testdata file of internal/deploy
+	logs  map[string]string // operation → testdata file of deploy/
 }
 
 func (f *cliFakeStack) replay(op string, chans []chan<- events.EngineEvent) error {
 	f.calls = append(f.calls, op)
-	b, err := os.ReadFile(filepath.Join("internal", "deploy", "testdata", f.logs[op]))
+	b, err := os.ReadFile(filepath.Join("..", "..", "deploy", "testdata", f.logs[op]))
 	if err != nil {
 		return err
 	}
@@ -235,7 +236,7 @@ func (f *cliFakeStack) Preview(_ context.Context, opts ...optpreview.Option) (au
 // writeRecordedUpdatePlan stands in for `pulumi preview --save-plan`: it
 // writes a recorded update plan to path.
 func writeRecordedUpdatePlan(path string) error {
-	b, err := os.ReadFile(filepath.Join("internal", "deploy", "testdata", "update-plan.json"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "deploy", "testdata", "update-plan.json"))
 	if err != nil {
 		return err
 	}
@@ -375,14 +376,14 @@ func BenchmarkPlanStacks(b *testing.B) {
 // analyze`, what drift judges) must reach the same verdicts on our stacks.
 func TestPlanViewsAgree(t *testing.T) {
 	for _, s := range []struct{ stack, file string }{{"staging", ""}, {"production", ""}, {"", incidentFile}} {
-		ls, err := loadStackAndPolicy(s.stack, s.file, "../..", "")
+		ls, err := plan.Load(s.stack, s.file, "../..", "")
 		require.NoError(t, err)
-		t.Run(ls.name, func(t *testing.T) {
-			g, err := graph.Run(graph.RunOptions{Project: infra.ProjectName, Stack: ls.name, Config: ls.file.Values, DryRun: true}, infra.Program)
+		t.Run(ls.Name, func(t *testing.T) {
+			g, err := graph.Run(graph.RunOptions{Project: infra.ProjectName, Stack: ls.Name, Config: ls.File.Values, DryRun: true}, infra.Program)
 			require.NoError(t, err)
-			state, err := pack.Evaluate(g.AnalyzerResources(), ls.policy)
+			state, err := pack.Evaluate(g.AnalyzerResources(), ls.Policy)
 			require.NoError(t, err)
-			preview, err := pack.Evaluate(g.PreviewResources(), ls.policy)
+			preview, err := pack.Evaluate(g.PreviewResources(), ls.Policy)
 			require.NoError(t, err)
 			key := func(vs []pack.Violation) []string {
 				var out []string

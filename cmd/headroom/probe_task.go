@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/headroom-dev/headroom/badinput"
 	"github.com/headroom-dev/headroom/contract"
 	"github.com/headroom-dev/headroom/probe"
 )
@@ -279,7 +280,7 @@ different runs, tasks or settings).`,
 				if a != "-" {
 					fh, err := os.Open(a)
 					if err != nil {
-						return usageErrorf("%s: %v", a, unwrapPath(err))
+						return usageErrorf("%s: %v", a, badinput.PathCause(err))
 					}
 					defer fh.Close()
 					r, name = fh, a

@@ -23,7 +23,7 @@ import (
 
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/probe"
-	"github.com/headroom-dev/headroom/probe/pgtest"
+	"github.com/headroom-dev/headroom/testkit/pgtest"
 )
 
 // envExecMain makes the test binary run the headroom CLI instead of the

@@ -16,7 +16,7 @@ import (
 
 	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
-	"github.com/headroom-dev/headroom/probe/pgtest"
+	"github.com/headroom-dev/headroom/testkit/pgtest"
 )
 
 // TestMain starts one throwaway PostgreSQL for the probe and calibrate

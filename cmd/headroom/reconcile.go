@@ -12,8 +12,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/deploy"
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
+	"github.com/headroom-dev/headroom/badinput"
+	"github.com/headroom-dev/headroom/deploy"
+	"github.com/headroom-dev/headroom/plan"
+	"github.com/headroom-dev/headroom/report"
 )
 
 func init() { register(newReconcileCmd) }
@@ -177,10 +179,10 @@ func (f *reconcileFlags) runOnce(cmd *cobra.Command, ctx context.Context) (int, 
 	}
 	progress := progressWriter(cmd)
 	out, err := deploy.Reconcile(ctx, openStack(f.pulumi), deploy.ReconcileOptions{
-		Stack: ls.name, Environment: string(ls.policy.Env()), WorkDir: root, Policy: pol,
+		Stack: ls.Name, Environment: string(ls.Policy.Env()), WorkDir: root, Policy: pol,
 		AllowReplace: deploy.AllowList(f.allowReplace), DryRun: f.dryRun, Progress: progress, Now: reconcileNow,
 		Gate: func(ctx context.Context) (report.Report, error) {
-			return planLoaded(ctx, ls, progress)
+			return plan.Report(ctx, ls, progress)
 		},
 	})
 	code := out.Code
@@ -232,7 +234,7 @@ func writeJSONAtomic(path string, r report.Report) error {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
-		return unwrapPath(err)
+		return badinput.PathCause(err)
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(b.Bytes()); err != nil {

@@ -19,12 +19,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/deploy"
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/report"
+	"github.com/headroom-dev/headroom/deploy"
+	"github.com/headroom-dev/headroom/report"
 )
 
 // seqFakeStack answers each operation with the next recorded event log of
-// its list (internal/deploy/testdata), as the engine would across the
+// its list (deploy/testdata), as the engine would across the
 // steps of a reconcile run.
 type seqFakeStack struct {
 	mu     sync.Mutex
@@ -49,7 +49,7 @@ func (f *seqFakeStack) next(op string, chans []chan<- events.EngineEvent) {
 		}
 		return
 	}
-	b, err := os.ReadFile(filepath.Join("internal", "deploy", "testdata", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "deploy", "testdata", name))
 	if err == nil {
 		all, rerr := deploy.ReadEventLog(bytes.NewReader(b))
 		err = rerr

@@ -11,8 +11,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/suggest"
+	"github.com/headroom-dev/headroom/badinput"
 	"github.com/headroom-dev/headroom/infra/config"
+	"github.com/headroom-dev/headroom/plan"
+	"github.com/headroom-dev/headroom/suggest"
 )
 
 func init() { register(newSuggestCmd) }
@@ -104,11 +106,11 @@ func suggestPlanner(name, policyConfig string) suggest.Planner {
 		if err != nil {
 			return nil, suggest.Outcome{}, err
 		}
-		pc, err := policyConfigFor(file.Stack, policyConfig)
+		pc, err := plan.PolicyConfigFor(file.Stack, policyConfig)
 		if err != nil {
 			return nil, suggest.Outcome{}, err
 		}
-		o, err := planFull(ctx, &loadedStack{file: file, name: name, policy: pc}, nil)
+		o, err := plan.Run(ctx, &plan.Stack{File: file, Name: name, Policy: pc}, nil)
 		if err != nil {
 			return nil, suggest.Outcome{}, err
 		}
@@ -117,19 +119,19 @@ func suggestPlanner(name, policyConfig string) suggest.Planner {
 }
 
 func runSuggest(ctx context.Context, f *suggestFlags, progress io.Writer) (suggest.Result, error) {
-	path, err := stackFilePath(f.stack, f.configFile, f.root)
+	path, err := plan.StackFile(f.stack, f.configFile, f.root)
 	if err != nil {
 		return suggest.Result{}, err
 	}
 	src, err := os.ReadFile(path)
 	if err != nil {
-		return suggest.Result{}, usageErrorf("%s: %v", path, unwrapPath(err))
+		return suggest.Result{}, usageErrorf("%s: %v", path, badinput.PathCause(err))
 	}
 	name := f.stack
 	if name == "" {
 		name = config.StackName(path)
 	}
-	progressf(progress, "planning %s and searching fixes", path)
+	plan.Progressf(progress, "planning %s and searching fixes", path)
 	r, err := suggest.Search(ctx, suggestPlanner(name, f.policyConfig), displayPath(path, f.root), src, suggest.Options{MaxPlans: f.maxPlans})
 	if err != nil {
 		var fe *config.FileError
@@ -150,7 +152,7 @@ func runSuggest(ctx context.Context, f *suggestFlags, progress io.Writer) (sugge
 // name (the patch then applies in the file's directory).
 func displayPath(path, root string) string {
 	base := filepath.Base(path)
-	r, err := projectRoot(root)
+	r, err := plan.ProjectRoot(root)
 	if err != nil {
 		return base
 	}

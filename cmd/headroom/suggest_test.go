@@ -14,10 +14,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/mdcheck"
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/suggest"
 	"github.com/headroom-dev/headroom/infra/config"
+	"github.com/headroom-dev/headroom/plan"
 	"github.com/headroom-dev/headroom/policies/pack"
+	"github.com/headroom-dev/headroom/suggest"
+	"github.com/headroom-dev/headroom/testkit/mdcheck"
 )
 
 // timings vary run to run; goldens carry a fixed figure.
@@ -35,7 +36,7 @@ func validateSuggestJSON(t *testing.T, doc []byte) {
 	t.Helper()
 	c := jsonschema.NewCompiler()
 	c.Draft = jsonschema.Draft2020
-	const url = "https://github.com/headroom-dev/headroom/cmd/headroom/internal/suggest/suggest.schema.json"
+	const url = "https://github.com/headroom-dev/headroom/suggest/suggest.schema.json"
 	require.NoError(t, c.AddResource(url, strings.NewReader(string(suggest.SchemaJSON))))
 	s, err := c.Compile(url)
 	require.NoError(t, err)
@@ -130,9 +131,9 @@ func TestSuggestPatchesApplyAndPass(t *testing.T) {
 
 		path := filepath.Join(t.TempDir(), "Pulumi.incident.yaml")
 		require.NoError(t, os.WriteFile(path, patched, 0o644))
-		ls, err := loadStackAndPolicy("", path, "", "")
+		ls, err := plan.Load("", path, "", "")
 		require.NoError(t, err)
-		rep, err := planLoaded(context.Background(), ls, nil)
+		rep, err := plan.Report(context.Background(), ls, nil)
 		require.NoError(t, err)
 		assert.False(t, rep.Failed(), "suggestion %d (%s) passes when re-planned from the patched file: %v", s.Rank, s.Summary, rep.Violations)
 
@@ -359,10 +360,11 @@ func directSlash26Stack(t *testing.T) string {
 // suggest's candidates and passes; suggest once found no fix at all here.
 func TestSuggestDirectSubnetFromThePlansRemedy(t *testing.T) {
 	path := directSlash26Stack(t)
-	ls, err := loadStackAndPolicy("", path, "", "")
+	ls, err := plan.Load("", path, "", "")
 	require.NoError(t, err)
-	rep, err := planLoaded(context.Background(), ls, nil)
+	o, err := plan.Run(context.Background(), ls, nil)
 	require.NoError(t, err)
+	rep := o.Report
 	require.True(t, rep.Failed())
 	var printed bool
 	for _, v := range rep.Violations {
@@ -385,9 +387,10 @@ func TestSuggestDirectSubnetFromThePlansRemedy(t *testing.T) {
 	patched := filepath.Join(t.TempDir(), "Pulumi.staging.yaml")
 	require.NoError(t, os.WriteFile(patched, r.Suggestions[0].NewText(), 0o644))
 	assert.Contains(t, string(r.Suggestions[0].NewText()), "subnet: 10.9.0.0/25   # 60 usable IPs", "the edit keeps the comment")
-	ls, err = loadStackAndPolicy("", patched, "", "")
+	ls, err = plan.Load("", patched, "", "")
 	require.NoError(t, err)
-	rep, err = planLoaded(context.Background(), ls, nil)
+	o, err = plan.Run(context.Background(), ls, nil)
 	require.NoError(t, err)
+	rep = o.Report
 	assert.False(t, rep.Failed(), "%v", rep.Violations)
 }

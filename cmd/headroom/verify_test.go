@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/verify"
 	"github.com/headroom-dev/headroom/infra/config"
+	"github.com/headroom-dev/headroom/verify"
 )
 
 // Staging's two services, and the health path both declare as their

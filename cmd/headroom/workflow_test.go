@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/golden"
-	"github.com/headroom-dev/headroom/cmd/headroom/internal/mdcheck"
+	"github.com/headroom-dev/headroom/testkit/golden"
+	"github.com/headroom-dev/headroom/testkit/mdcheck"
 )
 
 // TestPRPreviewPlanStep runs the shell of pr-preview.yml's "Plan every

@@ -4,7 +4,7 @@
 // connectionName, the run.app URL, connector ids, self links …), by
 // pulumi-gcp type token. Both GCP fakes use it: the offline mocks of
 // infra/graph (`headroom plan`, mock-run tests) and the stand-in provider
-// plugin the real engine runs (tests/standin/gcp), so an offline plan and
+// plugin the real engine runs (testkit/standin/gcp), so an offline plan and
 // a real preview see the same resources. It is test and planning tooling:
 // the deployed program never links it (tests/walls_test.go).
 package gcpfake

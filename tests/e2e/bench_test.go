@@ -3,7 +3,7 @@ package e2e
 import (
 	"testing"
 
-	"github.com/headroom-dev/headroom/internal/enginetest"
+	"github.com/headroom-dev/headroom/testkit/enginetest"
 )
 
 // BenchmarkPreview is the wall time of a real `pulumi preview` per stack,

@@ -1,7 +1,7 @@
 // Package e2e runs the repository's program, policy pack and headroom CLI
 // end to end under the real Pulumi engine (CLI v3.274.1, the Go language
 // host, a file backend, passphrase secrets) with the stand-in GCP provider
-// (tests/standin/gcp) in place of the real plugin: no network, no cloud.
+// (testkit/standin/gcp) in place of the real plugin: no network, no cloud.
 //
 // Without the CLI or the language host the tests skip with one line;
 // HEADROOM_REQUIRE_ENGINE=1 (CI) makes that a failure.
@@ -20,8 +20,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
-	"github.com/headroom-dev/headroom/internal/enginetest"
 	"github.com/headroom-dev/headroom/policies/pack"
+	"github.com/headroom-dev/headroom/testkit/enginetest"
 )
 
 // stackCase is one stack file judged end to end.

@@ -6,8 +6,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/headroom-dev/headroom/internal/enginetest"
 	"github.com/headroom-dev/headroom/policies/pack"
+	"github.com/headroom-dev/headroom/testkit/enginetest"
 )
 
 // TestPolicyGateUnderEngine: for each stack, `pulumi preview` with the

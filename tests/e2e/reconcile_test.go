@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/headroom-dev/headroom/internal/enginetest"
-	"github.com/headroom-dev/headroom/tests/standin/gcp"
+	"github.com/headroom-dev/headroom/testkit/enginetest"
+	"github.com/headroom-dev/headroom/testkit/standin/gcp"
 )
 
 // safetyReport is the part of a headroom up/reconcile JSON report that

@@ -24,9 +24,9 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
-	"github.com/headroom-dev/headroom/internal/enginetest"
 	"github.com/headroom-dev/headroom/policies/pack"
-	"github.com/headroom-dev/headroom/tests/standin/gcp"
+	"github.com/headroom-dev/headroom/testkit/enginetest"
+	"github.com/headroom-dev/headroom/testkit/standin/gcp"
 )
 
 // A framework's program and the stack config that makes its demand fit or
