@@ -345,7 +345,8 @@ func checkOutputs(t *testing.T, g *graph.Graph, w stackWant) {
 	urls, _ := o["serviceUrls"].(map[string]any)
 	for name, wl := range w.workloads {
 		for _, r := range wl.regions {
-			assert.Regexp(t, `^https://`+name+"-"+r+`-[a-z0-9]{10}-[a-z]+\.a\.run\.app$`, urls[name+"-"+r])
+			// The deterministic form Google shows: <service>-<project number>.<region>.run.app.
+			assert.Regexp(t, `^https://`+name+"-"+r+`-[0-9]+\.`+r+`\.run\.app$`, urls[name+"-"+r])
 		}
 	}
 }

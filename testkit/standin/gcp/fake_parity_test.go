@@ -35,6 +35,9 @@ var parityInputs = map[string]map[string]any{
 	TypeAccount:    {"accountId": "api-run", "project": "p1"},
 	TypeIAMMember:  {"project": "p1", "role": "roles/cloudsql.client", "member": "serviceAccount:api-run@p1.iam.gserviceaccount.com"},
 	TypeAPIService: {"project": "p1", "service": "run.googleapis.com"},
+	TypeSecretIAMMember: {"project": "p1", "secretId": "stripe-key", "role": "roles/secretmanager.secretAccessor",
+		"member": "serviceAccount:api-run@p1.iam.gserviceaccount.com"},
+	TypeRunIAMMember: {"project": "p1", "location": "us-central1", "name": "api", "role": "roles/run.invoker", "member": "group:eng@example.com"},
 }
 
 // TestFakesAgree: the offline mocks (infra/graph) and the stand-in
