@@ -9,8 +9,8 @@ import (
 // Worker-count sources, named as a stack key's last part names them.
 const (
 	WorkersFromArgs            = "args"
-	WorkersFromGunicornCmdArgs = "GUNICORN_CMD_ARGS"
-	WorkersFromWebConcurrency  = "WEB_CONCURRENCY"
+	WorkersFromGunicornCmdArgs = EnvGunicornCmdArgs
+	WorkersFromWebConcurrency  = EnvWebConcurrency
 )
 
 // WorkerCount reads the number of worker processes a container states for

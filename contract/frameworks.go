@@ -421,27 +421,20 @@ func (d *Demand) readProcesses(c Container, cmd []string, h hints) {
 	if _, ok := c.Env[EnvGunicornCmdArgs]; ok && d.Server == "" {
 		d.Server = ServerGunicorn
 	}
-	// Command line first, then GUNICORN_CMD_ARGS, then WEB_CONCURRENCY
-	// (gunicorn's and uvicorn's default for --workers, Puma's convention).
-	if v, ok := flagValue(cmd, "--workers", "-w"); ok {
-		if n, ok := positive(v); ok {
-			d.Processes, d.ProcessSource = n, "--workers "+strconv.Itoa(n)+" in the container's command/args"
-			return
+	// Command line first, then GUNICORN_CMD_ARGS, then WEB_CONCURRENCY: the
+	// one reader config validation uses too (WorkerCount). A stated count
+	// that is not an integer ≥ 1 is not read: the default below applies.
+	if n, src, ok, err := WorkerCount(cmd, nil, c.Env); ok && err == nil {
+		switch src {
+		case WorkersFromArgs:
+			d.ProcessSource = "--workers " + strconv.Itoa(n) + " in the container's command/args"
+		case WorkersFromGunicornCmdArgs:
+			d.ProcessSource = "--workers " + strconv.Itoa(n) + " in env " + EnvGunicornCmdArgs
+		default:
+			d.ProcessSource = fmt.Sprintf("env %s=%d", EnvWebConcurrency, n)
 		}
-	}
-	if args, ok := c.Env[EnvGunicornCmdArgs]; ok {
-		if v, ok := flagValue(strings.Fields(args), "--workers", "-w"); ok {
-			if n, ok := positive(v); ok {
-				d.Processes, d.ProcessSource = n, "--workers "+strconv.Itoa(n)+" in env "+EnvGunicornCmdArgs
-				return
-			}
-		}
-	}
-	if v, ok := c.Env[EnvWebConcurrency]; ok {
-		if n, ok := positive(v); ok {
-			d.Processes, d.ProcessSource = n, fmt.Sprintf("env %s=%d", EnvWebConcurrency, n)
-			return
-		}
+		d.Processes = n
+		return
 	}
 	// One process is both the servers' default and the least an instance
 	// runs, so it is not reported as an assumption.
