@@ -110,10 +110,6 @@ func packConfig(t *testing.T) string {
 }
 
 func TestForeignPrograms(t *testing.T) {
-	// Not yet seen passing under the engine: opt in until it has been.
-	if os.Getenv("HEADROOM_FOREIGN_ENGINE") != "1" {
-		t.Skip("foreign-program engine tests run with HEADROOM_FOREIGN_ENGINE=1 (not yet verified end to end)")
-	}
 	e := enginetest.Require(t)
 	packBin := e.PolicyPack(t)
 	e.Plugin(t)
