@@ -31,7 +31,7 @@ const StackType = "pulumi:pulumi:Stack"
 // Resource is one registered resource: a custom (provider-managed) resource,
 // a component, or the root stack.
 type Resource struct {
-	// Type is the type token, e.g. "gcp:sql/databaseInstance:DatabaseInstance".
+	// Type is the type token, e.g. contract.TypeSQLInstance.
 	Type string
 	// Name is the logical (URN) name.
 	Name string
