@@ -55,6 +55,10 @@ func BenchmarkSuggestScale(b *testing.B) {
 	b.Run("pass", func(b *testing.B) {
 		benchSuggest(b, &suggestFlags{configFile: path, root: "../..", maxPlans: 150}, false)
 	})
+	refused := writeRefusedScaleStack(b, 100, scaleBenchRegions)
+	b.Run("refused", func(b *testing.B) {
+		benchSuggest(b, &suggestFlags{configFile: refused, root: "../..", maxPlans: 150}, true)
+	})
 }
 
 // growth collects ns/op per size of one benchmark and prints the ratio of

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -116,12 +117,41 @@ func scaleStack(workloads, regions int) string {
 	return b.String()
 }
 
+// scaleStackOut: `go test ./cmd/headroom -run TestWriteScaleStack -args
+// -scale-stack-out=DIR` writes the generated 100 workloads × 8 regions stack
+// there, so the CLI itself can be timed on it (docs/cli.md#scale).
+var scaleStackOut = flag.String("scale-stack-out", "", "directory to write the generated org-scale stack file into")
+
+// TestWriteScaleStack writes the generated stack when -scale-stack-out is
+// given; it is a tool, not a check, so without the flag it has nothing to do.
+func TestWriteScaleStack(t *testing.T) {
+	if *scaleStackOut == "" {
+		t.Skip("no -scale-stack-out")
+	}
+	path := filepath.Join(*scaleStackOut, "Pulumi.scale-100.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(scaleStack(100, scaleBenchRegions)), 0o644))
+	t.Logf("wrote %s", path)
+}
+
 // writeScaleStack writes scaleStack to a stack file in a temporary
 // directory and returns its path.
 func writeScaleStack(tb testing.TB, workloads, regions int) string {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), fmt.Sprintf("Pulumi.scale-%d.yaml", workloads))
 	if err := os.WriteFile(path, []byte(scaleStack(workloads, regions)), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// writeRefusedScaleStack writes the generated stack with max_connections
+// at the tier default (1000) on the primary and its replica: the services'
+// 1,600 connections no longer fit, so suggest has a search to run.
+func writeRefusedScaleStack(tb testing.TB, workloads, regions int) string {
+	tb.Helper()
+	src := strings.ReplaceAll(scaleStack(workloads, regions), "maxConnections: 5000", "maxConnections: 1000")
+	path := filepath.Join(tb.TempDir(), fmt.Sprintf("Pulumi.scale-%d-refused.yaml", workloads))
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		tb.Fatal(err)
 	}
 	return path
@@ -185,4 +215,28 @@ func TestScaleStackMaxConnectionsBounds(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSuggestAboveTheInferredCeiling: on the generated org-scale stack with
+// max_connections at the tier default, the worst scenario (every service
+// rolled out at once) needs 4018 on the largest Enterprise tier, above our
+// inferred 4× ceiling (4000) and inside what Cloud SQL accepts. No tier
+// holds it inside the inferred range, so suggest offers the raise, saying
+// it is above our inference, and the fix passes; the replica follows its
+// primary (hot-standby parity) with no no-op tier change.
+func TestSuggestAboveTheInferredCeiling(t *testing.T) {
+	path := writeRefusedScaleStack(t, 100, scaleBenchRegions)
+	r, err := runSuggest(context.Background(), &suggestFlags{configFile: path, root: "../..", maxPlans: 150}, nil)
+	require.NoError(t, err)
+	require.Equal(t, "fail", r.Verdict)
+	require.NotEmpty(t, r.Suggestions, "a passing fix exists: max_connections 4018 on both instances")
+	best := r.Suggestions[0]
+	assert.Equal(t, "pass", best.Verdict)
+	assert.Contains(t, best.Summary, "above our inferred ceiling 4000")
+	got := map[string]string{}
+	for _, c := range best.Changes {
+		assert.NotEqual(t, c.From, c.To, "%s: a change that changes nothing", c.Key)
+		got[c.Key] = c.To
+	}
+	assert.Equal(t, map[string]string{"database.maxConnections": "4018", "database.replicas[0].maxConnections": "4018"}, got)
 }
