@@ -260,3 +260,31 @@ func TestPooledReplicaParity(t *testing.T) {
 		})
 	}
 }
+
+// The storm's server connections through the poolers against the usable
+// slots (95): 2 × 47 = 94 fit, 2 × 48 = 96 exhaust them in timeout-budget
+// and in the simulator (whose 96th server connection never opens).
+func TestPooledStormSlotBoundary(t *testing.T) {
+	for _, tt := range []struct {
+		maxPool   int
+		exhausted bool
+		cause     string
+		peak      int
+	}{
+		{47, false, "", 94},
+		{48, true, "slot exhaustion: 96 server connections through 2 poolers > 95 usable slots on db", 95},
+	} {
+		cold := scenarioOf(t, Analyze(pooledStack(&ManagedPooling{Enabled: true, MaxPoolSize: tt.maxPool, MaxClientConnections: 100})), ScenarioColdStart)
+		require.Len(t, cold.Timeouts, 1)
+		assert.Equal(t, tt.exhausted, cold.Timeouts[0].SlotsExhausted, "max_pool_size %d", tt.maxPool)
+		assert.Equal(t, tt.cause, cold.Timeouts[0].Cause, "max_pool_size %d", tt.maxPool)
+		assert.Equal(t, tt.peak, cold.Simulation.PeakSlotsUsed, "max_pool_size %d", tt.maxPool)
+		if tt.exhausted {
+			assert.Equal(t, SeverityFail, cold.Verdict(CheckTimeoutBudget))
+			assert.Positive(t, cold.Simulation.Refused)
+		} else {
+			assert.Equal(t, SeverityOK, cold.Verdict(CheckTimeoutBudget))
+			assert.Equal(t, 1.0, cold.Simulation.SuccessRate)
+		}
+	}
+}

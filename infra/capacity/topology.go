@@ -79,7 +79,7 @@ type Database struct {
 	// means none. It counts only on Enterprise Plus; then the server side is
 	// judged in server connections through the poolers
 	// (docs/capacity-model.md "Managed Connection Pooling").
-	Pooling *ManagedPooling
+	Pooling *ManagedPooling `json:",omitempty"`
 	// Consumers are clients that are not Cloud Run services (migration and
 	// cron jobs, psql, BI tools); their connections count in every scenario.
 	Consumers []Consumer
