@@ -127,8 +127,7 @@ func init() {
 	}
 }
 
-// Catalog returns every policy of the pack, stack policies first, in a stable
-// order.
+// Catalog returns every policy of the pack, in the catalog's stable order.
 func Catalog() []PolicyInfo {
 	out := make([]PolicyInfo, len(catalog))
 	for i, p := range catalog {

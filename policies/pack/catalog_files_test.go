@@ -1,6 +1,7 @@
 package pack
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
 // policyFile is the file that declares a policy: policy_<name>.go.
@@ -200,6 +203,42 @@ func TestPolicyTextsTakeNumbersFromConstants(t *testing.T) {
 	for _, p := range catalog {
 		for _, s := range []string{p.info.Description, p.meta.Remediation} {
 			assert.NotContains(t, s, "%!", "%s: a format verb without its argument", p.info.Name)
+		}
+	}
+}
+
+func TestOrList(t *testing.T) {
+	for _, c := range []struct {
+		in   []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"a"}, "a"},
+		{[]string{"a", "b"}, "a or b"},
+		{[]string{"a", "b", "c"}, "a, b or c"},
+	} {
+		assert.Equal(t, c.want, orList(c.in), "%v", c.in)
+	}
+}
+
+// The rendered texts carry the constants' values (spot checks of the
+// renderings the prose used to state).
+func TestPolicyTextsRenderConstants(t *testing.T) {
+	machines := capacity.ConnectorMachineNames()
+	for name, want := range map[string][]string{
+		PolicyDirectEgressIPs: {fmt.Sprintf("at least /%d", capacity.DirectEgressMaxPrefixLength),
+			fmt.Sprintf("block of %d", capacity.DirectEgressIPBlock)},
+		PolicyBuiltinConnCap:  {fmt.Sprintf("≤ %d per instance", capacity.BuiltinConnectionsPerInstance)},
+		PolicyEgressHeadroom:  {"machineType " + machines[len(machines)-1] + ","},
+		PolicyConnectorBounds: {"Use machineType " + orList(machines) + ","},
+		PolicySQLMaxConnections: {fmt.Sprintf("from %d to %d", capacity.MaxConnectionsFlagMin, capacity.MaxConnectionsFlagMax),
+			fmt.Sprintf("(%d× its default)", capacity.MaxConnectionsCeilingMultiple)},
+		PolicySQLBackupsPITR: {fmt.Sprintf("retainedBackups ≥ %d", capacity.RetainedBackupsDefault)},
+	} {
+		info, ok := Lookup(name)
+		require.True(t, ok, name)
+		for _, w := range want {
+			assert.Contains(t, info.Metadata().Remediation, w, name)
 		}
 	}
 }
