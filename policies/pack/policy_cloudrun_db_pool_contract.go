@@ -19,8 +19,8 @@ var runPoolContractPolicy = policy{
 			"; DB_HOST alone does not) declares it whole: DB_POOL_SIZE a positive integer, DB_MAX_OVERFLOW a non-negative " +
 			"integer, DB_STARTUP_CONNECTIONS an integer ≤ pool + overflow, DB_CONNECT_TIMEOUT_SECONDS a positive decimal " +
 			"number of seconds, and DB_HOST or DB_INSTANCE; optional DB_PROCESSES (a positive integer) and DB_EXTRA_POOLS " +
-			"(JSON array of pools) must be valid. Services without it are read through the framework catalog " +
-			"(cloudrun-db-demand-readable).",
+			"(JSON array of pools) must be valid. Services without it are read through the framework catalog (" +
+			PolicyDemandReadable + ").",
 	},
 	meta: Metadata{
 		Severity: SeverityMedium, Tags: []string{"config"},
