@@ -192,7 +192,7 @@ func FromPolicyConfig(entries map[string]PolicyConfig) (Config, error) {
 			return Config{}, err
 		}
 		for _, p := range catalog {
-			cfg.Levels[p.Name] = all.Level
+			cfg.Levels[p.info.Name] = all.Level
 		}
 	}
 	for _, name := range names {
@@ -238,7 +238,7 @@ func checkLevel(key, level string) error {
 func policyNames() []string {
 	out := make([]string, len(catalog))
 	for i, p := range catalog {
-		out[i] = p.Name
+		out[i] = p.info.Name
 	}
 	return out
 }
