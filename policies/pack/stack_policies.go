@@ -132,7 +132,7 @@ func stackCheckFor(policy string) stackCheck {
 // verdicts: fail at the policy's level, warn at advisory.
 func reportFindings(ev *evaluation, policy string, f *findings) {
 	for _, fd := range ev.report.Findings {
-		if checkPolicy(fd.Check) != policy {
+		if checkPolicy(fd.Check) != policy || ev.ex.emptyForUnknowns(fd.Check) {
 			continue
 		}
 		msg := fd.Message

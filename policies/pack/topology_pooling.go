@@ -90,6 +90,9 @@ func readManagedPooling(p property.Map) (capacity.ManagedPooling, bool, status, 
 // taken as its own database/user pair (the most server connections).
 func (ex *extraction) judgeManagedPooling(cfg Config) {
 	for _, inst := range ex.g.instances {
+		if inst.imported {
+			continue // the owning stack's preview judges its pooling
+		}
 		r := inst.res
 		mp, on, st, err := readManagedPooling(r.Properties)
 		switch {
