@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // DBEndpoint is where a PostgreSQL connection string points, with its
@@ -278,7 +279,21 @@ var (
 // token-like user), password/token/secret parameters, and long token-like
 // strings. Every place that prints a value read from a resource uses it.
 func Redact(s string) string {
-	s = userinfoRE.ReplaceAllStringFunc(s, func(m string) string {
+	// The pack redacts every message it emits, and the regexps backtrack
+	// over long ones (a large stack's findings): a regexp runs only where a
+	// necessary condition of its match holds, and the token patterns are
+	// scans. The result is the regexps' (FuzzRedactShortcuts compares).
+	if strings.Contains(s, "://") {
+		s = redactUserinfo(s)
+	}
+	if mayHoldSecretKey(s) {
+		s = secretKVRE.ReplaceAllString(s, "${1}"+Redaction)
+	}
+	return redactTokens(s)
+}
+
+func redactUserinfo(s string) string {
+	return userinfoRE.ReplaceAllStringFunc(s, func(m string) string {
 		sub := userinfoRE.FindStringSubmatch(m)
 		scheme, info := sub[1], sub[2]
 		user, _, hasPass := strings.Cut(info, ":")
@@ -293,15 +308,119 @@ func Redact(s string) string {
 		}
 		return scheme + user + ":" + Redaction + "@"
 	})
-	s = secretKVRE.ReplaceAllString(s, "${1}"+Redaction)
-	s = tokenRE.ReplaceAllStringFunc(s, func(m string) string {
-		if looksLikeToken(m) {
-			return Redaction
-		}
-		return m
-	})
-	return hexRE.ReplaceAllString(s, Redaction)
 }
+
+// redactTokens is tokenRE then hexRE, as scans: tokenRE's greedy class
+// matches exactly the maximal runs of its characters of at least
+// tokenRunMin, and hexRE exactly the maximal runs of hex digits of at least
+// hexRunMin with no word character (\w) on either side. The regexps stay
+// the definition (FuzzRedactShortcuts compares the two).
+func redactTokens(s string) string {
+	s = replaceRuns(s, isTokenChar, func(run string, _, _ byte) bool {
+		return len(run) >= tokenRunMin && looksLikeToken(run)
+	})
+	return replaceRuns(s, isHexDigit, func(run string, before, after byte) bool {
+		return len(run) >= hexRunMin && !isWordChar(before) && !isWordChar(after)
+	})
+}
+
+// replaceRuns replaces each maximal run of in-class bytes for which redact
+// says so with Redaction; before and after are the bytes around the run
+// (0 at either end of s).
+func replaceRuns(s string, in func(byte) bool, redact func(run string, before, after byte) bool) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		if !in(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && in(s[j]) {
+			j++
+		}
+		var before, after byte
+		if i > 0 {
+			before = s[i-1]
+		}
+		if j < len(s) {
+			after = s[j]
+		}
+		if redact(s[i:j], before, after) {
+			b.WriteString(s[last:i])
+			b.WriteString(Redaction)
+			last = j
+		}
+		i = j
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func isTokenChar(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '+' || c == '='
+}
+
+func isHexDigit(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// isWordChar is RE2's \w (ASCII), which \b tests.
+func isWordChar(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_'
+}
+
+// mayHoldSecretKey is a necessary condition of a secretKVRE match: one of
+// secretKeys, case-insensitively, then an optional quote, ASCII spaces and
+// '=' or ':'. (?i) folds by unicode.SimpleFold, under which the only
+// non-ASCII runes equal to an ASCII letter are K (Kelvin sign, k) and ſ
+// (long s, s): folding those and ASCII to lower case keeps every match.
+func mayHoldSecretKey(s string) bool {
+	folded := make([]byte, 0, len(s))
+	for _, r := range s {
+		switch {
+		case r == '\u212a':
+			r = 'k'
+		case r == '\u017f':
+			r = 's'
+		case r >= utf8.RuneSelf:
+			r = 0x80 // matches no key letter, quote, space, '=' or ':'
+		case r >= 'A' && r <= 'Z':
+			r += 'a' - 'A'
+		}
+		folded = append(folded, byte(r))
+	}
+	lower := string(folded)
+	for _, k := range secretKeys {
+		for from := 0; ; {
+			i := strings.Index(lower[from:], k)
+			if i < 0 {
+				break
+			}
+			at := from + i + len(k)
+			if at < len(lower) && (lower[at] == '"' || lower[at] == '\'') {
+				at++
+			}
+			for at < len(lower) && strings.IndexByte(" \t\n\f\r", lower[at]) >= 0 {
+				at++
+			}
+			if at < len(lower) && (lower[at] == '=' || lower[at] == ':') {
+				return true
+			}
+			from += i + 1
+		}
+	}
+	return false
+}
+
+// tokenRunMin is tokenRE's shortest match, hexRunMin hexRE's.
+const (
+	tokenRunMin = 24
+	hexRunMin   = 32
+)
 
 func looksLikeToken(s string) bool {
 	var upper, lower, digit bool

@@ -222,8 +222,9 @@ func MonitoringArgs(st config.Stack, wl *workloads.Workloads) *monitoring.Args {
 		// The services themselves, not their component: a dependency on a
 		// component is expanded to whichever children are registered at
 		// the time, which would make the recorded graph order racy.
+		a.Watched = make(map[string]pulumi.Resource, len(wl.Services))
 		for _, n := range wl.ServiceNames() {
-			a.DependsOn = append(a.DependsOn, wl.Services[n])
+			a.Watched[n] = wl.Services[n]
 		}
 	}
 	return a

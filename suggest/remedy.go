@@ -167,6 +167,9 @@ func maxConnectionsRemedy(st config.Stack, r capacity.Remedy) (string, []option)
 		return dbLeverName(r.Target), []option{{what: fmt.Sprintf("move %s to %s with max_connections %d", r.Target, t.Name, n),
 			ops: append([]Op{o1, o2}, ro...), changes: append([]Change{c1, c2}, rc...)}}
 	}
+	if o, ok := aboveInferredCeiling(st, ref, r.Target, n, cur); ok {
+		return dbLeverName(r.Target), []option{o}
+	}
 	return "", nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -158,6 +159,7 @@ func Search(ctx context.Context, plan Planner, path string, src []byte, opt Opti
 	var cands []cand
 	seen := map[string]bool{}
 	for _, combo := range combinations(levers) {
+		combo = withoutDominated(combo)
 		var ops []Op
 		givesUp := false
 		n, lost := 0, 0
@@ -281,6 +283,48 @@ func Search(ctx context.Context, plan Planner, path string, src []byte, opt Opti
 
 // overused reports whether an option of opts already appears in limit kept
 // suggestions.
+// withoutDominated drops from a combination every option whose edits
+// another option of it already makes at least as strongly: a replica's own
+// max_connections raise is dominated by the primary's raise, which lifts
+// its hot standbys to the primary's value (PostgreSQL requires it). Applied
+// after it, the replica's lower value would undo that and break parity.
+func withoutDominated(combo []option) []option {
+	out := make([]option, 0, len(combo))
+	for i, o := range combo {
+		if len(o.ops) > 0 && dominated(o, combo, i) {
+			continue
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// dominated: every op of o sets a numeric key that another option of the
+// combination sets to a value at least as large.
+func dominated(o option, combo []option, self int) bool {
+	for _, op := range o.ops {
+		want, err := strconv.Atoi(op.Value)
+		if err != nil || op.Delete || op.Flow {
+			return false
+		}
+		covered := false
+		for j, other := range combo {
+			if j == self {
+				continue
+			}
+			for _, p := range other.ops {
+				if v, err := strconv.Atoi(p.Value); err == nil && !p.Delete && slices.Equal(p.Path, op.Path) && v >= want {
+					covered = true
+				}
+			}
+		}
+		if !covered {
+			return false
+		}
+	}
+	return true
+}
+
 func overused(opts []option, uses map[string]int, limit int) bool {
 	for _, o := range opts {
 		if len(o.changes) > 0 && uses[o.what] >= limit {
@@ -592,6 +636,11 @@ func databaseLever(st config.Stack, b capacity.ConnectionBudget) (lever, bool) {
 		l.options = append(l.options, option{what: fmt.Sprintf("move %s to %s with max_connections %d", b.Database, t.Name, n),
 			ops: append(ops, ro...), changes: append(chs, rc...)})
 	}
+	if added == 0 {
+		if o, ok := aboveInferredCeiling(st, ref, b.Database, need, cur); ok {
+			l.options = append(l.options, o)
+		}
+	}
 	// Lower the demand: one group's maxInstances, or every overflow to 0.
 	for _, r := range b.MaxInstancesRemedies {
 		if !r.Feasible {
@@ -623,6 +672,26 @@ func databaseLever(st config.Stack, b capacity.ConnectionBudget) (lever, bool) {
 	return l, len(l.options) > 0
 }
 
+// aboveInferredCeiling is the option of last resort for a database whose
+// demand no tier holds inside our inferred max_connections ceiling (4× the
+// tier's memory-derived default, docs/gcp-limits.md): max_connections n on
+// its own tier, which Cloud SQL accepts up to its documented maximum. The
+// ceiling is our inference, so the fix is offered, saying so, rather than
+// no fix at all; the plan reports it as advice.
+func aboveInferredCeiling(st config.Stack, ref dbRef, db string, n int, cur capacity.Tier) (option, bool) {
+	ceiling := capacity.MaxConnectionsCeiling(cur)
+	if n <= ceiling || n > capacity.MaxConnectionsFlagMax || n <= ref.maxConn {
+		return option{}, false
+	}
+	o, c := set(ref.display+".maxConnections", ref.maxConn, n, append(ref.path, "maxConnections")...)
+	ro, rc := replicaFollow(st, ref, n, cur)
+	return option{
+		what: fmt.Sprintf("raise %s max_connections to %d on %s, above our inferred ceiling %d for its memory "+
+			"(no tier holds it inside that range; check memory under load)", db, n, cur.Name, ceiling),
+		ops: append([]Op{o}, ro...), changes: append([]Change{c}, rc...),
+	}, true
+}
+
 // replicaFollow keeps hot standbys at ≥ the primary's max_connections
 // when the primary (ref) moves to n on tier.
 func replicaFollow(st config.Stack, ref dbRef, n int, tier capacity.Tier) ([]Op, []Change) {
@@ -636,7 +705,7 @@ func replicaFollow(st config.Stack, ref dbRef, n int, tier capacity.Tier) ([]Op,
 			o, c := set(fmt.Sprintf("database.replicas[%d].maxConnections", i), r.MaxConnections, n, keyDatabase, "replicas", itoa(i), "maxConnections")
 			ops, chs = append(ops, o), append(chs, c)
 		}
-		if r.Tier != "" {
+		if r.Tier != "" && r.Tier != tier.Name {
 			if rt, err := capacity.ParseTier(r.Tier); err == nil && capacity.MaxConnectionsCeiling(rt) < n {
 				o, c := set(fmt.Sprintf("database.replicas[%d].tier", i), r.Tier, tier.Name, keyDatabase, "replicas", itoa(i), "tier")
 				ops, chs = append(ops, o), append(chs, c)

@@ -8,13 +8,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/headroom-dev/headroom/testkit/scalestack"
 )
 
 // scaleSizes are the workload counts of the whole-path benchmarks (each in
 // 8 regions). The growth ratio compares the largest with the smallest.
 var scaleSizes = []int{10, 25, 50, 100}
-
-const scaleBenchRegions = 8
 
 // BenchmarkPlanScale is the whole offline plan (config load, program under
 // mocks, graph, policy pack, every scenario, report) of generated stacks of
@@ -25,7 +25,7 @@ const scaleBenchRegions = 8
 func BenchmarkPlanScale(b *testing.B) {
 	g := newGrowth()
 	for _, n := range scaleSizes {
-		path := writeScaleStack(b, n, scaleBenchRegions)
+		path := writeScaleStack(b, n, scalestack.BenchRegions)
 		b.Run(fmt.Sprintf("workloads=%d", n), func(b *testing.B) {
 			f := &planFlags{configFile: path, root: "../.."}
 			b.ReportAllocs()
@@ -51,9 +51,13 @@ func BenchmarkPlanScale(b *testing.B) {
 // and nothing to search, plus a refused variant (max_connections at the
 // tier default) whose search re-plans candidates.
 func BenchmarkSuggestScale(b *testing.B) {
-	path := writeScaleStack(b, 100, scaleBenchRegions)
+	path := writeScaleStack(b, 100, scalestack.BenchRegions)
 	b.Run("pass", func(b *testing.B) {
 		benchSuggest(b, &suggestFlags{configFile: path, root: "../..", maxPlans: 150}, false)
+	})
+	refused := writeRefusedScaleStack(b, 100, scalestack.BenchRegions)
+	b.Run("refused", func(b *testing.B) {
+		benchSuggest(b, &suggestFlags{configFile: refused, root: "../..", maxPlans: 150}, true)
 	})
 }
 

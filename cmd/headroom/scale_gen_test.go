@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,106 +15,23 @@ import (
 
 	"github.com/headroom-dev/headroom/infra/graph"
 	"github.com/headroom-dev/headroom/policies/pack"
+	"github.com/headroom-dev/headroom/testkit/scalestack"
 )
 
-// scaleRegions are the regions a generated org-scale stack spreads over; the
-// primary is in the first, its replica in the second.
-var scaleRegions = []string{
-	"us-central1", "us-east1", "us-east4", "us-west1",
-	"europe-west1", "europe-west4", "asia-east1", "asia-northeast1",
-}
+// scaleStackOut: `go test ./cmd/headroom -run TestWriteScaleStack -args
+// -scale-stack-out=DIR` writes the generated 100 workloads × 8 regions stack
+// there, so the CLI itself can be timed on it (docs/cli.md#scale).
+var scaleStackOut = flag.String("scale-stack-out", "", "directory to write the generated org-scale stack file into")
 
-// scaleStack is the stack file of an organisation-sized stack: `workloads`
-// services, each in the first `regions` regions behind a connector, on one
-// 96-vCPU primary with a cross-region replica. Every service is sized so the
-// stack passes: 2 instances × (1 + 0) connections per region, cold-start
-// egress 100 × 2 × 5 Mbps = 1,000 Mbps per region against 4,800 at the
-// connectors' minimum size. max_connections 5000 lies above our inferred 4×
-// ceiling (4,000 for the tier's default 1,000) and inside what Cloud SQL
-// accepts: the stack plans with an advisory, never a config error.
-func scaleStack(workloads, regions int) string {
-	if regions > len(scaleRegions) {
-		panic(fmt.Sprintf("scaleStack: at most %d regions", len(scaleRegions)))
+// TestWriteScaleStack writes the generated stack when -scale-stack-out is
+// given; it is a tool, not a check, so without the flag it has nothing to do.
+func TestWriteScaleStack(t *testing.T) {
+	if *scaleStackOut == "" {
+		t.Skip("no -scale-stack-out")
 	}
-	rs := scaleRegions[:regions]
-	var b strings.Builder
-	b.WriteString(`config:
-  gcp:project: scale-bench
-  headroom:environment: production
-  headroom:network:
-    name: scale-vpc
-    privateServiceAccessRange: 10.100.0.0/16
-    regions:
-`)
-	for i, r := range rs {
-		fmt.Fprintf(&b, `      %s:
-        subnet: 10.%d.0.0/20
-        egress: connector
-        connector:
-          name: scale-conn-%d
-          ipCidrRange: 10.8.%d.0/28
-          machineType: e2-standard-4
-          minInstances: 3
-          maxInstances: 10
-`, r, 10+i, i, i)
-	}
-	replicaRegion := rs[0]
-	if len(rs) > 1 {
-		replicaRegion = rs[1]
-	}
-	fmt.Fprintf(&b, `  headroom:database:
-    name: scale-postgres
-    version: POSTGRES_15
-    edition: ENTERPRISE
-    tier: db-custom-96-368640
-    region: %s
-    availability: REGIONAL
-    maxConnections: 5000
-    deletionProtection: true
-    backups:
-      enabled: true
-      pointInTimeRecovery: true
-      retainedBackups: 14
-      logRetentionDays: 7
-    maintenanceWindow:
-      day: 7
-      hour: 3
-    replicas:
-      - name: scale-postgres-r1
-        region: %s
-        tier: db-custom-96-368640
-        maxConnections: 5000
-        availability: ZONAL
-  headroom:workloads:
-`, rs[0], replicaRegion)
-	for w := 0; w < workloads; w++ {
-		fmt.Fprintf(&b, `    - name: svc-%03d
-      image: us-docker.pkg.dev/cloudrun/container/hello
-      regions: [%s]
-      minInstances: 1
-      maxInstances: 2
-      concurrency: 80
-      egressMbpsPerInstance: 5
-      db:
-        database: app
-        target: primary
-        poolSize: 1
-        maxOverflow: 0
-        startupConnections: 1
-        connectTimeoutSeconds: 45
-      startupProbe:
-        path: /healthz/db
-        periodSeconds: 10
-        timeoutSeconds: 5
-        failureThreshold: 24
-`, w, strings.Join(rs, ", "))
-	}
-	b.WriteString(`  headroom:targets:
-    startupSuccessRate: 0.999
-    connectP99Seconds: 30
-    connectionUtilization: 0.80
-`)
-	return b.String()
+	path := filepath.Join(*scaleStackOut, "Pulumi.scale-100.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(scalestack.Stack(100, scalestack.BenchRegions)), 0o644))
+	t.Logf("wrote %s", path)
 }
 
 // writeScaleStack writes scaleStack to a stack file in a temporary
@@ -121,7 +39,20 @@ func scaleStack(workloads, regions int) string {
 func writeScaleStack(tb testing.TB, workloads, regions int) string {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), fmt.Sprintf("Pulumi.scale-%d.yaml", workloads))
-	if err := os.WriteFile(path, []byte(scaleStack(workloads, regions)), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(scalestack.Stack(workloads, regions)), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// writeRefusedScaleStack writes the generated stack with max_connections
+// at the tier default (1000) on the primary and its replica: the services'
+// 1,600 connections no longer fit, so suggest has a search to run.
+func writeRefusedScaleStack(tb testing.TB, workloads, regions int) string {
+	tb.Helper()
+	src := scalestack.Refused(workloads, regions)
+	path := filepath.Join(tb.TempDir(), fmt.Sprintf("Pulumi.scale-%d-refused.yaml", workloads))
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		tb.Fatal(err)
 	}
 	return path
@@ -174,7 +105,7 @@ func TestScaleStackMaxConnectionsBounds(t *testing.T) {
 		{13, exitUsage}, {14, exitViolations}, {4000, exitOK}, {4001, exitOK}, {262143, exitOK}, {262144, exitUsage},
 	} {
 		t.Run(strconv.Itoa(tt.n), func(t *testing.T) {
-			src := strings.ReplaceAll(scaleStack(1, 2), "maxConnections: 5000", "maxConnections: "+strconv.Itoa(tt.n))
+			src := strings.ReplaceAll(scalestack.Stack(1, 2), "maxConnections: 5000", "maxConnections: "+strconv.Itoa(tt.n))
 			path := filepath.Join(t.TempDir(), "Pulumi.bounds.yaml")
 			require.NoError(t, os.WriteFile(path, []byte(src), 0o644))
 			_, stderr, code := runCLI(t, "plan", "--config-file", path, "--root", "../..")
@@ -185,4 +116,28 @@ func TestScaleStackMaxConnectionsBounds(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSuggestAboveTheInferredCeiling: on the generated org-scale stack with
+// max_connections at the tier default, the worst scenario (every service
+// rolled out at once) needs 4018 on the largest Enterprise tier, above our
+// inferred 4× ceiling (4000) and inside what Cloud SQL accepts. No tier
+// holds it inside the inferred range, so suggest offers the raise, saying
+// it is above our inference, and the fix passes; the replica follows its
+// primary (hot-standby parity) with no no-op tier change.
+func TestSuggestAboveTheInferredCeiling(t *testing.T) {
+	path := writeRefusedScaleStack(t, 100, scalestack.BenchRegions)
+	r, err := runSuggest(context.Background(), &suggestFlags{configFile: path, root: "../..", maxPlans: 150}, nil)
+	require.NoError(t, err)
+	require.Equal(t, "fail", r.Verdict)
+	require.NotEmpty(t, r.Suggestions, "a passing fix exists: max_connections 4018 on both instances")
+	best := r.Suggestions[0]
+	assert.Equal(t, "pass", best.Verdict)
+	assert.Contains(t, best.Summary, "above our inferred ceiling 4000")
+	got := map[string]string{}
+	for _, c := range best.Changes {
+		assert.NotEqual(t, c.From, c.To, "%s: a change that changes nothing", c.Key)
+		got[c.Key] = c.To
+	}
+	assert.Equal(t, map[string]string{"database.maxConnections": "4018", "database.replicas[0].maxConnections": "4018"}, got)
 }

@@ -134,17 +134,38 @@ func (an *analysis) remedies(di int, b ConnectionBudget) []InstanceRemedy {
 	return out
 }
 
+// budgetTermsShown is how many services a connection-budget finding names
+// before it sums the rest.
+const budgetTermsShown = 8
+
 // budgetMessage explains an over-budget database with both remedies, each
 // saying the scenario it fixes: the max_connections that fits, and the
 // maxInstances of one workload group that fits (the largest contributor
 // first).
 func budgetMessage(b ConnectionBudget, d dbInfo, consumers []Consumer, util float64, scenario string) (string, []Remedy) {
 	var parts []string
+	var held []BudgetContributor
 	for _, c := range b.Contributors {
-		if c.Instances == 0 {
-			continue
+		if c.Instances > 0 {
+			held = append(held, c)
 		}
+	}
+	more, moreConns := 0, 0
+	if len(held) > budgetTermsShown {
+		// An organisation-sized stack has hundreds of contributors: name
+		// the largest and sum the rest, so one finding stays readable (the
+		// report's budget table lists every service).
+		sort.SliceStable(held, func(i, j int) bool { return held[i].Connections > held[j].Connections })
+		for _, c := range held[budgetTermsShown:] {
+			more, moreConns = more+1, moreConns+c.Connections
+		}
+		held = held[:budgetTermsShown]
+	}
+	for _, c := range held {
 		parts = append(parts, fmt.Sprintf("%s %d×%d=%d", c.Name(), c.Instances, c.PerInstance, c.Connections))
+	}
+	if more > 0 {
+		parts = append(parts, fmt.Sprintf("%d more services %d", more, moreConns))
 	}
 	for _, c := range consumers {
 		if c.Connections > 0 {

@@ -2,6 +2,10 @@ package capacity
 
 import (
 	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -195,6 +199,60 @@ func TestParityAtTheReplicaAllowance(t *testing.T) {
 			assert.Contains(t, fs[0].Message, fmt.Sprintf(
 				"replica rep (r2) would carry %d connections after promotion (everything routed to primary p and to itself%s) but allows 124 = floor((160 − 5) × 0.80); raise its max_connections to ≥ %d (fixes %s)",
 				tt.demand, tt.with, requiredMaxConnections(tt.demand, DefaultReservedConnections, DefaultConnectionUtilization), scenario))
+		})
+	}
+}
+
+// TestBudgetMessageNamesTheLargestServices: a finding names every
+// contributing service up to budgetTermsShown; beyond that it names the
+// largest ones and sums the rest, and the terms still add up to the demand.
+func TestBudgetMessageNamesTheLargestServices(t *testing.T) {
+	stack := func(n int) Topology {
+		topo := issueStack()
+		topo.Databases[0].MaxConnections = 20 // every cold start fails
+		w := topo.Workloads[0]
+		topo.Workloads = nil
+		for i := 0; i < n; i++ {
+			x := w
+			x.Name = fmt.Sprintf("svc-%02d", i)
+			x.MaxInstances = 1 + i%3 // 14, 28 or 42 connections
+			topo.Workloads = append(topo.Workloads, x)
+		}
+		return topo
+	}
+	for _, n := range []int{1, budgetTermsShown, budgetTermsShown + 1, 40} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			r := Analyze(stack(n))
+			b := scenarioOf(t, r, ScenarioColdStart).Budgets[0]
+			fs := scenarioFindings(r, ScenarioColdStart, CheckConnectionBudget, "db")
+			require.Len(t, fs, 1)
+			msg := fs[0].Message
+			named := strings.Count(msg, "×14=")
+			if n <= budgetTermsShown {
+				assert.Equal(t, n, named, msg)
+				assert.NotContains(t, msg, "more services")
+				return
+			}
+			assert.Equal(t, budgetTermsShown, named, msg)
+			// The largest first: the named terms are the top
+			// budgetTermsShown connection counts.
+			conns := make([]int, n)
+			for i := range conns {
+				conns[i] = (1 + i%3) * 14
+			}
+			sort.Sort(sort.Reverse(sort.IntSlice(conns)))
+			var got []int
+			for _, m := range regexp.MustCompile(`×14=(\d+)`).FindAllStringSubmatch(msg, -1) {
+				c, _ := strconv.Atoi(m[1])
+				got = append(got, c)
+			}
+			assert.Equal(t, conns[:budgetTermsShown], got, "the largest, in order")
+			shown := 0
+			for _, c := range got {
+				shown += c
+			}
+			more := b.Demand - b.AdminSlack - shown
+			assert.Contains(t, msg, fmt.Sprintf(" + %d more services %d + admin slack", n-budgetTermsShown, more), msg)
 		})
 	}
 }

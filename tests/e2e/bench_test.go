@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/headroom-dev/headroom/testkit/enginetest"
+	"github.com/headroom-dev/headroom/testkit/scalestack"
 )
 
 // BenchmarkPreview is the wall time of a real `pulumi preview` per stack,
@@ -53,4 +56,37 @@ func policyConfigB(b *testing.B, sb *enginetest.Sandbox, stack string) string {
 		b.Fatalf("policy-config: %s", r.Out)
 	}
 	return path
+}
+
+// BenchmarkPreviewScale is the real engine's `pulumi preview` of the
+// generated 100 workloads × 8 regions stack (2,054 resources), without the
+// pack and with its binary; the difference is the pack's share (target
+// ≤ 1 s, docs/cli.md#scale).
+//
+//	go test ./tests/e2e -run '^$' -bench BenchmarkPreviewScale -benchtime 1x -timeout 30m
+func BenchmarkPreviewScale(b *testing.B) {
+	e := enginetest.Require(b)
+	packBin := e.PolicyPack(b)
+	e.Headroom(b)
+	path := filepath.Join(b.TempDir(), "Pulumi.scale.yaml")
+	if err := os.WriteFile(path, []byte(scalestack.Stack(100, scalestack.BenchRegions)), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	sb := e.NewSandbox(b, map[string]string{"scale": path})
+	cfg := policyConfigB(b, sb, "scale")
+	for _, p := range []struct {
+		name string
+		args []string
+	}{
+		{"nopack", nil},
+		{"binary", []string{"--policy-pack", packBin, "--policy-pack-config", cfg}},
+	} {
+		b.Run(p.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if r := sb.Pulumi(b, append([]string{"preview", "--stack", "scale", "--non-interactive"}, p.args...)...); r.Code != 0 {
+					b.Fatalf("preview failed:\n%s", r.Out)
+				}
+			}
+		})
+	}
 }
