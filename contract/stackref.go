@@ -16,15 +16,21 @@ import (
 // database, app stacks own services that use it. No single preview sees
 // the whole budget, so the platform stack exports its databases and the
 // demand every stack holds on them as one stack output, StackRefOutput;
-// an app stack reads it with a StackReference, and the policy pack, judging
-// the app stack's preview, finds the reference among the resources and
-// counts the other stacks' demand against the exported databases
+// an app stack reads it with a StackReference and exports it again with
+// its own demand, and the policy pack, judging the app stack's preview,
+// reads that output (or a StackReference's, where read resources are in the
+// graph) and counts the other stacks' demand against the exported databases
 // (docs/cli.md#budget-across-stacks).
 
 const (
 	// TypeStackReference is the type token of a Pulumi StackReference
 	// resource; its properties are name, outputs and secretOutputNames.
 	TypeStackReference = "pulumi:pulumi:StackReference"
+	// TypeRootStack is the type token of a stack's root resource, whose
+	// outputs are the stack outputs: under the engine the pack sees the
+	// stack's own StackRefOutput there (read resources such as a
+	// StackReference are not passed to a policy pack's stack policies).
+	TypeRootStack = "pulumi:pulumi:Stack"
 	// StackRefOutput is the stack output that carries a StackExport.
 	StackRefOutput = "headroomCapacity"
 	// StackExportVersion is the schema version this code writes and reads.

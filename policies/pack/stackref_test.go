@@ -294,3 +294,41 @@ func FuzzStackRef(f *testing.F) {
 		}
 	})
 }
+
+// TestStackOutputCarrier: under the engine a policy pack's stack policies
+// get no read resource (no StackReference); the app stack exports the
+// platform's export merged with its own entry, and the pack reads it from
+// the root stack resource's outputs, with the same verdicts.
+func TestStackOutputCarrier(t *testing.T) {
+	appBWithOutput := func(out any) *pt.Stack {
+		s := pt.NewStack("app-b", "prod")
+		s.Add(contract.TypeRootStack, "app-b-prod", map[string]any{contract.StackRefOutput: out})
+		s.Add(pt.TypeConnector, "conn", pt.ForeignConnector())
+		s.Add(pt.TypeRunService, "api", apiService(map[string]any{"DATABASE_URL": "postgresql://app@10.0.0.3:5432/app?connection_limit=5"}))
+		return s
+	}
+	for _, tc := range []struct {
+		appA    int
+		refused bool
+	}{{100, false}, {101, true}} {
+		e := platformExport(tc.appA)
+		e.Stack = "acme/app-b/prod"
+		res := evaluate(t, appBWithOutput(contract.EncodeStackExport(e)), crossCfg)
+		require.Len(t, res.Topology.Databases, 1)
+		assert.Equal(t, []capacity.Consumer{{Name: "stack acme/app-a/prod", Connections: tc.appA}}, res.Topology.Databases[0].Consumers)
+		assert.Equal(t, tc.refused, len(mandatoryOf(res, pack.PolicyConnectionBudget)) > 0, "app-a %d", tc.appA)
+	}
+	// Unknown in an app stack's preview: advisory, nothing refused.
+	res := evaluate(t, appBWithOutput(pt.Computed), crossCfg)
+	assert.Contains(t, messages(res, pack.PolicyCapacityModel), "[advisory] cannot verify until known: app-b-prod headroomCapacity")
+	assert.Empty(t, res.Mandatory())
+	// Unknown in a stack with its own instance (our program's first
+	// preview): not a finding.
+	s := appBWithOutput(pt.Computed)
+	s.Add(pt.TypeSQLInstance, "db", pt.ForeignInstance())
+	res = evaluate(t, s, crossCfg)
+	assert.NotContains(t, messages(res, pack.PolicyCapacityModel), "headroomCapacity")
+	// Malformed: a capacity-model violation naming the field.
+	res = evaluate(t, appBWithOutput(map[string]any{"version": 1}), crossCfg)
+	assert.Contains(t, strings.Join(mandatoryOf(res, pack.PolicyCapacityModel), "\n"), "stack output headroomCapacity.stack: required")
+}

@@ -15,10 +15,12 @@ import (
 
 // The budget across stacks (docs/cli.md#budget-across-stacks). An app
 // stack's preview holds its own services but not the database, which lives
-// in a platform stack; the app stack reads the platform stack's outputs
-// through a StackReference, and that resource, with its outputs, is in the
-// graph the pack judges. When one output is contract.StackRefOutput, the
-// pack takes from it:
+// in a platform stack; the app stack reads the platform stack's export
+// through a StackReference and exports it again with its own demand. The
+// pack reads a contract.StackExport from the root stack resource's
+// outputs (all the engine shows stack policies: read resources such as a
+// StackReference are not passed) and from any StackReference's
+// outputs.<key> (state exports, `pulumi policy analyze`), and takes:
 //
 //   - the exported databases, as instances this stack's services bind to
 //     (connection name, private IP) through the ordinary binding code;
@@ -49,12 +51,18 @@ type stackExport struct {
 func (ex *extraction) readStackRefs(resources []policyx.AnalyzerResource) {
 	present := presentStacks(resources)
 	var exports []stackExport
+	ownInstances := len(ex.g.instances) > 0
 	for i := range resources {
 		r := &resources[i]
-		if r.Type != contract.TypeStackReference {
-			continue
+		var e contract.StackExport
+		var ok bool
+		switch r.Type {
+		case contract.TypeStackReference:
+			e, ok = ex.readStackRef(r)
+		case contract.TypeRootStack:
+			e, ok = ex.readStackOutput(r, ownInstances)
 		}
-		if e, ok := ex.readStackRef(r); ok {
+		if ok {
 			exports = append(exports, stackExport{res: r, exp: e})
 		}
 	}
@@ -118,6 +126,43 @@ func (ex *extraction) readStackRef(r *policyx.AnalyzerResource) (contract.StackE
 	e, err := contract.DecodeStackExport(v)
 	if err != nil {
 		ex.problem(r, false, "stack reference %s: %v; %s", stackRefName(r), err, stackRefEffect)
+		return contract.StackExport{}, false
+	}
+	return e, true
+}
+
+// readStackOutput decodes the stack's own StackRefOutput (the root stack
+// resource's outputs are the stack outputs). Under the engine this is how
+// an app stack's preview sees the platform's export: the engine passes no
+// read resource, so no StackReference, to stack policies; the app stack
+// exports the platform's export merged with its own demand
+// (docs/cli.md#budget-across-stacks). An unknown value is reported only
+// for a stack without an instance of its own (an app stack): our program's
+// first preview always has one, and its export is unknown until apply.
+func (ex *extraction) readStackOutput(r *policyx.AnalyzerResource, ownInstances bool) (contract.StackExport, bool) {
+	f := key(r.Properties, contract.StackRefOutput)
+	switch f.st {
+	case stOK:
+	case stUnknown:
+		if !ownInstances {
+			ex.unknown(r, contract.StackRefOutput, stackRefEffect)
+			ex.refPending = "output " + contract.StackRefOutput
+		}
+		return contract.StackExport{}, false
+	default:
+		return contract.StackExport{}, false
+	}
+	v, known := plainOf(f.v)
+	if !known {
+		if !ownInstances {
+			ex.unknown(r, contract.StackRefOutput, stackRefEffect)
+			ex.refPending = "output " + contract.StackRefOutput
+		}
+		return contract.StackExport{}, false
+	}
+	e, err := contract.DecodeStackExport(v)
+	if err != nil {
+		ex.problem(r, false, "stack output %v; %s", err, stackRefEffect)
 		return contract.StackExport{}, false
 	}
 	return e, true
