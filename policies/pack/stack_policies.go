@@ -113,7 +113,7 @@ type stackCheck func(ev *evaluation, cfg Config, f *findings)
 // verdicts: fail at the policy's level, warn at advisory.
 func reportFindings(ev *evaluation, policy string, f *findings) {
 	for _, fd := range ev.report.Findings {
-		if checkPolicy(fd.Check) != policy {
+		if checkPolicy(fd.Check) != policy || ev.ex.emptyForUnknowns(fd.Check) {
 			continue
 		}
 		msg := fd.Message
