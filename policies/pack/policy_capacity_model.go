@@ -10,7 +10,7 @@ var capacityModelPolicy = policy{
 		Description: "The resource graph can be turned into a capacity topology: every Cloud Run service " +
 			"resolves to one Cloud SQL instance and one egress path. Carries the pack's shared settings " +
 			"(environment, targets, assumptions); values unknown until apply are reported here as advisory.",
-		ConfigKeys: []string{"environment", "targets.*", "assumptions.*"},
+		ConfigKeys: []string{"environment", "stagingStacks", "targets.*", "assumptions.*", "services.*", "externalDemand.*"},
 	},
 	meta: Metadata{
 		Severity: SeverityHigh, Tags: []string{"capacity"},

@@ -12,8 +12,11 @@ var connectionBudgetPolicy = policy{
 		Name: PolicyConnectionBudget, Kind: KindStack, Level: LevelMandatory,
 		Description: "In every scenario (cold start, rollouts with the old revision's pools still open, " +
 			"failover, restarts), the connections held on a Cloud SQL instance (instances × processes × pools, " +
-			"non-Cloud-Run consumers, admin slack) fit in (max_connections − reserved) × the utilization target.",
-		ConfigKeys: []string{"targets.connectionUtilization", "assumptions.reservedConnections", "assumptions.adminSlackConnections"},
+			"non-Cloud-Run consumers, other stacks' demand from the platform's export, admin slack) fit in " +
+			"(max_connections − reserved) × the utilization target; behind Managed Connection Pooling the poolers' " +
+			"server connections count, and clients are judged against the poolers' limit.",
+		ConfigKeys: []string{"targets.connectionUtilization", "assumptions.reservedConnections", "assumptions.adminSlackConnections",
+			"externalDemand.*"},
 	},
 	meta: Metadata{
 		Severity: SeverityCritical, Tags: []string{"capacity"},
