@@ -341,3 +341,16 @@ func LastLine(n *yaml.Node) int {
 	}
 	return l
 }
+
+// Entries lists the entries of mapping m in order (nil for any other
+// node).
+func Entries(m *yaml.Node) []Entry {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	out := make([]Entry, 0, len(m.Content)/2)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		out = append(out, Entry{Parent: m, Key: m.Content[i], Value: m.Content[i+1]})
+	}
+	return out
+}
