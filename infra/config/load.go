@@ -99,32 +99,28 @@ func fileError(path string, data []byte, err error) *FileError {
 // form: key → string, structured values as JSON, keys without a namespace
 // put under headroom: (Pulumi's rule for project keys).
 func EngineValues(data []byte) (map[string]string, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	doc, err := yamlpath.Parse(data)
+	if err != nil {
 		return nil, err
 	}
 	values := map[string]string{}
-	if doc.Kind == 0 {
+	root := doc.Root()
+	if root == nil {
 		return values, nil // empty file: no config
 	}
-	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("line %d: a stack file must be a YAML mapping with a config: key", root.Line)
 	}
-	var cfg *yaml.Node
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value == "config" {
-			cfg = root.Content[i+1]
-		}
-	}
-	if cfg == nil || cfg.Tag == "!!null" {
+	e, ok := doc.Lookup("config")
+	if !ok || e.Value.Tag == "!!null" {
 		return values, nil
 	}
+	cfg := e.Value
 	if cfg.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("line %d: config: must be a mapping of keys to values", cfg.Line)
 	}
-	for i := 0; i+1 < len(cfg.Content); i += 2 {
-		kn, vn := cfg.Content[i], cfg.Content[i+1]
+	for _, entry := range yamlpath.Entries(cfg) {
+		kn, vn := entry.Key, entry.Value
 		key := kn.Value
 		if kn.Kind != yaml.ScalarNode || key == "" {
 			return nil, fmt.Errorf("line %d: config keys must be non-empty strings", kn.Line)
