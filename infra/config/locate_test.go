@@ -122,3 +122,21 @@ func TestDecodedPathsAreFound(t *testing.T) {
 		}
 	}
 }
+
+// TestDocumentedErrorLine: the error example of the README and
+// docs/config-reference.md is what loading the staging stack with that
+// mistake prints.
+func TestDocumentedErrorLine(t *testing.T) {
+	staging, err := os.ReadFile(stackFiles["staging"])
+	require.NoError(t, err)
+	s := string(staging)
+	i := strings.Index(s, "poolSize: 5")
+	require.Positive(t, i)
+	_, err = LoadBytes("stacks/Pulumi.staging.yaml", []byte(s[:i]+`poolSize: "ten"`+s[i+len("poolSize: 5"):]))
+	require.Error(t, err)
+	for _, doc := range []string{"README.md", filepath.Join("docs", "config-reference.md")} {
+		b, rerr := os.ReadFile(filepath.Join(repoRoot, doc))
+		require.NoError(t, rerr)
+		assert.Contains(t, string(b), err.Error(), doc)
+	}
+}
