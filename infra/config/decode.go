@@ -121,7 +121,7 @@ func (d *decoder) decode(stack string, values map[string]string) (Stack, error) 
 			continue
 		}
 		if !slices.Contains(topKeys, name) {
-			return Stack{}, &Error{Key: k, Msg: "unknown key; expected one of headroom:" + strings.Join(sortedCopy(topKeys), ", headroom:")}
+			return Stack{}, newPath(k, k, false).err("unknown key; expected one of headroom:" + strings.Join(sortedCopy(topKeys), ", headroom:"))
 		}
 	}
 

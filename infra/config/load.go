@@ -129,7 +129,7 @@ func EngineValues(data []byte) (map[string]string, error) {
 			key = Namespace + ":" + key
 		}
 		if _, dup := values[key]; dup {
-			return nil, &Error{Key: key, Msg: fmt.Sprintf("duplicate key (line %d)", kn.Line)}
+			return nil, newPath(key, key, false).err(fmt.Sprintf("duplicate key (line %d)", kn.Line))
 		}
 		p := newPath(key, key, false)
 		v, err := (&yamlConv{active: map[*yaml.Node]bool{}}).value(p, vn)
@@ -139,7 +139,7 @@ func EngineValues(data []byte) (map[string]string, error) {
 		if _, ok := v.(secureValue); ok {
 			ns, _, _ := strings.Cut(key, ":")
 			if ns == Namespace || key == ProjectKey {
-				return nil, &Error{Key: key, Msg: "is encrypted (secure:); Headroom reads its config offline, so it must be plain text"}
+				return nil, p.err("is encrypted (secure:); Headroom reads its config offline, so it must be plain text")
 			}
 			continue // another provider's secret: not ours to read
 		}

@@ -44,6 +44,7 @@ func TestErrorPositions(t *testing.T) {
 		{"flow mapping", edit("        poolSize: 10\n        maxOverflow: 5\n        startupConnections: 2\n", "        poolSize: 10\n        maxOverflow: 5\n        startupConnections: 2\n        extraPools: [{name: jobs, poolSize: -1}]\n"), "headroom:workloads[0].db.extraPools[0].poolSize", 85, 35, "poolSize: -1"},
 		{"quoted odd key", edit("      startupProbe:\n        path: /healthz/db\n        initialDelaySeconds: 0\n        periodSeconds: 10\n        timeoutSeconds: 5\n        failureThreshold: 24\n    - name: auth", "      env: {\"MY.VAR\": x}\n      startupProbe:\n        path: /healthz/db\n        initialDelaySeconds: 0\n        periodSeconds: 10\n        timeoutSeconds: 5\n        failureThreshold: 24\n    - name: auth"), `headroom:workloads[0].env["MY.VAR"]`, 89, 13, `"MY.VAR"`},
 		{"duplicate key", edit("    tier: db-custom-4-16384\n", "    tier: db-custom-4-16384\n    tier: db-custom-2-8192\n"), "headroom:database.tier", 42, 5, "tier:"},
+		{"unknown top key with a dot", edit("  headroom:environment: staging\n", "  headroom:environment: staging\n  headroom:env.x: 1\n"), `["headroom:env.x"]`, 9, 3, "headroom:env.x:"},
 		{"missing top key: config", edit("  gcp:project: netra-staging\n", ""), ProjectKey, 6, 1, "config:"},
 	}
 	for _, c := range cases {
