@@ -15,6 +15,7 @@ import (
 	"github.com/headroom-dev/headroom/infra/network"
 	"github.com/headroom-dev/headroom/infra/probejob"
 	"github.com/headroom-dev/headroom/infra/workloads"
+	"github.com/headroom-dev/headroom/yamlpath"
 )
 
 // ProjectName is the Pulumi project name (Pulumi.yaml `name:`); it is part
@@ -112,7 +113,8 @@ func Deploy(ctx *pulumi.Context, st config.Stack) (*Deployment, error) {
 		target := st.TargetInstance(w)
 		inst, ok := db.Instance(target)
 		if !ok {
-			return nil, fmt.Errorf("headroom:workloads[%d].db.target: %q is neither \"primary\" nor a replica name", i, w.DB.Target)
+			key := yamlpath.Path{config.Namespace + ":workloads"}.Index(i).Key("db").Key("target")
+			return nil, fmt.Errorf("%s: %q is neither \"primary\" nor a replica name", key, w.DB.Target)
 		}
 		region := st.Database.Region
 		if r, ok := st.Replica(target); ok {

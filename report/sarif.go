@@ -245,11 +245,11 @@ type locator struct {
 // resourceRef is the block of the stack file a resource comes from.
 type resourceRef struct {
 	kind string   // database, replica, connector, subnet, direct, service, network
-	path []string // key path under config:, list items as "[i]"
+	path []string // key path under config:, list items by yamlpath.Item
 }
 
 func newLocator(file *config.File, src []byte) (*locator, error) {
-	doc, err := yamlpath.Parse(src)
+	doc, err := yamlpath.ParseStack(src, config.Namespace)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +258,7 @@ func newLocator(file *config.File, src []byte) (*locator, error) {
 	ns := config.Namespace + ":"
 	l.resources[st.Database.Name] = resourceRef{"database", []string{ns + "database"}}
 	for i, rp := range st.Database.Replicas {
-		l.resources[rp.Name] = resourceRef{"replica", []string{ns + "database", "replicas", fmt.Sprintf("[%d]", i)}}
+		l.resources[rp.Name] = resourceRef{"replica", []string{ns + "database", "replicas", yamlpath.Item(i)}}
 	}
 	l.resources[st.Network.Name] = resourceRef{"network", []string{ns + "network"}}
 	l.resources[st.Network.Name+"-psa"] = resourceRef{"psa", []string{ns + "network", "privateServiceAccessRange"}}
@@ -274,7 +274,7 @@ func newLocator(file *config.File, src []byte) (*locator, error) {
 	}
 	for i, w := range st.Workloads {
 		for _, region := range w.Regions {
-			l.resources[contract.ServiceName(w.Name, region)] = resourceRef{"service", []string{ns + "workloads", fmt.Sprintf("[%d]", i)}}
+			l.resources[contract.ServiceName(w.Name, region)] = resourceRef{"service", []string{ns + "workloads", yamlpath.Item(i)}}
 		}
 	}
 	return l, nil
@@ -332,7 +332,7 @@ func (l *locator) find(policy, resource, message string) (int, int, string) {
 	candidates = append(candidates, stackKeys[policy]...)
 	candidates = append(candidates, []string{config.Namespace + ":environment"})
 	for _, c := range candidates {
-		if line, col, ok := l.doc.Find(append([]string{"config"}, c...)...); ok {
+		if line, col, ok := l.doc.Find(c...); ok {
 			return line, col, yamlpath.String(c...)
 		}
 	}

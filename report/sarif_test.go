@@ -35,3 +35,19 @@ func TestSARIFLocatorFallback(t *testing.T) {
 	_, _, key = l.find("some-new-policy", "urn:pulumi:x::y::t::unknown", "")
 	assert.Equal(t, "headroom:environment", key)
 }
+
+// A key written without its namespace (Pulumi reads it as the project's)
+// is located like the namespaced one.
+func TestSARIFLocatorShortKeys(t *testing.T) {
+	file, err := config.LoadFile(incidentFile)
+	require.NoError(t, err)
+	src, err := os.ReadFile(incidentFile)
+	require.NoError(t, err)
+	short := strings.Replace(string(src), "  headroom:workloads:", "  workloads:", 1)
+	require.NotEqual(t, string(src), short)
+	l, err := newLocator(file, []byte(short))
+	require.NoError(t, err)
+	line, _, key := l.find(pack.PolicyCapacityModel, "", "")
+	assert.Equal(t, "headroom:workloads", key)
+	assert.True(t, strings.HasPrefix(strings.Split(short, "\n")[line-1], "  workloads:"), "line %d", line)
+}

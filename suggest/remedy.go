@@ -7,6 +7,7 @@ import (
 
 	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
+	"github.com/headroom-dev/headroom/yamlpath"
 )
 
 // The capacity model's findings carry their remedies machine-readable
@@ -147,12 +148,11 @@ func maxConnectionsRemedy(st config.Stack, r capacity.Remedy) (string, []option)
 		return "", nil
 	}
 	n := max(r.Value, ref.maxConn)
-	mcKey, tierKey := ref.display+".maxConnections", ref.display+".tier"
 	if n <= capacity.MaxConnectionsCeiling(cur) {
 		if n == ref.maxConn {
 			return "", nil
 		}
-		o, c := set(mcKey, ref.maxConn, n, append(ref.path, "maxConnections")...)
+		o, c := set(ref.maxConn, n, append(ref.path, "maxConnections")...)
 		ro, rc := replicaFollow(st, ref, n, cur)
 		return dbLeverName(r.Target), []option{{what: fmt.Sprintf("raise %s max_connections to %d on %s", r.Target, n, cur.Name),
 			ops: append([]Op{o}, ro...), changes: append([]Change{c}, rc...)}}
@@ -161,8 +161,8 @@ func maxConnectionsRemedy(st config.Stack, r capacity.Remedy) (string, []option)
 		if n > capacity.MaxConnectionsCeiling(t) {
 			continue
 		}
-		o1, c1 := set(tierKey, ref.tier, t.Name, append(ref.path, "tier")...)
-		o2, c2 := set(mcKey, ref.maxConn, n, append(ref.path, "maxConnections")...)
+		o1, c1 := set(ref.tier, t.Name, append(ref.path, "tier")...)
+		o2, c2 := set(ref.maxConn, n, append(ref.path, "maxConnections")...)
 		ro, rc := replicaFollow(st, ref, n, t)
 		return dbLeverName(r.Target), []option{{what: fmt.Sprintf("move %s to %s with max_connections %d", r.Target, t.Name, n),
 			ops: append([]Op{o1, o2}, ro...), changes: append([]Change{c1, c2}, rc...)}}
@@ -199,21 +199,20 @@ func connectorRemedy(st config.Stack, r capacity.Remedy) (string, []option) {
 		machine = r.MachineType
 	}
 	base := []string{keyNetwork, "regions", r.Target, "connector"}
-	disp := "network.regions." + r.Target + ".connector."
 	minI := max(r.Value, cn.MinInstances)
 	maxI := max(cn.MaxInstances, minI+1)
 	var ops []Op
 	var chs []Change
 	if machine != cn.MachineType {
-		o, c := set(disp+"machineType", cn.MachineType, machine, append(base, "machineType")...)
+		o, c := set(cn.MachineType, machine, append(base, "machineType")...)
 		ops, chs = append(ops, o), append(chs, c)
 	}
 	if minI != cn.MinInstances {
-		o, c := set(disp+"minInstances", cn.MinInstances, minI, append(base, "minInstances")...)
+		o, c := set(cn.MinInstances, minI, append(base, "minInstances")...)
 		ops, chs = append(ops, o), append(chs, c)
 	}
 	if maxI != cn.MaxInstances {
-		o, c := set(disp+"maxInstances", cn.MaxInstances, maxI, append(base, "maxInstances")...)
+		o, c := set(cn.MaxInstances, maxI, append(base, "maxInstances")...)
 		ops, chs = append(ops, o), append(chs, c)
 	}
 	if len(ops) == 0 {
@@ -249,7 +248,7 @@ func directSubnetRemedy(st config.Stack, r capacity.Remedy) (string, []option) {
 			return "", nil
 		}
 	}
-	o, c := set("network.regions."+r.Target+".direct.subnet", rg.Direct.Subnet, cidr, keyNetwork, "regions", r.Target, "direct", "subnet")
+	o, c := set(rg.Direct.Subnet, cidr, keyNetwork, "regions", r.Target, "direct", "subnet")
 	return egressLeverName(r.Target), []option{{what: fmt.Sprintf("Direct VPC egress subnet %s in %s", cidr, r.Target), ops: []Op{o}, changes: []Change{c}}}
 }
 
@@ -259,7 +258,7 @@ func httpProbeRemedy(st config.Stack, r capacity.Remedy) (string, []option) {
 	if !ok || w.StartupProbe.Path != "" {
 		return "", nil
 	}
-	o, c := set(fmt.Sprintf("workloads[%d].startupProbe.path", wi), "", HTTPProbePath, keyWorkloads, itoa(wi), "startupProbe", "path")
+	o, c := set("", HTTPProbePath, keyWorkloads, yamlpath.Item(wi), "startupProbe", "path")
 	return leverProbe, []option{{what: "HTTP startup probe " + HTTPProbePath + " on " + w.Name, ops: []Op{o}, changes: []Change{c}}}
 }
 
@@ -280,10 +279,10 @@ func probeWindowRemedy(st config.Stack, r capacity.Remedy) (string, []option) {
 	if thr <= p.FailureThreshold || p.InitialDelaySeconds+period*thr > capacity.StartupProbeMaxWindowSeconds {
 		return "", nil
 	}
-	o, c := set(fmt.Sprintf("workloads[%d].startupProbe.failureThreshold", wi), p.FailureThreshold, thr, keyWorkloads, itoa(wi), "startupProbe", "failureThreshold")
+	o, c := set(p.FailureThreshold, thr, keyWorkloads, yamlpath.Item(wi), "startupProbe", "failureThreshold")
 	ops, chs := []Op{o}, []Change{c}
 	if p.PeriodSeconds == 0 {
-		o, c := set(fmt.Sprintf("workloads[%d].startupProbe.periodSeconds", wi), 0, period, keyWorkloads, itoa(wi), "startupProbe", "periodSeconds")
+		o, c := set(0, period, keyWorkloads, yamlpath.Item(wi), "startupProbe", "periodSeconds")
 		ops, chs = append(ops, o), append(chs, c)
 	}
 	return leverTimeouts, []option{{what: fmt.Sprintf("startup probe window of %s to %d s", w.Name, p.InitialDelaySeconds+period*thr), ops: ops, changes: chs}}

@@ -1,6 +1,7 @@
 package suggest
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -147,7 +148,7 @@ func TestMaxConnectionsRemedyAboveTheCeiling(t *testing.T) {
 	tier, err := capacity.ParseTier(opts[0].changes[0].To)
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, capacity.MaxConnectionsCeiling(tier), n)
-	assert.Equal(t, Change{Key: "database.maxConnections", From: "100", To: itoa(n)}, opts[0].changes[1])
+	assert.Equal(t, Change{Key: "database.maxConnections", From: "100", To: strconv.Itoa(n)}, opts[0].changes[1])
 }
 
 // TestDirectSubnetRemedyAvoidsOverlap: a wider range that would overlap

@@ -23,6 +23,7 @@ import (
 	"github.com/headroom-dev/headroom/infra/cost"
 	"github.com/headroom-dev/headroom/policies/pack"
 	"github.com/headroom-dev/headroom/report"
+	"github.com/headroom-dev/headroom/yamlpath"
 )
 
 // Outcome is one plan of a stack file.
@@ -404,10 +405,20 @@ const (
 	keyWorkloads = "headroom:workloads"
 )
 
-func itoa(n int) string { return strconv.Itoa(n) }
+// set is the edit of the key at path (yamlpath segments) and the change
+// it shows.
+func set(from, to any, path ...string) (Op, Change) {
+	return Op{Path: path, Value: fmt.Sprint(to)}, Change{Key: changeKey(path...), From: fmt.Sprint(from), To: fmt.Sprint(to)}
+}
 
-func set(display string, from, to any, path ...string) (Op, Change) {
-	return Op{Path: path, Value: fmt.Sprint(to)}, Change{Key: display, From: fmt.Sprint(from), To: fmt.Sprint(to)}
+// changeKey is how a change names the key at path: yamlpath's spelling
+// without the namespace of the first key (workloads[0].db.poolSize).
+func changeKey(path ...string) string {
+	if len(path) == 0 {
+		return ""
+	}
+	segs := append([]string{strings.TrimPrefix(path[0], config.Namespace+":")}, path[1:]...)
+	return yamlpath.String(segs...)
 }
 
 // failing reports which mandatory policies fail.
@@ -528,7 +539,6 @@ func worstBudgets(c capacity.Report) []capacity.ConnectionBudget {
 // dbRef is where a database instance lives in the stack file.
 type dbRef struct {
 	path    []string // its mapping
-	display string
 	tier    string
 	maxConn int
 	replica bool
@@ -536,7 +546,7 @@ type dbRef struct {
 
 func findDB(st config.Stack, name string) (dbRef, bool) {
 	if name == st.Database.Name {
-		return dbRef{path: []string{keyDatabase}, display: "database", tier: st.Database.Tier, maxConn: st.Database.MaxConnections}, true
+		return dbRef{path: []string{keyDatabase}, tier: st.Database.Tier, maxConn: st.Database.MaxConnections}, true
 	}
 	for i, r := range st.Database.Replicas {
 		if r.Name == name {
@@ -547,7 +557,7 @@ func findDB(st config.Stack, name string) (dbRef, bool) {
 			if mc == 0 {
 				mc = st.Database.MaxConnections
 			}
-			return dbRef{path: []string{keyDatabase, "replicas", itoa(i)}, display: fmt.Sprintf("database.replicas[%d]", i),
+			return dbRef{path: []string{keyDatabase, "replicas", yamlpath.Item(i)},
 				tier: tier, maxConn: mc, replica: true}, true
 		}
 	}
@@ -602,15 +612,13 @@ func databaseLever(st config.Stack, b capacity.ConnectionBudget) (lever, bool) {
 	}
 	need := max(b.RequiredMaxConnections, ref.maxConn)
 	l := lever{name: dbLeverName(b.Database), required: b.Severity == capacity.SeverityFail}
-	mcKey := ref.display + ".maxConnections"
-	tierKey := ref.display + ".tier"
 	replicaFollow := func(n int, tier capacity.Tier) ([]Op, []Change) { return replicaFollow(st, ref, n, tier) }
 	// Same tier: the max_connections that fits, or the tier's ceiling.
 	for _, n := range uniqueInts(need, capacity.MaxConnectionsCeiling(cur)) {
 		if n <= ref.maxConn || n > capacity.MaxConnectionsCeiling(cur) {
 			continue
 		}
-		o, c := set(mcKey, ref.maxConn, n, append(ref.path, "maxConnections")...)
+		o, c := set(ref.maxConn, n, append(ref.path, "maxConnections")...)
 		ro, rc := replicaFollow(n, cur)
 		l.options = append(l.options, option{what: fmt.Sprintf("raise %s max_connections to %d on %s", b.Database, n, cur.Name),
 			ops: append([]Op{o}, ro...), changes: append([]Change{c}, rc...)})
@@ -625,11 +633,11 @@ func databaseLever(st config.Stack, b capacity.ConnectionBudget) (lever, bool) {
 			continue
 		}
 		added++
-		o1, c1 := set(tierKey, ref.tier, t.Name, append(ref.path, "tier")...)
+		o1, c1 := set(ref.tier, t.Name, append(ref.path, "tier")...)
 		ops, chs := []Op{o1}, []Change{c1}
 		n := need
 		if n != ref.maxConn {
-			o2, c2 := set(mcKey, ref.maxConn, n, append(ref.path, "maxConnections")...)
+			o2, c2 := set(ref.maxConn, n, append(ref.path, "maxConnections")...)
 			ops, chs = append(ops, o2), append(chs, c2)
 		}
 		ro, rc := replicaFollow(n, t)
@@ -657,10 +665,10 @@ func databaseLever(st config.Stack, b capacity.ConnectionBudget) (lever, bool) {
 		if st.TargetInstance(w) != b.Database || w.DB.MaxOverflow == 0 {
 			continue
 		}
-		o, c := set(fmt.Sprintf("workloads[%d].db.maxOverflow", wi), w.DB.MaxOverflow, 0, keyWorkloads, itoa(wi), "db", "maxOverflow")
+		o, c := set(w.DB.MaxOverflow, 0, keyWorkloads, yamlpath.Item(wi), "db", "maxOverflow")
 		ops, chs = append(ops, o), append(chs, c)
 		if w.DB.StartupConnections > w.DB.PoolSize {
-			o, c := set(fmt.Sprintf("workloads[%d].db.startupConnections", wi), w.DB.StartupConnections, w.DB.PoolSize, keyWorkloads, itoa(wi), "db", "startupConnections")
+			o, c := set(w.DB.StartupConnections, w.DB.PoolSize, keyWorkloads, yamlpath.Item(wi), "db", "startupConnections")
 			ops, chs = append(ops, o), append(chs, c)
 		}
 		lost = append(lost, fmt.Sprintf("%s: database connections per instance %d → %d (requests beyond the pool wait for a connection)",
@@ -683,7 +691,7 @@ func aboveInferredCeiling(st config.Stack, ref dbRef, db string, n int, cur capa
 	if n <= ceiling || n > capacity.MaxConnectionsFlagMax || n <= ref.maxConn {
 		return option{}, false
 	}
-	o, c := set(ref.display+".maxConnections", ref.maxConn, n, append(ref.path, "maxConnections")...)
+	o, c := set(ref.maxConn, n, append(ref.path, "maxConnections")...)
 	ro, rc := replicaFollow(st, ref, n, cur)
 	return option{
 		what: fmt.Sprintf("raise %s max_connections to %d on %s, above our inferred ceiling %d for its memory "+
@@ -702,12 +710,12 @@ func replicaFollow(st config.Stack, ref dbRef, n int, tier capacity.Tier) ([]Op,
 	var chs []Change
 	for i, r := range st.Database.Replicas {
 		if r.MaxConnections != 0 && r.MaxConnections < n {
-			o, c := set(fmt.Sprintf("database.replicas[%d].maxConnections", i), r.MaxConnections, n, keyDatabase, "replicas", itoa(i), "maxConnections")
+			o, c := set(r.MaxConnections, n, keyDatabase, "replicas", yamlpath.Item(i), "maxConnections")
 			ops, chs = append(ops, o), append(chs, c)
 		}
 		if r.Tier != "" && r.Tier != tier.Name {
 			if rt, err := capacity.ParseTier(r.Tier); err == nil && capacity.MaxConnectionsCeiling(rt) < n {
-				o, c := set(fmt.Sprintf("database.replicas[%d].tier", i), r.Tier, tier.Name, keyDatabase, "replicas", itoa(i), "tier")
+				o, c := set(r.Tier, tier.Name, keyDatabase, "replicas", yamlpath.Item(i), "tier")
 				ops, chs = append(ops, o), append(chs, c)
 			}
 		}
@@ -732,7 +740,7 @@ func lowerMaxInstances(st config.Stack, group string, n int) (option, bool) {
 	if !ok || n >= w.MaxInstances || n < max(w.MinInstances, 1) {
 		return option{}, false
 	}
-	o, c := set(fmt.Sprintf("workloads[%d].maxInstances", wi), w.MaxInstances, n, keyWorkloads, itoa(wi), "maxInstances")
+	o, c := set(w.MaxInstances, n, keyWorkloads, yamlpath.Item(wi), "maxInstances")
 	conc := w.Concurrency
 	if conc == 0 {
 		conc = capacity.ConcurrencyDefault
@@ -763,7 +771,6 @@ func egressLever(st config.Stack, e capacity.EgressHeadroom) (lever, bool) {
 	cn := *rg.Connector
 	l := lever{name: egressLeverName(e.Region), required: e.Severity == capacity.SeverityFail}
 	base := []string{keyNetwork, "regions", e.Region, "connector"}
-	disp := "network.regions." + e.Region + ".connector."
 	curM := e.MachineType
 	curMin, curMax := e.MinInstances, e.MaxInstances
 	for _, m := range capacity.ConnectorMachines() {
@@ -782,15 +789,15 @@ func egressLever(st config.Stack, e capacity.EgressHeadroom) (lever, bool) {
 		var ops []Op
 		var chs []Change
 		if m.Name != curM {
-			o, c := set(disp+"machineType", curM, m.Name, append(base, "machineType")...)
+			o, c := set(curM, m.Name, append(base, "machineType")...)
 			ops, chs = append(ops, o), append(chs, c)
 		}
 		if minI != curMin {
-			o, c := set(disp+"minInstances", curMin, minI, append(base, "minInstances")...)
+			o, c := set(curMin, minI, append(base, "minInstances")...)
 			ops, chs = append(ops, o), append(chs, c)
 		}
 		if maxI != curMax {
-			o, c := set(disp+"maxInstances", curMax, maxI, append(base, "maxInstances")...)
+			o, c := set(curMax, maxI, append(base, "maxInstances")...)
 			ops, chs = append(ops, o), append(chs, c)
 		}
 		l.options = append(l.options, option{what: fmt.Sprintf("connector %s: %s × %d at minimum", cn.Name, m.Name, minI), ops: ops, changes: chs})
@@ -819,9 +826,9 @@ func directEgress(st config.Stack, region string) (option, bool) {
 		{Path: append(rp, "direct", "subnet"), Value: cidr},
 	}
 	chs := []Change{
-		{Key: "network.regions." + region + ".egress", From: "connector", To: "direct"},
-		{Key: "network.regions." + region + ".connector", From: rg.Connector.Name, To: "(removed)"},
-		{Key: "network.regions." + region + ".direct.subnet", From: "", To: cidr},
+		{Key: changeKey(ops[0].Path...), From: "connector", To: "direct"},
+		{Key: changeKey(ops[1].Path...), From: rg.Connector.Name, To: "(removed)"},
+		{Key: changeKey(ops[2].Path...), From: "", To: cidr},
 	}
 	return option{what: "Direct VPC egress in " + region + " (subnet " + cidr + ")", ops: ops, changes: chs}, true
 }
@@ -898,7 +905,7 @@ func freeOf(st config.Stack, cidr, skip string) bool {
 // capacity.StartupProbeMaxWindowSeconds), and the startup probe
 // window raised to cover the timeout.
 func timeoutLever(st config.Stack, c capacity.Report) (lever, bool) {
-	worst := map[string]float64{}
+	worst := map[int]float64{}
 	var tbs []capacity.TimeoutBudget
 	for _, s := range judged(c) {
 		tbs = append(tbs, s.Timeouts...)
@@ -909,7 +916,7 @@ func timeoutLever(st config.Stack, c capacity.Report) (lever, bool) {
 		}
 		for wi, w := range st.Workloads {
 			if strings.HasPrefix(tb.Workload, w.Name) {
-				worst[itoa(wi)] = math.Max(worst[itoa(wi)], tb.WorstCaseSeconds)
+				worst[wi] = math.Max(worst[wi], tb.WorstCaseSeconds)
 			}
 		}
 	}
@@ -918,9 +925,9 @@ func timeoutLever(st config.Stack, c capacity.Report) (lever, bool) {
 	limit := float64(capacity.StartupProbeMaxWindowSeconds)
 	for wi, w := range st.Workloads {
 		to := w.DB.ConnectTimeoutSeconds
-		if need, ok := worst[itoa(wi)]; ok {
+		if need, ok := worst[wi]; ok {
 			if t := math.Min(limit, math.Ceil(need/5)*5+5); t > to {
-				o, ch := set(fmt.Sprintf("workloads[%d].db.connectTimeoutSeconds", wi), to, t, keyWorkloads, itoa(wi), "db", "connectTimeoutSeconds")
+				o, ch := set(to, t, keyWorkloads, yamlpath.Item(wi), "db", "connectTimeoutSeconds")
 				ops, chs = append(ops, o), append(chs, ch)
 				to = t
 			}
@@ -940,10 +947,10 @@ func timeoutLever(st config.Stack, c capacity.Report) (lever, bool) {
 		if thr <= p.FailureThreshold || float64(p.InitialDelaySeconds+period*thr) > limit {
 			continue
 		}
-		o, ch := set(fmt.Sprintf("workloads[%d].startupProbe.failureThreshold", wi), p.FailureThreshold, thr, keyWorkloads, itoa(wi), "startupProbe", "failureThreshold")
+		o, ch := set(p.FailureThreshold, thr, keyWorkloads, yamlpath.Item(wi), "startupProbe", "failureThreshold")
 		ops, chs = append(ops, o), append(chs, ch)
 		if p.PeriodSeconds == 0 {
-			o, ch := set(fmt.Sprintf("workloads[%d].startupProbe.periodSeconds", wi), 0, period, keyWorkloads, itoa(wi), "startupProbe", "periodSeconds")
+			o, ch := set(0, period, keyWorkloads, yamlpath.Item(wi), "startupProbe", "periodSeconds")
 			ops, chs = append(ops, o), append(chs, ch)
 		}
 	}
@@ -961,7 +968,7 @@ func haLever(st config.Stack) (lever, bool) {
 	var whats []string
 	if !strings.EqualFold(st.Database.Availability, capacity.AvailabilityRegional) {
 		whats = append(whats, "HA (REGIONAL) primary")
-		o, c := set("database.availability", nonEmpty(st.Database.Availability, capacity.AvailabilityZonal), capacity.AvailabilityRegional, keyDatabase, "availability")
+		o, c := set(nonEmpty(st.Database.Availability, capacity.AvailabilityZonal), capacity.AvailabilityRegional, keyDatabase, "availability")
 		ops, chs = append(ops, o), append(chs, c)
 	}
 	if len(st.Database.Replicas) == 0 {
@@ -972,7 +979,7 @@ func haLever(st config.Stack) (lever, bool) {
 			name := st.Database.Name + "-replica"
 			v := fmt.Sprintf("[{name: %s, region: %s}]", name, r)
 			ops = append(ops, Op{Path: []string{keyDatabase, "replicas"}, Value: v, Flow: true})
-			chs = append(chs, Change{Key: "database.replicas", From: "[]", To: v})
+			chs = append(chs, Change{Key: changeKey(keyDatabase, "replicas"), From: "[]", To: v})
 			whats = append(whats, "a replica in "+r)
 			break
 		}
@@ -1017,7 +1024,7 @@ func probeLever(st config.Stack) (lever, bool) {
 		if w.StartupProbe.Path != "" || w.DB.Database == "" {
 			continue
 		}
-		o, c := set(fmt.Sprintf("workloads[%d].startupProbe.path", wi), "", HTTPProbePath, keyWorkloads, itoa(wi), "startupProbe", "path")
+		o, c := set("", HTTPProbePath, keyWorkloads, yamlpath.Item(wi), "startupProbe", "path")
 		ops, chs, names = append(ops, o), append(chs, c), append(names, w.Name)
 	}
 	if len(ops) == 0 {

@@ -8,20 +8,22 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/yamlpath"
 )
 
 // This file edits a stack file in place, keeping its comments and layout:
-// the YAML is parsed with yaml.v3 only to locate nodes (line and column);
+// yamlpath locates the nodes (line, column, style); yaml.v3 is imported
+// only for their type, never walked here;
 // the edit itself replaces one scalar token, inserts lines at the indent of
 // their siblings, or deletes a key's lines. Every edit re-parses the text,
 // so edits compose without tracking offsets.
 
 // Op is one edit of a stack file. Path is a config path under `config:`
 // in yamlpath's segments, e.g. ["headroom:database", "maxConnections"] or
-// ["headroom:workloads", "0", "db", "poolSize"] (an index as "0" or "[0]";
-// messages name it headroom:workloads[0].db.poolSize); a path's first
-// element also matches the key without its namespace.
+// ["headroom:workloads", "[0]", "db", "poolSize"] (indexes built by
+// yamlpath.Item; messages name it headroom:workloads[0].db.poolSize); a
+// path's first element also matches the key without its namespace.
 type Op struct {
 	Path []string
 	// Value is the new scalar, or a flow-style YAML value (e.g. a flow
@@ -39,8 +41,7 @@ func Apply(src []byte, ops []Op) ([]byte, error) {
 		if err == nil {
 			// An edit never leaves a file YAML cannot read (e.g. a key
 			// that duplicates another once resolved).
-			var n yaml.Node
-			if yerr := yaml.Unmarshal(next, &n); yerr != nil {
+			if _, yerr := yamlpath.Parse(next); yerr != nil {
 				err = fmt.Errorf("the edit would break the YAML: %v", yerr)
 			}
 		}
@@ -84,55 +85,47 @@ func applyOne(src []byte, op Op) ([]byte, error) {
 			return nil, fmt.Errorf("path segment %q: want a plain key or an index", seg)
 		}
 	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(src, &root); err != nil {
+	doc, err := yamlpath.ParseStack(src, config.Namespace)
+	if err != nil {
 		return nil, err
 	}
-	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
-		return nil, fmt.Errorf("not a YAML document")
-	}
-	cfg := mapValue(root.Content[0], "config")
+	cfg := doc.Root()
 	if cfg == nil {
 		return nil, fmt.Errorf("no config: mapping")
 	}
 	d := split(src)
-	parent := cfg
-	for i, seg := range op.Path {
-		last := i == len(op.Path)-1
-		switch parent.Kind {
-		case yaml.MappingNode:
-			k, v := mapEntry(parent, seg, i == 0)
-			if v == nil {
-				if op.Delete {
-					return src, nil // nothing to delete
-				}
-				// Insert the rest of the path as new keys.
-				return insertKeys(d, parent, op.Path[i:], op.Value)
-			}
-			if last {
-				switch {
-				case op.Delete:
-					return deleteKey(d, parent, k, v)
-				case op.Flow && v.Kind != yaml.ScalarNode && v.Style&yaml.FlowStyle == 0:
-					return nil, fmt.Errorf("cannot replace a block %s with a flow value", kindName(v))
-				}
-				return replaceToken(d, v, op.Value)
-			}
-			parent = v
-		case yaml.SequenceNode:
-			idx, ok := yamlpath.Index(seg)
-			if !ok || idx >= len(parent.Content) {
+	found := doc.Walk(op.Path...)
+	if i := len(found); i < len(op.Path) {
+		parent := cfg
+		if i > 0 {
+			parent = found[i-1].Value
+		}
+		switch {
+		case parent.Kind == yaml.SequenceNode:
+			return nil, fmt.Errorf("no element %q", op.Path[i])
+		case parent.Kind != yaml.MappingNode:
+			return nil, fmt.Errorf("%q is not a mapping or sequence", op.Path[i])
+		case op.Delete:
+			return src, nil // nothing to delete
+		}
+		for _, seg := range op.Path[i:] {
+			if _, item := yamlpath.Index(seg); item {
 				return nil, fmt.Errorf("no element %q", seg)
 			}
-			if last {
-				return nil, fmt.Errorf("cannot set a whole sequence element")
-			}
-			parent = parent.Content[idx]
-		default:
-			return nil, fmt.Errorf("%q is not a mapping or sequence", seg)
 		}
+		// Insert the rest of the path as new keys.
+		return insertKeys(d, parent, op.Path[i:], op.Value)
 	}
-	return nil, fmt.Errorf("empty path")
+	e := found[len(found)-1]
+	switch {
+	case e.Key == nil:
+		return nil, fmt.Errorf("cannot set a whole sequence element")
+	case op.Delete:
+		return deleteKey(d, e.Parent, e.Key, e.Value)
+	case op.Flow && e.Value.Kind != yaml.ScalarNode && e.Value.Style&yaml.FlowStyle == 0:
+		return nil, fmt.Errorf("cannot replace a block %s with a flow value", kindName(e.Value))
+	}
+	return replaceToken(d, e.Value, op.Value)
 }
 
 func kindName(n *yaml.Node) string {
@@ -143,30 +136,6 @@ func kindName(n *yaml.Node) string {
 		return "sequence"
 	}
 	return "scalar"
-}
-
-func mapValue(m *yaml.Node, key string) *yaml.Node {
-	_, v := mapEntry(m, key, false)
-	return v
-}
-
-// mapEntry finds key in mapping m; with ns, "headroom:x" also matches "x".
-func mapEntry(m *yaml.Node, key string, ns bool) (*yaml.Node, *yaml.Node) {
-	if m.Kind != yaml.MappingNode {
-		return nil, nil
-	}
-	short := key
-	if ns {
-		if _, after, ok := strings.Cut(key, ":"); ok {
-			short = after
-		}
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if k := m.Content[i].Value; k == key || (ns && k == short) {
-			return m.Content[i], m.Content[i+1]
-		}
-	}
-	return nil, nil
 }
 
 // byteCol converts a node's 1-based rune column to a byte offset in line.
@@ -239,22 +208,12 @@ func replaceToken(d doc, v *yaml.Node, value string) ([]byte, error) {
 	return d.bytes(), nil
 }
 
-// lastLine is the last line (1-based) any node under n occupies.
-func lastLine(n *yaml.Node) int {
-	l := n.Line
-	for _, c := range n.Content {
-		if x := lastLine(c); x > l {
-			l = x
-		}
-	}
-	return l
-}
-
 // insertKeys adds path[0]: … under mapping m (nested mappings for the rest
 // of the path), after m's last entry, at the indent of its keys (block
 // style) or before its closing brace (flow style).
 func insertKeys(d doc, m *yaml.Node, path []string, value string) ([]byte, error) {
-	if len(m.Content) == 0 || m.Style&yaml.FlowStyle != 0 {
+	entries := yamlpath.Entries(m)
+	if len(entries) == 0 || m.Style&yaml.FlowStyle != 0 {
 		if len(path) != 1 {
 			return nil, fmt.Errorf("cannot insert nested keys into a flow mapping")
 		}
@@ -267,13 +226,13 @@ func insertKeys(d doc, m *yaml.Node, path []string, value string) ([]byte, error
 			return nil, err
 		}
 		sep := ", "
-		if len(m.Content) == 0 {
+		if len(entries) == 0 {
 			sep = ""
 		}
 		d.lines[i] = line[:end-1] + sep + path[0] + ": " + value + line[end-1:]
 		return d.bytes(), nil
 	}
-	indent := strings.Repeat(" ", m.Content[0].Column-1)
+	indent := strings.Repeat(" ", entries[0].Key.Column-1)
 	var add []string
 	for j, seg := range path {
 		pad := indent + strings.Repeat("  ", j)
@@ -283,7 +242,7 @@ func insertKeys(d doc, m *yaml.Node, path []string, value string) ([]byte, error
 			add = append(add, pad+seg+":")
 		}
 	}
-	at := lastLine(m) // insert after this 1-based line
+	at := yamlpath.LastLine(m) // insert after this 1-based line
 	d.lines = append(d.lines[:at], append(add, d.lines[at:]...)...)
 	return d.bytes(), nil
 }
@@ -298,7 +257,7 @@ func deleteKey(d doc, m *yaml.Node, k, v *yaml.Node) ([]byte, error) {
 	if k.HeadComment != "" {
 		from -= strings.Count(k.HeadComment, "\n") + 1
 	}
-	to := lastLine(v) // 1-based inclusive = exclusive 0-based end
+	to := yamlpath.LastLine(v) // 1-based inclusive = exclusive 0-based end
 	if from < 0 || to > len(d.lines) || from >= to {
 		return nil, fmt.Errorf("cannot locate the lines of %q", k.Value)
 	}

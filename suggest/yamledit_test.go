@@ -52,7 +52,7 @@ func TestApply(t *testing.T) {
 			[]string{"          minInstances: 3"}, nil},
 		{"insert a key at its siblings' indent", []Op{{Path: []string{"headroom:database", "availability"}, Value: "REGIONAL"}},
 			[]string{"    replicas: []\n    availability: REGIONAL\n  network:"}, nil},
-		{"insert nested keys", []Op{{Path: []string{"headroom:workloads", "0", "startupProbe", "failureThreshold"}, Value: "24"}},
+		{"insert nested keys", []Op{{Path: []string{"headroom:workloads", "[0]", "startupProbe", "failureThreshold"}, Value: "24"}},
 			[]string{"      db:\n        poolSize: 10\n      startupProbe:\n        failureThreshold: 24"}, nil},
 		{"insert into a flow mapping", []Op{{Path: []string{"headroom:database", "backups", "pointInTimeRecovery"}, Value: "true"}},
 			[]string{"    backups: {enabled: true, retainedBackups: 7, pointInTimeRecovery: true}"}, nil},
@@ -89,7 +89,8 @@ func TestApplyErrors(t *testing.T) {
 		op   Op
 		want string
 	}{
-		{"bad index", Op{Path: []string{"headroom:workloads", "5", "name"}, Value: "x"}, `no element "5"`},
+		{"bad index", Op{Path: []string{"headroom:workloads", "[5]", "name"}, Value: "x"}, `no element "[5]"`},
+		{"a bare number is a key, not an index", Op{Path: []string{"headroom:workloads", "0", "name"}, Value: "x"}, `no element "0"`},
 		{"block value", Op{Path: []string{"headroom:database", "backups", "enabled", "x"}, Value: "1"}, "not a mapping"},
 		{"replace a block mapping", Op{Path: []string{"headroom:network", "regions"}, Value: "{}"}, "cannot replace a block mapping"},
 		{"nested insert into flow", Op{Path: []string{"headroom:database", "backups", "a", "b"}, Value: "1"}, "flow mapping"},
@@ -115,7 +116,7 @@ func TestApplyKeepsTheRealStackLoadable(t *testing.T) {
 	out, err := Apply(src, []Op{
 		{Path: []string{keyDatabase, "tier"}, Value: "db-custom-2-7680"},
 		{Path: []string{keyDatabase, "maxConnections"}, Value: "480"},
-		{Path: []string{keyWorkloads, "1", "db", "connectTimeoutSeconds"}, Value: "90"},
+		{Path: []string{keyWorkloads, "[1]", "db", "connectTimeoutSeconds"}, Value: "90"},
 		{Path: []string{keyNetwork, "regions", "us-central1", "connector", "machineType"}, Value: "e2-standard-4"},
 	})
 	require.NoError(t, err)
@@ -202,15 +203,15 @@ func FuzzApply(f *testing.F) {
 	})
 }
 
-// An index segment may be written "[1]" (yamlpath's convention) or "1";
-// errors name the key in that convention.
+// An index segment is "[1]" (yamlpath's convention); errors name the key
+// in that convention.
 func TestApplyBracketIndex(t *testing.T) {
 	src := []byte("config:\n  headroom:workloads:\n    - name: a\n      maxInstances: 20\n    - name: b\n      maxInstances: 30\n")
 	out, err := Apply(src, []Op{{Path: []string{"headroom:workloads", "[1]", "maxInstances"}, Value: "40"}})
 	require.NoError(t, err)
 	assert.Contains(t, string(out), "maxInstances: 40")
 	assert.Contains(t, string(out), "maxInstances: 20")
-	_, err = Apply(src, []Op{{Path: []string{"headroom:workloads", "5", "maxInstances"}, Value: "1"}})
+	_, err = Apply(src, []Op{{Path: []string{"headroom:workloads", "[5]", "maxInstances"}, Value: "1"}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "headroom:workloads[5].maxInstances")
 }

@@ -1,6 +1,7 @@
 package yamlpath
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -81,13 +82,19 @@ func TestStringAndSplit(t *testing.T) {
 		{[]string{"headroom:network", "regions", "us-central1", "connector"}, "headroom:network.regions.us-central1.connector"},
 		{[]string{"a", "[0]", "[12]", "b"}, "a[0][12].b"},
 		{[]string{"headroom:environment"}, "headroom:environment"},
+		{[]string{"headroom:workloads", "[0]", "env", "MY.VAR"}, `headroom:workloads[0].env["MY.VAR"]`},
+		{[]string{"a", "", "b c", `q"`, "[x]"}, `a[""]["b c"]["q\""]["[x]"]`},
+		{[]string{"a", "[007]"}, `a["[007]"]`},
+		{[]string{"[3]", "k"}, "[3].k"},
 	}
 	for _, c := range cases {
 		assert.Equal(t, c.s, String(c.segs...))
 		assert.Equal(t, c.segs, Split(c.s), c.s)
 	}
-	// suggest's bare indexes render in the same convention.
-	assert.Equal(t, "headroom:workloads[0].db.poolSize", String("headroom:workloads", "0", "db", "poolSize"))
+	// Indexes are built by Item or Path.Index; a bare "0" is a key.
+	assert.Equal(t, "headroom:workloads[0].db.poolSize", Path{"headroom:workloads"}.Index(0).Key("db").Key("poolSize").String())
+	assert.Equal(t, "a.0", String("a", "0"))
+	assert.Equal(t, []string{"a", "0"}, Split("a.0"))
 	_, ok := Index("[x]")
 	assert.False(t, ok)
 	_, ok = Index("us-central1")
@@ -101,10 +108,9 @@ func TestFindByString(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, 10, line)
 	assert.Equal(t, 12, col)
-	// A bare index walks the sequence too.
-	line2, _, ok := d.Find("config", "headroom:workloads", "1", "db", "poolSize")
-	require.True(t, ok)
-	assert.Equal(t, line, line2)
+	// A bare index is a key, not an item.
+	_, _, ok = d.Find("config", "headroom:workloads", "1", "db", "poolSize")
+	assert.False(t, ok)
 	_, _, ok = d.Find("config", "headroom:workloads", "[2]")
 	assert.False(t, ok, "index past the end")
 }
@@ -115,11 +121,17 @@ func FuzzPath(f *testing.F) {
 	f.Add("headroom:workloads[0].db.poolSize", src)
 	f.Add("a[1][2].b", "a: [[1, 2], {b: 3}]\n")
 	f.Add("x[", "x: 1\n")
+	f.Add(`a["b.c"][0]["\x00"].d`, "a: {b.c: [{\"\\0\": {d: 1}}]}\n")
+	f.Add("a/[0]/b.c/[007]//[x", "a: 1\n")
 	f.Fuzz(func(t *testing.T, path, doc string) {
 		segs := Split(path)
-		again := Split(String(segs...))
-		if String(segs...) != String(again...) {
-			t.Fatalf("%q: String(Split) not stable: %q vs %q", path, String(segs...), String(again...))
+		if again := Split(String(segs...)); !slices.Equal(segs, again) {
+			t.Fatalf("%q: Split(String(Split)) = %q, want %q", path, again, segs)
+		}
+		// Any segments, not only Split's: "/"-separated keys and items.
+		keys := strings.Split(path, "/")
+		if again := Split(String(keys...)); !slices.Equal(keys, again) {
+			t.Fatalf("%q: Split(String(%q)) = %q", path, keys, again)
 		}
 		d, err := Parse([]byte(doc))
 		if err != nil {
@@ -129,4 +141,36 @@ func FuzzPath(f *testing.F) {
 			t.Fatalf("%q in %q: position %d:%d", path, doc, line, col)
 		}
 	})
+}
+
+func TestParseStackAndNearest(t *testing.T) {
+	d, err := ParseStack([]byte("config:\n  gcp:project: p\n  workloads:\n    - name: a\n      db: {poolSize: 1}\n"), "headroom")
+	require.NoError(t, err)
+	line, col, ok := d.Find("headroom:workloads", "[0]", "db", "poolSize")
+	require.True(t, ok, "a key without namespace is the project's")
+	assert.Equal(t, []int{5, 12}, []int{line, col})
+	_, _, ok = d.Find("gcp:workloads")
+	assert.False(t, ok, "only the project namespace is implicit")
+	cases := []struct {
+		path        []string
+		line, col   int
+		found, isOK bool
+	}{
+		{[]string{"headroom:workloads", "[0]", "db", "poolSize"}, 5, 12, true, true},
+		{[]string{"headroom:workloads", "[0]", "db", "maxOverflow"}, 5, 7, false, true},
+		{[]string{"headroom:workloads", "[3]", "name"}, 3, 3, false, true},
+		{[]string{"headroom:targets"}, 1, 1, false, true},
+	}
+	for _, c := range cases {
+		line, col, found, ok := d.Nearest(c.path...)
+		assert.Equal(t, []any{c.line, c.col, c.found, c.isOK}, []any{line, col, found, ok}, "%v", c.path)
+	}
+	empty, err := ParseStack([]byte("a: 1\n"), "headroom")
+	require.NoError(t, err)
+	_, _, _, ok = empty.Nearest("headroom:targets")
+	assert.False(t, ok, "no config: key, no position")
+	e, ok := d.Lookup("headroom:workloads", "[0]")
+	require.True(t, ok)
+	assert.Nil(t, e.Key)
+	assert.Equal(t, 5, LastLine(e.Value))
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -62,4 +64,32 @@ func TestExitCodeMapping(t *testing.T) {
 	assert.Equal(t, exitInternal, exitCode(os.ErrPermission))
 	assert.Equal(t, exitUsage, exitCode(&cobraUsageError{os.ErrInvalid}))
 	assert.Equal(t, exitDrift, exitCode(&exitError{Code: exitDrift, Err: os.ErrExist}))
+}
+
+// TestConfigErrorNamesLine: a wrong key in a stack file is one line naming
+// the file, the key's line and column and the key, exit code 2, for every
+// command that loads a stack.
+func TestConfigErrorNamesLine(t *testing.T) {
+	src, err := os.ReadFile("../../stacks/Pulumi.staging.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(src), "poolSize: 10", "poolSize: x", 1)
+	root := t.TempDir()
+	path := filepath.Join(root, "stacks", "Pulumi.staging.yaml")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for p, b := range map[string]string{path: bad, filepath.Join(root, "Pulumi.yaml"): "name: headroom\nruntime: go\n"} {
+		if err := os.WriteFile(p, []byte(b), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := path + `:82:9: headroom:workloads[0].db.poolSize: must be an integer ≥ 1, got "x"`
+	for _, args := range [][]string{{"plan", "--config-file", path}, {"plan", "--stack", "staging", "--root", root}, {"policy-config", "--stack", "staging", "--root", root}} {
+		_, errOut, code := runCLI(t, args...)
+		assert.Equal(t, exitUsage, code, errOut)
+		assert.Contains(t, errOut, want, args)
+		assert.Equal(t, 1, strings.Count(strings.TrimSpace(errOut), "\n")+1, "one line: %q", errOut)
+	}
 }

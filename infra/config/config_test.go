@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -293,7 +294,7 @@ func TestLoadFileErrors(t *testing.T) {
 		{"duplicate top key", write("Pulumi.dup2.yaml", "config:\n  headroom:environment: staging\n  environment: staging\n"), "duplicate key", "headroom:environment"},
 		{"infinite number", write("Pulumi.inf.yaml", "config:\n  headroom:targets:\n    connectP99Seconds: .inf\n"), "finite", "headroom:targets.connectP99Seconds"},
 		{"recursive alias", write("Pulumi.alias.yaml", "config:\n  headroom:workloads: &x [1, *x]\n"), "recursive YAML alias", "headroom:workloads[1][1]"},
-		{"alias bomb", write("Pulumi.bomb.yaml", "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nconfig:\n  headroom:workloads: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"), "too large", ""},
+		{"alias bomb", write("Pulumi.bomb.yaml", "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nconfig:\n  headroom:workloads: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"), "too large", "headroom:workloads[0][8][1][8][1][3]"},
 		{"short key is headroom", write("Pulumi.short.yaml", strings.Replace(string(staging), "headroom:environment: staging", "environment: prod", 1)), "one of staging, production", "headroom:environment"},
 	}
 	for _, c := range cases {
@@ -304,7 +305,14 @@ func TestLoadFileErrors(t *testing.T) {
 			require.ErrorAs(t, err, &fe)
 			assert.Equal(t, c.path, fe.Path)
 			msg := err.Error()
-			assert.True(t, strings.HasPrefix(msg, c.path+": "), msg)
+			prefix := c.path + ": "
+			if fe.Line > 0 {
+				prefix = fmt.Sprintf("%s:%d:%d: ", c.path, fe.Line, fe.Column)
+			}
+			assert.True(t, strings.HasPrefix(msg, prefix), msg)
+			// A config error is located in the file, unless it has no
+			// config: at all.
+			assert.Equal(t, c.cfgKey != "" && c.name != "empty file", fe.Line > 0, msg)
 			assert.NotContains(t, msg, "\n")
 			assert.Contains(t, msg, c.want)
 			if c.cfgKey != "" {

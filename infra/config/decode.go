@@ -7,11 +7,12 @@ import (
 	"io"
 	"math"
 	"reflect"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/headroom-dev/headroom/yamlpath"
 )
 
 // Namespace is the Pulumi config namespace of Headroom's keys (the project
@@ -77,7 +78,7 @@ func redact(err error, values map[string]string, secrets map[string]bool) error 
 			msg = strings.ReplaceAll(msg, strings.Trim(strconv.Quote(clip(l)), `"`), "[secret]")
 		}
 	}
-	return &Error{Key: ce.Key, Msg: msg}
+	return &Error{Key: ce.Key, Msg: msg, at: ce.at}
 }
 
 func collectStrings(v any, out *[]string) {
@@ -96,8 +97,16 @@ func collectStrings(v any, out *[]string) {
 }
 
 func decodeValues(stack string, values map[string]string, secrets map[string]bool) (Stack, error) {
+	return newDecoder(secrets).decode(stack, values)
+}
+
+func newDecoder(secrets map[string]bool) *decoder {
+	return &decoder{seen: map[string]yamlpath.Path{}, secrets: secrets}
+}
+
+func (d *decoder) decode(stack string, values map[string]string) (Stack, error) {
+	secrets := d.secrets
 	s := Stack{Name: stack}
-	d := &decoder{seen: map[string]bool{}, secrets: secrets}
 
 	// Unknown keys first, sorted, so a typo is reported as a typo rather
 	// than as the "missing required key" it causes.
@@ -112,12 +121,12 @@ func decodeValues(stack string, values map[string]string, secrets map[string]boo
 			continue
 		}
 		if !slices.Contains(topKeys, name) {
-			return Stack{}, &Error{Key: k, Msg: "unknown key; expected one of headroom:" + strings.Join(sortedCopy(topKeys), ", headroom:")}
+			return Stack{}, newPath(k, k, false).err("unknown key; expected one of headroom:" + strings.Join(sortedCopy(topKeys), ", headroom:"))
 		}
 	}
 
 	if p, ok := values[ProjectKey]; ok {
-		d.seen[ProjectKey] = true
+		d.seen[ProjectKey] = yamlpath.Path{ProjectKey}
 		s.Project = p
 	}
 
@@ -128,7 +137,7 @@ func decodeValues(stack string, values map[string]string, secrets map[string]boo
 			continue
 		}
 		f, _ := fieldByName(rv, k)
-		p := path{display: Namespace + ":" + k, pattern: k, secret: secrets[Namespace+":"+k]}
+		p := newPath(Namespace+":"+k, k, secrets[Namespace+":"+k])
 		var v any
 		if f.Kind() == reflect.String {
 			// Scalars arrive as plain strings, not JSON.
@@ -170,50 +179,73 @@ func parseJSON(raw string) (any, error) {
 	return v, nil
 }
 
-// path is a key path in two spellings: display is what errors print
-// ("headroom:workloads[1].db.poolSize"); pattern is the same path with
-// list indexes and map keys abstracted ("workloads[].db.poolSize"), used to
-// look up what a key expects.
+// path is a key path: at is its segments in yamlpath's convention (what
+// locates it in a stack file), display what errors print
+// ("headroom:workloads[1].db.poolSize", yamlpath.String with long keys
+// clipped); pattern is the same path with list indexes and map keys
+// abstracted ("workloads[].db.poolSize"), used to look up what a key
+// expects.
 type path struct {
+	at               yamlpath.Path
 	display, pattern string
 	secret           bool
 }
 
+// newPath is the path of a top-level config key ("headroom:network",
+// "gcp:project") whose pattern is pattern.
+func newPath(key, pattern string, secret bool) path {
+	return path{at: yamlpath.Path{key}, display: yamlpath.String(key), pattern: pattern, secret: secret}
+}
+
 func (p path) field(name string) path {
-	return path{display: p.display + "." + name, pattern: p.pattern + "." + name, secret: p.secret}
+	return p.next(p.at.Key(name), p.pattern+"."+name)
 }
 
 func (p path) index(i int) path {
-	return path{display: fmt.Sprintf("%s[%d]", p.display, i), pattern: p.pattern + "[]", secret: p.secret}
+	return p.next(p.at.Index(i), p.pattern+"[]")
 }
-
-var plainKey = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 func (p path) key(k string) path {
-	d := p.display + "." + k
-	if !plainKey.MatchString(k) {
-		d = fmt.Sprintf("%s[%q]", p.display, clip(k))
-	}
-	return path{display: d, pattern: p.pattern + ".*", secret: p.secret}
+	return p.next(p.at.Key(k), p.pattern+".*")
 }
+
+func (p path) next(at yamlpath.Path, pattern string) path {
+	return path{at: at, display: displayPath(at), pattern: pattern, secret: p.secret}
+}
+
+// displayPath renders at with every key clipped, so a pasted blob used as
+// a key cannot flood the terminal.
+func displayPath(at yamlpath.Path) string {
+	segs := make([]string, len(at))
+	for i, s := range at {
+		segs[i] = clip(s)
+	}
+	return yamlpath.String(segs...)
+}
+
+// err is the *Error at p.
+func (p path) err(msg string) *Error { return &Error{Key: p.display, Msg: msg, at: p.at} }
 
 // decoder walks a JSON-model value (map[string]any, []any, string,
 // json.Number, bool, nil) into the typed struct tree, recording which keys
 // were present so defaults apply only to absent keys (an explicit 0 is an
 // error where 0 is invalid, not a request for the default).
 type decoder struct {
-	seen    map[string]bool
+	seen    map[string]yamlpath.Path // by the path's unclipped spelling
 	secrets map[string]bool
 }
 
-func (d *decoder) has(p path) bool { return d.seen[p.display] }
+func (d *decoder) has(p path) bool {
+	_, ok := d.seen[p.at.String()]
+	return ok
+}
 
 func (d *decoder) value(p path, v any, rv reflect.Value) error {
 	if v == nil {
 		// null is "not set": YAML `key:` or `key: ~`.
 		return nil
 	}
-	d.seen[p.display] = true
+	d.seen[p.at.String()] = p.at
 	switch rv.Kind() {
 	case reflect.Pointer:
 		n := reflect.New(rv.Type().Elem())
@@ -230,7 +262,7 @@ func (d *decoder) value(p path, v any, rv reflect.Value) error {
 		names := fieldNames(rv.Type())
 		for _, k := range sortedKeys(m) {
 			if !slices.Contains(names, k) {
-				return &Error{Key: p.key(k).display, Msg: "unknown key; expected one of " + strings.Join(sortedCopy(names), ", ")}
+				return p.key(k).err("unknown key; expected one of " + strings.Join(sortedCopy(names), ", "))
 			}
 		}
 		for _, name := range names {
@@ -311,7 +343,7 @@ func (d *decoder) value(p path, v any, rv reflect.Value) error {
 	}
 	// Unreachable for the types in types.go; a new field kind must be
 	// added above.
-	return &Error{Key: p.display, Msg: fmt.Sprintf("internal: unsupported field kind %s", rv.Kind())}
+	return p.err(fmt.Sprintf("internal: unsupported field kind %s", rv.Kind()))
 }
 
 // parseInt accepts an integer literal, or a float literal with an integral
@@ -332,7 +364,7 @@ func (d *decoder) typeErr(p path, rv reflect.Value, v any) error {
 	if p.secret {
 		got = "a secret value"
 	}
-	return &Error{Key: p.display, Msg: "must be " + expect(p, rv.Type()) + ", got " + got}
+	return p.err("must be " + expect(p, rv.Type()) + ", got " + got)
 }
 
 // expect says what a key expects: its documented constraint when there is

@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"strings"
+
+	"github.com/headroom-dev/headroom/yamlpath"
 )
 
 // Error is a configuration error: the full key path (as a user writes it in
@@ -12,6 +14,17 @@ import (
 type Error struct {
 	Key string
 	Msg string
+	// at is the key's path in segments (Key may clip a long key), for
+	// locating it in a stack file; nil: Key split by yamlpath.
+	at yamlpath.Path
+}
+
+// Path is the key's path in yamlpath's segments.
+func (e *Error) Path() yamlpath.Path {
+	if e.at != nil {
+		return e.at
+	}
+	return yamlpath.Split(e.Key)
 }
 
 func (e *Error) Error() string {
@@ -19,13 +32,23 @@ func (e *Error) Error() string {
 }
 
 // FileError is an error reading or decoding a stack file. Err is a *Error
-// for configuration errors, or the underlying I/O or YAML error.
+// for configuration errors, or the underlying I/O or YAML error. Line and
+// Column (1-based; 0 when unknown) are where a configuration error's key
+// is written in the file, or, when it is absent, its nearest parent:
+// "stacks/Pulumi.staging.yaml:41:9: headroom:workloads[0].db.poolSize: …".
 type FileError struct {
-	Path string
-	Err  error
+	Path         string
+	Line, Column int
+	Err          error
 }
 
-func (e *FileError) Error() string { return oneLine(e.Path + ": " + e.Err.Error()) }
+func (e *FileError) Error() string {
+	at := e.Path
+	if e.Line > 0 && e.Column > 0 {
+		at = fmt.Sprintf("%s:%d:%d", e.Path, e.Line, e.Column)
+	}
+	return oneLine(at + ": " + e.Err.Error())
+}
 
 // Unwrap returns the underlying error (errors.As finds a *Error through it).
 func (e *FileError) Unwrap() error { return e.Err }

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/headroom-dev/headroom/yamlpath"
 )
 
 // File is a decoded stack file.
@@ -68,45 +70,57 @@ func LoadBytes(path string, data []byte) (*File, error) { return loadBytes(path,
 func loadBytes(path string, data []byte) (*File, error) {
 	values, err := EngineValues(data)
 	if err != nil {
-		return nil, &FileError{Path: path, Err: err}
+		return nil, fileError(path, data, err)
 	}
 	s, err := Decode(StackName(path), values)
 	if err != nil {
-		return nil, &FileError{Path: path, Err: err}
+		return nil, fileError(path, data, err)
 	}
 	return &File{Path: path, Stack: s, Values: values}, nil
+}
+
+// fileError is err about the stack file path, at the line and column
+// where a configuration error's key (or its nearest parent) is written.
+func fileError(path string, data []byte, err error) *FileError {
+	fe := &FileError{Path: path, Err: err}
+	var ce *Error
+	if !errors.As(err, &ce) {
+		return fe
+	}
+	if doc, perr := yamlpath.ParseStack(data, Namespace); perr == nil {
+		if line, col, _, ok := doc.Nearest(ce.Path()...); ok {
+			fe.Line, fe.Column = line, col
+		}
+	}
+	return fe
 }
 
 // EngineValues converts the bytes of a stack file to the engine's config
 // form: key → string, structured values as JSON, keys without a namespace
 // put under headroom: (Pulumi's rule for project keys).
 func EngineValues(data []byte) (map[string]string, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	doc, err := yamlpath.Parse(data)
+	if err != nil {
 		return nil, err
 	}
 	values := map[string]string{}
-	if doc.Kind == 0 {
+	root := doc.Root()
+	if root == nil {
 		return values, nil // empty file: no config
 	}
-	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("line %d: a stack file must be a YAML mapping with a config: key", root.Line)
 	}
-	var cfg *yaml.Node
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value == "config" {
-			cfg = root.Content[i+1]
-		}
-	}
-	if cfg == nil || cfg.Tag == "!!null" {
+	e, ok := doc.Lookup("config")
+	if !ok || e.Value.Tag == "!!null" {
 		return values, nil
 	}
+	cfg := e.Value
 	if cfg.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("line %d: config: must be a mapping of keys to values", cfg.Line)
 	}
-	for i := 0; i+1 < len(cfg.Content); i += 2 {
-		kn, vn := cfg.Content[i], cfg.Content[i+1]
+	for _, entry := range yamlpath.Entries(cfg) {
+		kn, vn := entry.Key, entry.Value
 		key := kn.Value
 		if kn.Kind != yaml.ScalarNode || key == "" {
 			return nil, fmt.Errorf("line %d: config keys must be non-empty strings", kn.Line)
@@ -115,9 +129,9 @@ func EngineValues(data []byte) (map[string]string, error) {
 			key = Namespace + ":" + key
 		}
 		if _, dup := values[key]; dup {
-			return nil, &Error{Key: key, Msg: fmt.Sprintf("duplicate key (line %d)", kn.Line)}
+			return nil, newPath(key, key, false).err(fmt.Sprintf("duplicate key (line %d)", kn.Line))
 		}
-		p := path{display: key, pattern: key}
+		p := newPath(key, key, false)
 		v, err := (&yamlConv{active: map[*yaml.Node]bool{}}).value(p, vn)
 		if err != nil {
 			return nil, err
@@ -125,7 +139,7 @@ func EngineValues(data []byte) (map[string]string, error) {
 		if _, ok := v.(secureValue); ok {
 			ns, _, _ := strings.Cut(key, ":")
 			if ns == Namespace || key == ProjectKey {
-				return nil, &Error{Key: key, Msg: "is encrypted (secure:); Headroom reads its config offline, so it must be plain text"}
+				return nil, p.err("is encrypted (secure:); Headroom reads its config offline, so it must be plain text")
 			}
 			continue // another provider's secret: not ours to read
 		}
@@ -155,7 +169,7 @@ type yamlConv struct {
 
 func (c *yamlConv) value(p path, n *yaml.Node) (any, error) {
 	if c.nodes++; c.nodes > maxYAMLNodes {
-		return nil, &Error{Key: p.display, Msg: fmt.Sprintf("too large: more than %d YAML nodes after alias expansion", maxYAMLNodes)}
+		return nil, p.err(fmt.Sprintf("too large: more than %d YAML nodes after alias expansion", maxYAMLNodes))
 	}
 	switch n.Kind {
 	case yaml.DocumentNode:
@@ -165,7 +179,7 @@ func (c *yamlConv) value(p path, n *yaml.Node) (any, error) {
 		return c.value(p, n.Content[0])
 	case yaml.AliasNode:
 		if n.Alias == nil || c.active[n.Alias] {
-			return nil, &Error{Key: p.display, Msg: fmt.Sprintf("line %d: recursive YAML alias *%s", n.Line, clip(n.Value))}
+			return nil, p.err(fmt.Sprintf("line %d: recursive YAML alias *%s", n.Line, clip(n.Value)))
 		}
 		c.active[n.Alias] = true
 		defer delete(c.active, n.Alias)
@@ -179,21 +193,21 @@ func (c *yamlConv) value(p path, n *yaml.Node) (any, error) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			kn := n.Content[i]
 			if kn.Kind != yaml.ScalarNode {
-				return nil, &Error{Key: p.display, Msg: fmt.Sprintf("line %d: keys must be strings", kn.Line)}
+				return nil, p.err(fmt.Sprintf("line %d: keys must be strings", kn.Line))
 			}
 			if kn.Value == "<<" {
-				return nil, &Error{Key: p.display, Msg: fmt.Sprintf("line %d: YAML merge keys (<<) are not supported", kn.Line)}
+				return nil, p.err(fmt.Sprintf("line %d: YAML merge keys (<<) are not supported", kn.Line))
 			}
 			kp := p.key(kn.Value)
 			if _, dup := m[kn.Value]; dup {
-				return nil, &Error{Key: kp.display, Msg: fmt.Sprintf("duplicate key (line %d)", kn.Line)}
+				return nil, kp.err(fmt.Sprintf("duplicate key (line %d)", kn.Line))
 			}
 			v, err := c.value(kp, n.Content[i+1])
 			if err != nil {
 				return nil, err
 			}
 			if _, ok := v.(secureValue); ok {
-				return nil, &Error{Key: kp.display, Msg: "is encrypted (secure:); Headroom reads its config offline, so it must be plain text"}
+				return nil, kp.err("is encrypted (secure:); Headroom reads its config offline, so it must be plain text")
 			}
 			m[kn.Value] = v
 		}
@@ -206,7 +220,7 @@ func (c *yamlConv) value(p path, n *yaml.Node) (any, error) {
 				return nil, err
 			}
 			if _, ok := v.(secureValue); ok {
-				return nil, &Error{Key: p.index(i).display, Msg: "is encrypted (secure:); Headroom reads its config offline, so it must be plain text"}
+				return nil, p.index(i).err("is encrypted (secure:); Headroom reads its config offline, so it must be plain text")
 			}
 			l = append(l, v)
 		}
@@ -218,22 +232,22 @@ func (c *yamlConv) value(p path, n *yaml.Node) (any, error) {
 		case "!!bool":
 			var b bool
 			if err := n.Decode(&b); err != nil {
-				return nil, &Error{Key: p.display, Msg: oneLine(err.Error())}
+				return nil, p.err(oneLine(err.Error()))
 			}
 			return b, nil
 		case "!!int":
 			var i any
 			if err := n.Decode(&i); err != nil {
-				return nil, &Error{Key: p.display, Msg: oneLine(err.Error())}
+				return nil, p.err(oneLine(err.Error()))
 			}
 			return json.Number(fmt.Sprint(i)), nil
 		case "!!float":
 			var f float64
 			if err := n.Decode(&f); err != nil {
-				return nil, &Error{Key: p.display, Msg: oneLine(err.Error())}
+				return nil, p.err(oneLine(err.Error()))
 			}
 			if math.IsInf(f, 0) || math.IsNaN(f) {
-				return nil, &Error{Key: p.display, Msg: fmt.Sprintf("must be a finite number, got %s", clip(n.Value))}
+				return nil, p.err(fmt.Sprintf("must be a finite number, got %s", clip(n.Value)))
 			}
 			return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil
 		default:
@@ -242,7 +256,7 @@ func (c *yamlConv) value(p path, n *yaml.Node) (any, error) {
 			return n.Value, nil
 		}
 	}
-	return nil, &Error{Key: p.display, Msg: fmt.Sprintf("line %d: unsupported YAML node", n.Line)}
+	return nil, p.err(fmt.Sprintf("line %d: unsupported YAML node", n.Line))
 }
 
 // engineString renders a top-level value as the engine does: scalars as
@@ -260,7 +274,7 @@ func engineString(p path, v any) (string, error) {
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return "", &Error{Key: p.display, Msg: oneLine(err.Error())}
+		return "", p.err(oneLine(err.Error()))
 	}
 	return string(b), nil
 }

@@ -167,7 +167,7 @@ func init() {
 }
 
 func errf(p path, format string, args ...any) error {
-	return &Error{Key: p.display, Msg: fmt.Sprintf(format, args...)}
+	return p.err(fmt.Sprintf(format, args...))
 }
 
 // bad is the standard "must be <hint>, got <value>" error.
@@ -183,7 +183,7 @@ func bad(p path, got any) error {
 	if p.secret {
 		g = "a secret value"
 	}
-	return &Error{Key: p.display, Msg: "must be " + h + ", got " + g}
+	return p.err("must be " + h + ", got " + g)
 }
 
 func (d *decoder) required(p path) error {
@@ -196,7 +196,7 @@ func (d *decoder) required(p path) error {
 	return errf(p, "required key is missing")
 }
 
-func root(k string) path { return path{display: Namespace + ":" + k, pattern: k} }
+func root(k string) path { return newPath(Namespace+":"+k, k, false) }
 
 func parsePrefix(p path, s string) (netip.Prefix, error) {
 	pf, err := netip.ParsePrefix(s)
@@ -211,7 +211,7 @@ func parsePrefix(p path, s string) (netip.Prefix, error) {
 
 func (d *decoder) validate(s *Stack) error {
 	// gcp:project
-	pp := path{display: ProjectKey, pattern: ProjectKey}
+	pp := newPath(ProjectKey, ProjectKey, false)
 	if !d.has(pp) || s.Project == "" {
 		return errf(pp, "required key is missing; expected the Google Cloud project ID")
 	}

@@ -32,7 +32,7 @@ func (d *decoder) workloads(s *Stack) error {
 			return bad(np, w.Name)
 		}
 		if j, dup := seen[w.Name]; dup {
-			return errf(np, "%q is already the name of headroom:workloads[%d]; workload names are unique", w.Name, j)
+			return errf(np, "%q is already the name of %s; workload names are unique", w.Name, root("workloads").index(j).display)
 		}
 		seen[w.Name] = i
 		ip := p.field("image")
