@@ -87,7 +87,10 @@ type Suggestion struct {
 	Databases   []DBFit  `json:"databases"`
 	Diff        string   `json:"diff"`
 	Hunks       []Hunk   `json:"hunks"`
-	newText     []byte
+	// ResourceChanges are the property edits of a fix of a stack read
+	// from a preview or state (resources.go); Diff and Hunks are empty.
+	ResourceChanges []ResourceChange `json:"resourceChanges,omitempty"`
+	newText         []byte
 }
 
 // DBFit is a database's budget after the fix.
@@ -101,6 +104,9 @@ type DBFit struct {
 
 // Result is what suggest found for one stack file.
 type Result struct {
+	// Kind is KindResources for a stack read from a preview or state
+	// export; empty for a stack file.
+	Kind  string `json:"kind,omitempty"`
 	Stack string `json:"stack"`
 	File  string `json:"file"`
 	// Verdict is the stack as it is: "pass" needs no change.
@@ -116,6 +122,9 @@ type Result struct {
 	Seconds    float64 `json:"seconds"`
 	// NotExplored lists what the search does not try (docs/cost.md).
 	NotExplored []string `json:"notExplored"`
+	// Advice is what a fix of a preview or state needs where no property
+	// edit can make it (not re-planned).
+	Advice []Advice `json:"advice,omitempty"`
 }
 
 // NotExplored is what the search never changes.

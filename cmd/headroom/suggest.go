@@ -24,6 +24,7 @@ const formatPatch = "patch"
 type suggestFlags struct {
 	stack, configFile, format, out, policyConfig, root string
 	maxPlans                                           int
+	ingest                                             ingestFlags
 }
 
 func newSuggestCmd() *cobra.Command {
@@ -59,6 +60,9 @@ refused as it is (whether or not a passing fix was found), 2 bad input.`,
 			if f.maxPlans < 1 {
 				return usageErrorf("--max-plans %d: want at least 1", f.maxPlans)
 			}
+			if f.ingest.set() {
+				return runSuggestIngest(cmd, f, format)
+			}
 			r, err := runSuggest(cmd.Context(), f, progressWriter(cmd))
 			if err != nil {
 				return err
@@ -66,15 +70,7 @@ refused as it is (whether or not a passing fix was found), 2 bad input.`,
 			if err := writeSuggest(cmd, r, format, f.out); err != nil {
 				return err
 			}
-			if r.Verdict == "pass" {
-				return nil
-			}
-			what := "no passing fix found"
-			if len(r.Suggestions) > 0 {
-				what = fmt.Sprintf("%d passing fix(es), best %s", len(r.Suggestions), r.Suggestions[0].Summary)
-			}
-			return &exitError{Code: exitViolations, Err: fmt.Errorf("stack %s is refused as it is (%s); %s",
-				r.Stack, strings.Join(r.Violations, ", "), what)}
+			return suggestVerdict(r)
 		},
 	}
 	fl := cmd.Flags()
@@ -85,7 +81,23 @@ refused as it is (whether or not a passing fix was found), 2 bad input.`,
 	fl.StringVar(&f.policyConfig, "policy-config", "", "a --policy-pack-config JSON file; default: built from each candidate's config")
 	fl.StringVar(&f.root, "root", "", "repository root (default: nearest directory with Pulumi.yaml)")
 	fl.IntVar(&f.maxPlans, "max-plans", 150, "re-plan at most this many candidates")
+	fl.StringVar(&f.ingest.preview, "preview", "", "suggest for the JSON of `pulumi preview --json` (a program in any language): fixes as property edits")
+	fl.StringArrayVar(&f.ingest.states, "state", nil, "suggest for a `pulumi stack export` file (repeat to judge several stacks together)")
 	return cmd
+}
+
+// suggestVerdict is suggest's exit: 0 when the stack passes as it is, 1
+// when it is refused (whether or not a passing fix was found).
+func suggestVerdict(r suggest.Result) error {
+	if r.Verdict == "pass" {
+		return nil
+	}
+	what := "no passing fix found"
+	if len(r.Suggestions) > 0 {
+		what = fmt.Sprintf("%d passing fix(es), best %s", len(r.Suggestions), r.Suggestions[0].Summary)
+	}
+	return &exitError{Code: exitViolations, Err: fmt.Errorf("stack %s is refused as it is (%s); %s",
+		r.Stack, strings.Join(r.Violations, ", "), what)}
 }
 
 func checkSuggestFormat(s string) (string, error) {
