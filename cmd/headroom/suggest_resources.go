@@ -63,4 +63,3 @@ func resourcePlanner(stack string, pc pack.Config) suggest.ResourcePlanner {
 		return suggest.Outcome{Report: o.Report, Capacity: o.Capacity}, err
 	}
 }
-
