@@ -245,7 +245,7 @@ func SearchResources(ctx context.Context, plan ResourcePlanner, st ResourceStack
 		sg := Suggestion{Verdict: out.Report.Verdict, MonthlyUSD: c.cost.MonthlyUSD,
 			DeltaUSD: math.Round((c.cost.MonthlyUSD-baseCost.MonthlyUSD)*100) / 100,
 			GivesUp:  []string{}, Unpriced: append([]string{}, c.cost.Unpriced...), Hunks: []Hunk{}, Databases: []DBFit{},
-			Summary: strings.Join(whats, "; ")}
+			Summary: strings.Join(whats, "; "), newResources: s.apply(c.opts)}
 		for _, o := range c.opts {
 			sg.GivesUp = append(sg.GivesUp, o.givesUp...)
 			for _, e := range o.edits {
@@ -280,6 +280,10 @@ func SearchResources(ctx context.Context, plan ResourcePlanner, st ResourceStack
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil
 }
+
+// NewResources are the resources after a fix of KindResources (what was
+// re-judged).
+func (s Suggestion) NewResources() []policyx.AnalyzerResource { return s.newResources }
 
 // containsAll reports whether whats holds every option of one accepted
 // fix (a passing fix with fewer changes is already shown).
@@ -590,7 +594,13 @@ func (s *resSearch) remedyAdvice(r capacity.Remedy) {
 	default:
 		what = fmt.Sprintf("%s on %s (%d)", r.Kind, r.Target, r.Value)
 	}
-	s.advice = append(s.advice, Advice{Resource: r.Target, What: what})
+	a := Advice{Resource: r.Target, What: what}
+	if inst := s.find(contract.TypeSQLInstance, r.Target); inst != nil {
+		a.URN = inst.URN
+	} else if svcs := s.services(r.Target); len(svcs) > 0 {
+		a.URN = svcs[0].URN
+	}
+	s.advice = append(s.advice, a)
 }
 
 // budgetServices are the Cloud Run services counted in a refused

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+
 	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/cost"
@@ -91,6 +93,7 @@ type Suggestion struct {
 	// from a preview or state (resources.go); Diff and Hunks are empty.
 	ResourceChanges []ResourceChange `json:"resourceChanges,omitempty"`
 	newText         []byte
+	newResources    []policyx.AnalyzerResource
 }
 
 // DBFit is a database's budget after the fix.
