@@ -110,7 +110,7 @@ func TestSearchResources(t *testing.T) {
 		{name: "prisma connection_limit", file: "prisma.preview.json", poolFrom: "10", poolTo: "3"},
 		// Prisma's default on 4 vCPU: 2 × 4 + 1 = 9 per instance.
 		{name: "prisma default (no connection_limit)", file: "prisma.preview.json",
-			edits: []string{"&" + url10 + "=>", `"ports": [=>"resources": {"limits": {"cpu": "4"}}, "ports": [`},
+			edits:    []string{"&" + url10 + "=>", `"ports": [=>"resources": {"limits": {"cpu": "4"}}, "ports": [`},
 			poolFrom: "(unset)", poolTo: "3"},
 		{name: "prisma fits", file: "prisma.preview.json", edits: []string{url10 + "=>connection_limit=3"}, pass: true},
 		{name: "secret URL", file: "prisma-secret.preview.json",
