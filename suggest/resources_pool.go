@@ -39,7 +39,20 @@ func (p poolSite) setting() string {
 	return "env " + p.env
 }
 
-// edit sets the pool to n on the resource.
+// edits set the pool to n on the resource; Headroom's contract keeps
+// DB_STARTUP_CONNECTIONS within the pool (a rule of the contract).
+func (p poolSite) edits(n int) []resEdit {
+	out := []resEdit{p.edit(n)}
+	if p.env == contract.EnvDBPoolSize {
+		c := containerOf(p.svc.Properties, p.ci)
+		if v, ok := c.Env[contract.EnvDBStartupConnections]; ok && atoi(v) > n {
+			out = append(out, poolSite{svc: p.svc, ci: p.ci, env: contract.EnvDBStartupConnections, from: v}.edit(n))
+		}
+	}
+	return out
+}
+
+// edit sets the pool setting to n on the resource.
 func (p poolSite) edit(n int) resEdit {
 	v := strconv.Itoa(n)
 	ci, env, param := p.ci, p.env, p.param
@@ -54,14 +67,14 @@ func (p poolSite) edit(n int) resEdit {
 		change: change(p.svc, prop, p.setting(), p.from, v)}
 }
 
-// overrideEdit counts the pool as n through the pack's override annotation:
-// how a pool the resources cannot change (Secret Manager, code) is sized;
-// the result is advice, never a fix.
-func (p poolSite) overrideEdit(n int) resEdit {
+// overrideEdits count the pool as n through the pack's override
+// annotation: how a pool the resources cannot change (Secret Manager,
+// code) is sized; the result is advice, never a fix.
+func (p poolSite) overrideEdits(n int) []resEdit {
 	key := contract.OverrideAnnotation(contract.OverridePoolSize)
 	v := strconv.Itoa(n)
-	return resEdit{urn: p.svc.URN,
-		apply: func(m property.Map) property.Map { return setProp(m, property.New(v), "annotations", key) }}
+	return []resEdit{{urn: p.svc.URN,
+		apply: func(m property.Map) property.Map { return setProp(m, property.New(v), "annotations", key) }}}
 }
 
 // defaultSettings is, per framework, the setting that replaces its default
@@ -151,12 +164,12 @@ func (s *resSearch) pool(svc *policyx.AnalyzerResource) (resOption, bool, error)
 		}
 		return resOption{}, false, nil
 	}
-	edit := site.overrideEdit
+	edits := site.overrideEdits
 	if site.editable {
-		edit = site.edit
+		edits = site.edits
 	}
 	try := func(n int) (bool, error) {
-		_, ok, err := s.passes(resOption{edits: []resEdit{edit(n)}})
+		_, ok, err := s.passes(resOption{edits: edits(n)})
 		return ok, err
 	}
 	best := 0
@@ -200,6 +213,6 @@ func (s *resSearch) pool(svc *policyx.AnalyzerResource) (resOption, bool, error)
 	if n == 0 {
 		n = max(1, site.cur/2)
 	}
-	return resOption{what: fmt.Sprintf("lower %s pool to %d (%s)", name, n, site.setting()), edits: []resEdit{site.edit(n)},
+	return resOption{what: fmt.Sprintf("lower %s pool to %d (%s)", name, n, site.setting()), edits: site.edits(n),
 		givesUp: []string{fmt.Sprintf("%s: %d database connections per process (was %d); requests beyond them wait for a free connection", name, n, site.cur)}}, true, nil
 }

@@ -98,20 +98,32 @@ func renderAll(t *testing.T, r suggest.Result) string {
 
 func TestSearchResources(t *testing.T) {
 	const url10 = "connection_limit=10"
+	const prismaSetting = "env DATABASE_URL parameter connection_limit"
 	tests := []struct {
 		name, file string
 		edits      []string
 		pass       bool
-		// poolTo is the connection_limit a fix sets ("" when none may
-		// touch DATABASE_URL), poolFrom what it shows as the old value.
-		poolFrom, poolTo string
-		advice           string // a substring of the advice
+		// setting is the pool setting a fix edits ("" when none may), poolTo
+		// the value it sets, poolFrom what it shows as the old value.
+		setting, poolFrom, poolTo string
+		advice                    string // a substring of the advice
+		also                      string // another change of the pool fix, "setting from → to"
 	}{
-		{name: "prisma connection_limit", file: "prisma.preview.json", poolFrom: "10", poolTo: "3"},
+		{name: "prisma connection_limit", file: "prisma.preview.json", setting: prismaSetting, poolFrom: "10", poolTo: "3"},
 		// Prisma's default on 4 vCPU: 2 × 4 + 1 = 9 per instance.
 		{name: "prisma default (no connection_limit)", file: "prisma.preview.json",
-			edits:    []string{"&" + url10 + "=>", `"ports": [=>"resources": {"limits": {"cpu": "4"}}, "ports": [`},
-			poolFrom: "(unset)", poolTo: "3"},
+			edits:   []string{"&" + url10 + "=>", `"ports": [=>"resources": {"limits": {"cpu": "4"}}, "ports": [`},
+			setting: prismaSetting, poolFrom: "(unset)", poolTo: "3"},
+		{name: "hikari env", file: "prisma.preview.json", edits: []string{
+			`"name": "NODE_ENV",=>"name": "SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE",`, `"value": "production"=>"value": "10"`,
+			"postgresql://app:" + pt.ForeignPassword + "@10.0.0.3:5432/orders?schema=public&connection_limit=10&pool_timeout=20=>jdbc:postgresql://10.0.0.3:5432/orders?password=" + pt.ForeignPassword},
+			setting: "env " + contract.EnvHikariMaxPoolSize, poolFrom: "10", poolTo: "3"},
+		{name: "headroom env contract", file: "prisma.preview.json", edits: []string{
+			`"name": "NODE_ENV",=>"name": "DB_POOL_SIZE",`, `"value": "production"=>"value": "10"`,
+			`"name": "DATABASE_URL",=>"name": "DB_HOST",`, "postgresql://app:" + pt.ForeignPassword + "@10.0.0.3:5432/orders?schema=public&connection_limit=10&pool_timeout=20=>10.0.0.3",
+			`"envs": [=>"envs": [{"name": "DB_MAX_OVERFLOW", "value": "0"}, {"name": "DB_STARTUP_CONNECTIONS", "value": "10"}, {"name": "DB_CONNECT_TIMEOUT_SECONDS", "value": "10"},`},
+			setting: "env " + contract.EnvDBPoolSize, poolFrom: "10", poolTo: "3",
+			also: "env DB_STARTUP_CONNECTIONS 10 → 3"},
 		{name: "prisma fits", file: "prisma.preview.json", edits: []string{url10 + "=>connection_limit=3"}, pass: true},
 		{name: "secret URL", file: "prisma-secret.preview.json",
 			advice: "to 3 connections per process where it is set: env DATABASE_URL (from Secret Manager secret orders-db-url)"},
@@ -130,9 +142,10 @@ func TestSearchResources(t *testing.T) {
 				return
 			}
 			require.Equal(t, "fail", r.Verdict)
-			require.NotEmpty(t, r.Suggestions)
+			require.NotEmpty(t, r.Suggestions, "%v", r.Violations)
 			assert.Contains(t, r.Violations, pack.PolicyConnectionBudget)
 			var sawPool bool
+			var changes []string
 			for _, s := range r.Suggestions {
 				// Each fix, applied to the resources, passes the pack.
 				res, err := pack.Evaluate(s.NewResources(), resConfig(t))
@@ -141,13 +154,17 @@ func TestSearchResources(t *testing.T) {
 				require.NotEmpty(t, s.ResourceChanges)
 				assert.Empty(t, s.Diff)
 				for _, c := range s.ResourceChanges {
+					changes = append(changes, c.Setting+" "+c.From+" → "+c.To)
 					assert.NotEmpty(t, c.URN)
-					if c.Setting != "env DATABASE_URL parameter connection_limit" {
+					if c.Setting != tt.setting {
 						continue
 					}
 					sawPool = true
 					assert.Equal(t, tt.poolFrom, c.From)
 					assert.Equal(t, tt.poolTo, c.To)
+					if c.Setting != prismaSetting {
+						continue
+					}
 					// The rewrite keeps every other byte of the URL.
 					before, after := envValue(t, st.Resources, "DATABASE_URL"), envValue(t, s.NewResources(), "DATABASE_URL")
 					want, ok := contract.SetDSNParam(before, contract.ParamPrismaLimit, c.To)
@@ -156,7 +173,10 @@ func TestSearchResources(t *testing.T) {
 					assert.Contains(t, after, pt.ForeignPassword+"@10.0.0.3:5432/orders?schema=public")
 				}
 			}
-			assert.Equal(t, tt.poolTo != "", sawPool, "a fix edits the pool in DATABASE_URL")
+			assert.Equal(t, tt.setting != "", sawPool, "a fix edits the pool setting %q", tt.setting)
+			if tt.also != "" {
+				assert.Contains(t, changes, tt.also)
+			}
 			if tt.advice != "" {
 				var all []string
 				for _, a := range r.Advice {
