@@ -131,3 +131,28 @@ func TestSuggestStateMatchesPreview(t *testing.T) {
 	require.NotEmpty(t, want)
 	assert.Equal(t, want, summaries("--state", state))
 }
+
+// The incident, rendered as the preview of a program the CLI does not
+// run: the capacity model's remedies become edits of the instance and the
+// connector, and the fix passes when re-judged.
+func TestSuggestPreviewIncident(t *testing.T) {
+	preview, _, policy := foreignFiles(t, "", incidentFile, "")
+	stdout, stderr, code := runCLI(t, "suggest", "--preview", preview, "--policy-config", policy, "--format", "json")
+	require.Equal(t, exitViolations, code, stderr)
+	validateSuggestJSON(t, []byte(stdout))
+	var doc struct {
+		Suggestions []struct {
+			ResourceChanges []struct {
+				Type, Property, From, To string
+			} `json:"resourceChanges"`
+		} `json:"suggestions"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &doc))
+	require.NotEmpty(t, doc.Suggestions)
+	props := map[string]bool{}
+	for _, c := range doc.Suggestions[0].ResourceChanges {
+		props[c.Property] = true
+	}
+	assert.True(t, props["settings.databaseFlags[max_connections]"], "%v", props)
+	assert.True(t, props["machineType"] || props["minInstances"], "the connector grows: %v", props)
+}
