@@ -179,6 +179,17 @@ func TestPreviewReplacementIsOneResource(t *testing.T) {
 	assert.Equal(t, "db-custom-4-16384", s.Resources[0].Properties.Get("settings").AsMap().Get("tier").AsString())
 }
 
+// TestPreviewWithoutSames: a preview of an existing stack captured by the
+// real engine without --show-sames lists only what changes (here: nothing
+// but the stack); it is refused as input, naming the flag, rather than
+// judged as a stack without its database.
+func TestPreviewWithoutSames(t *testing.T) {
+	_, err := ingest.Load(filepath.Join("testdata", "captured", "prisma-go-no-sames.preview.json"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "leaves out 6 unchanged resource(s)")
+	assert.Contains(t, err.Error(), "--show-sames")
+}
+
 func TestBadInputIsOneLineNamingTheFile(t *testing.T) {
 	deep := strings.Repeat(`{"a":`, 100) + "1" + strings.Repeat("}", 100)
 	cases := []struct{ name, data, want string }{
@@ -195,6 +206,8 @@ func TestBadInputIsOneLineNamingTheFile(t *testing.T) {
 		{"too deep", `{"version":3,"deployment":{"resources":[{"urn":"urn:pulumi:s::p::a:b:C::x","outputs":{"v":` + deep + `}}]}}`, "nested deeper"},
 		{"unknown signature", `{"version":3,"deployment":{"resources":[{"urn":"urn:pulumi:s::p::a:b:C::x","outputs":{"v":{"4dabf18193072939515e22adb298388d":"zzz"}}}]}}`, "unknown signature"},
 		{"two stacks", `{"version":3,"deployment":{"resources":[{"urn":"urn:pulumi:s::p::a:b:C::x"},{"urn":"urn:pulumi:t::p::a:b:C::y"}]}}`, "one file holds one stack"},
+		{"sames left out", `{"steps":[{"op":"same","urn":"urn:pulumi:s::p::pulumi:pulumi:Stack::p-s","newState":{"urn":"urn:pulumi:s::p::pulumi:pulumi:Stack::p-s","type":"pulumi:pulumi:Stack"}}],"changeSummary":{"same":2}}`,
+			"the preview leaves out 1 unchanged resource(s) (1 of 2 \"same\" steps listed): capture it with `pulumi preview --json --show-sames`"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

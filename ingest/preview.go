@@ -50,6 +50,18 @@ func ParsePreview(source string, data []byte) (*Stack, error) {
 	if doc.Steps == nil && doc.ChangeSummary == nil {
 		return nil, fmt.Errorf("%s: expected the JSON of `pulumi preview --json` (an object with \"steps\")", source)
 	}
+	// `pulumi preview --json` lists an unchanged resource only with
+	// --show-sames (the stack itself always): without them the database of
+	// an existing stack is missing and its services bind to nothing.
+	sames := 0
+	for _, st := range doc.Steps {
+		if st.Op == "same" {
+			sames++
+		}
+	}
+	if want := int(doc.ChangeSummary["same"]); want > sames {
+		return nil, fmt.Errorf("%s: the preview leaves out %d unchanged resource(s) (%d of %d \"same\" steps listed): capture it with `pulumi preview --json --show-sames`", source, want-sames, sames, want)
+	}
 	s := &Stack{Source: source, Kind: KindPreview, Outputs: property.Map{}}
 	at := map[string]int{}
 	for i, st := range doc.Steps {

@@ -35,11 +35,16 @@ func (an *analysis) budgets() {
 		}
 		b := an.budget(di)
 		an.res.Budgets = append(an.res.Budgets, b)
+		if b.ClientCapacity > 0 && b.Clients > b.ClientCapacity {
+			an.flag(CheckConnectionBudget, d.Name, SeverityFail,
+				"%d client connections exceed the %d Managed Connection Pooling accepts = %d poolers (vCPU ÷ 4) × max_client_connections %d; raise max_client_connections to ≥ %d (fixes %s)",
+				b.Clients, b.ClientCapacity, b.Poolers, b.ClientCapacity/b.Poolers, ceilDiv(b.Clients, b.Poolers), sc.id)
+		}
 		if di == sc.promoted {
 			an.parity(di, b)
 			continue
 		}
-		if b.Severity == SeverityFail {
+		if b.Demand > b.Allowed {
 			msg, fix := budgetMessage(b, d, m.consumerList(sc, di), m.targets.ConnectionUtilization, sc.id)
 			an.flagFix(fix, CheckConnectionBudget, d.Name, SeverityFail, "%s", msg)
 		}
@@ -56,6 +61,9 @@ func (an *analysis) budget(di int) ConnectionBudget {
 		Usable: d.usable, Allowed: d.allowed, Consumers: m.consumersOn(sc, di),
 	}
 	b.Demand = b.AdminSlack + b.Consumers
+	if d.pool.pooled {
+		b.Poolers, b.PoolCap, b.ClientCapacity = d.pool.poolers, d.pool.pairCap, d.pool.clientCap
+	}
 	n := 0
 	for i := range m.workloads {
 		if sc.target[i] == di {
@@ -71,9 +79,13 @@ func (an *analysis) budget(di int) ConnectionBudget {
 		}
 		c := BudgetContributor{Workload: w.Name, Region: w.Region, Group: w.group, MaxInstances: w.maxInst,
 			Instances: sc.instances(i), PerInstance: w.perInst}
-		c.Connections = c.Instances * c.PerInstance
+		c.Connections = d.pool.server(c.Clients())
 		b.Contributors = append(b.Contributors, c)
 		b.Demand += c.Connections
+		b.Clients += c.Clients()
+	}
+	if !d.pool.pooled {
+		b.Clients = 0
 	}
 	if b.Usable > 0 {
 		b.Utilization = float64(b.Demand) / float64(b.Usable)
@@ -83,6 +95,9 @@ func (an *analysis) budget(di int) ConnectionBudget {
 	if b.Demand > b.Allowed {
 		b.Severity = SeverityFail
 		b.MaxInstancesRemedies = an.remedies(di, b)
+	}
+	if b.ClientCapacity > 0 && b.Clients > b.ClientCapacity {
+		b.Severity = SeverityFail
 	}
 	return b
 }
@@ -106,7 +121,7 @@ func (an *analysis) remedies(di int, b ConnectionBudget) []InstanceRemedy {
 			g = &grp{}
 			groups[m.groupOf[i]] = g
 		}
-		g.conns += sc.instances(i) * w.perInst
+		g.conns += m.dbs[di].pool.server(sc.instances(i) * w.perInst)
 		g.regions++
 		g.per = max(g.per, w.perInst)
 		g.inst += sc.instances(i)
@@ -162,6 +177,11 @@ func budgetMessage(b ConnectionBudget, d dbInfo, consumers []Consumer, util floa
 		held = held[:budgetTermsShown]
 	}
 	for _, c := range held {
+		if c.Connections < c.Clients() {
+			// Capped by the poolers: min(clients, poolers × max_pool_size).
+			parts = append(parts, fmt.Sprintf("%s min(%d×%d, %d)=%d", c.Name(), c.Instances, c.PerInstance, b.PoolCap, c.Connections))
+			continue
+		}
 		parts = append(parts, fmt.Sprintf("%s %d×%d=%d", c.Name(), c.Instances, c.PerInstance, c.Connections))
 	}
 	if more > 0 {
@@ -177,8 +197,12 @@ func budgetMessage(b ConnectionBudget, d dbInfo, consumers []Consumer, util floa
 	if !b.MaxConnectionsExplicit {
 		source = "tier default"
 	}
-	msg := fmt.Sprintf("connection demand %d (%s) exceeds allowed %d = floor((max_connections %d [%s] − %d reserved) × %.2f); raise max_connections to ≥ %d",
-		b.Demand, strings.Join(parts, " + "), b.Allowed, b.MaxConnections, source, b.Reserved, util, b.RequiredMaxConnections)
+	what := "connection demand"
+	if b.Poolers > 0 {
+		what = "server connection demand " + poolingTerms(b.Poolers, b.PoolCap)
+	}
+	msg := fmt.Sprintf("%s %d (%s) exceeds allowed %d = floor((max_connections %d [%s] − %d reserved) × %.2f); raise max_connections to ≥ %d",
+		what, b.Demand, strings.Join(parts, " + "), b.Allowed, b.MaxConnections, source, b.Reserved, util, b.RequiredMaxConnections)
 	if d.tierErr == nil {
 		if c := MaxConnectionsCeiling(d.tier); b.RequiredMaxConnections > c {
 			if gb, def, ok := MemoryForDefaultMaxConnections(b.RequiredMaxConnections); ok {
@@ -233,6 +257,14 @@ func (an *analysis) parity(ri int, b ConnectionBudget) {
 		if len(cs) > 0 {
 			with = "; consumers " + strings.Join(cs, " + ")
 		}
+		// A promoted replica keeps its own settings: its own poolers, or
+		// none, whatever the primary had.
+		switch {
+		case b.Poolers > 0:
+			with += "; counted as server connections " + poolingTerms(b.Poolers, b.PoolCap)
+		case p.pool.pooled:
+			with += "; it has no Managed Connection Pooling of its own, so every client of the primary's poolers becomes a server connection"
+		}
 		an.flagFix([]Remedy{{Kind: RemedyMaxConnections, Target: r.Name, Value: b.RequiredMaxConnections}}, CheckReplicaParity, r.Name, SeverityFail,
 			"replica %s (%s) would carry %d connections after promotion (everything routed to primary %s and to itself%s) but allows %d = floor((%d − %d) × %.2f); raise its max_connections to ≥ %d (fixes %s)",
 			r.Name, r.Region, b.Demand, p.Name, with, r.allowed, r.maxConn, m.assume.ReservedConnections,
@@ -246,3 +278,14 @@ func (an *analysis) parity(ri int, b ConnectionBudget) {
 	}
 	an.r.Failover = append(an.r.Failover, fb)
 }
+
+// poolingTerms says how a pooled budget counts: through the poolers, each
+// service's server connections min(its clients, poolers × max_pool_size).
+func poolingTerms(poolers, pairCap int) string {
+	if pairCap == 0 {
+		return fmt.Sprintf("through %d Managed Connection Pooling poolers (max_pool_size unset: each service's server connections are its clients)", poolers)
+	}
+	return fmt.Sprintf("through %d Managed Connection Pooling poolers (each service min(its clients, %d poolers × max_pool_size = %d))", poolers, poolers, pairCap)
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }

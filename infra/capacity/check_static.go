@@ -38,6 +38,11 @@ func (an *analysis) topology() {
 				an.flag(CheckTopologyConsistent, d.Name, SeverityWarn, "database %q: %v", d.Name, adv)
 			}
 		}
+		if d.pool.pooled && d.pool.clientCap == 0 {
+			an.flag(CheckConnectionBudget, d.Name, SeverityWarn,
+				"%s: Managed Connection Pooling's max_client_connections is unset (Google's default not verified): clients through its %d poolers are not judged, server connections are",
+				d.Name, d.pool.poolers)
+		}
 		if d.ReplicaOf != "" && d.primary < 0 {
 			an.flag(CheckTopologyConsistent, d.Name, SeverityFail, "database %q is a replica of %q, which the topology does not contain", d.Name, d.ReplicaOf)
 		}

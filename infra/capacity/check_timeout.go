@@ -51,13 +51,24 @@ func (an *analysis) timeouts() {
 			if tb.QueueSeconds >= 1 {
 				causes = append(causes, fmt.Sprintf("accept queue %d connections ÷ %g/s = %.1f s on %s", attempts, db.acceptRate, tb.QueueSeconds, db.Name))
 			}
-			if attempts+held > db.usable {
+			server, what := attempts, "startup connections"
+			if db.pool.pooled {
+				// Clients wait at the poolers; only the server connections
+				// the poolers open take slots.
+				server, what = m.stormServer(sc, d), fmt.Sprintf("server connections through %d poolers", db.pool.poolers)
+			}
+			if server+held > db.usable {
 				tb.SlotsExhausted = true
 				if held > 0 {
-					causes = append(causes, fmt.Sprintf("slot exhaustion: %d startup connections + %d already held > %d usable slots on %s", attempts, held, db.usable, db.Name))
+					causes = append(causes, fmt.Sprintf("slot exhaustion: %d %s + %d already held > %d usable slots on %s", server, what, held, db.usable, db.Name))
 				} else {
-					causes = append(causes, fmt.Sprintf("slot exhaustion: %d startup connections > %d usable slots on %s", attempts, db.usable, db.Name))
+					causes = append(causes, fmt.Sprintf("slot exhaustion: %d %s > %d usable slots on %s", server, what, db.usable, db.Name))
 				}
+			}
+			if c := db.pool.clientCap; c > 0 && m.stormClients(sc, d) > c {
+				tb.SlotsExhausted = true
+				causes = append(causes, fmt.Sprintf("pooler client exhaustion: %d clients > %d = %d poolers × max_client_connections on %s",
+					m.stormClients(sc, d), c, db.pool.poolers, db.Name))
 			}
 		} else {
 			tb.HandshakeSeconds = 0

@@ -43,6 +43,8 @@ type dbInfo struct {
 	consumers int
 	// acceptRate is new connections per second the instance completes.
 	acceptRate float64
+	// pool is its Managed Connection Pooling (zero: not pooled).
+	pool poolInfo
 }
 
 type egInfo struct {
@@ -105,6 +107,9 @@ func newModel(t Topology) *model {
 		d.usable = max(d.maxConn-m.assume.ReservedConnections, 0)
 		d.allowed = floorEps(float64(d.usable) * m.targets.ConnectionUtilization)
 		d.consumers = d.ConsumerConnections()
+		if d.tierErr == nil {
+			d.pool = resolvePooling(d.Pooling, d.tier, d.Edition)
+		}
 		d.acceptRate = m.assume.AcceptRatePerSecond
 		if d.acceptRate <= 0 {
 			d.acceptRate = m.assume.AcceptRatePerVCPU * float64(max(d.tier.VCPUs, 1))

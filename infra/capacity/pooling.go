@@ -2,7 +2,6 @@ package capacity
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -74,71 +73,40 @@ func MCPPoolers(vcpus int) int {
 	return n
 }
 
-// PairDemand is the client connections one database/user pair may hold at
-// once (every service connecting as that user to that database).
-type PairDemand struct {
-	Database, User string
-	Clients        int
+// poolInfo is Managed Connection Pooling resolved for one instance of the
+// model: zero when the instance is not pooled (none declared, disabled, or an
+// edition that cannot have it).
+type poolInfo struct {
+	pooled bool
+	// poolers is vCPU ÷ 4 (at least one).
+	poolers int
+	// pairCap is the server connections one database/user pair may hold
+	// through every pooler: poolers × max_pool_size; 0 when max_pool_size is
+	// unset (no bound beyond the pair's clients: no relief).
+	pairCap int
+	// clientCap is poolers × max_client_connections; 0 when the flag is
+	// unset (clients not judged).
+	clientCap int
 }
 
-// PoolingVerdict is Managed Connection Pooling judged for one instance.
-type PoolingVerdict struct {
-	Poolers int
-	// Clients is every pair's clients; ClientCapacity is poolers ×
-	// max_client_connections (0 when the flag is unset: not judged).
-	Clients        int
-	ClientCapacity int
-	// ServerConnections is what the poolers may open on the server: per
-	// pair, the fewer of its clients and poolers × max_pool_size; Usable is
-	// the instance's usable max_connections it is judged against.
-	ServerConnections int
-	Usable            int
-	// ClientsFit and ServerFits are the two verdicts; ClientsJudged is false
-	// when max_client_connections is unset.
-	ClientsJudged bool
-	ClientsFit    bool
-	ServerFits    bool
-	// Pairs are the pairs' server connections, sorted by database and user.
-	Pairs []PairServer
+// resolvePooling is the pooling an instance of tier and edition runs with p:
+// none unless p is enabled on Enterprise Plus.
+func resolvePooling(p *ManagedPooling, tier Tier, edition string) poolInfo {
+	if p == nil || !p.Enabled || !ManagedPoolingSupported(EffectiveEdition(edition, "")) {
+		return poolInfo{}
+	}
+	n := MCPPoolers(tier.VCPUs)
+	return poolInfo{pooled: true, poolers: n, pairCap: n * p.MaxPoolSize, clientCap: n * p.MaxClientConnections}
 }
 
-// PairServer is one pair's server connections through the poolers.
-type PairServer struct {
-	Database, User string
-	Clients        int
-	Server         int
-}
-
-// CheckManagedPooling judges clients against the poolers' client capacity
-// and the server connections the poolers may open against usable
-// max_connections (usable = max_connections − reserved, as for direct
-// connections).
-func CheckManagedPooling(vcpus int, p ManagedPooling, usable int, pairs []PairDemand) PoolingVerdict {
-	v := PoolingVerdict{Poolers: MCPPoolers(vcpus), Usable: usable}
-	perPair := 0 // 0: no bound beyond the pair's clients
-	if p.MaxPoolSize > 0 {
-		perPair = v.Poolers * p.MaxPoolSize
+// server is the server connections one database/user pair with clients
+// client connections holds: min(clients, poolers × max_pool_size) when
+// pooled with max_pool_size set, its clients otherwise. The model takes
+// every service as its own pair (the most server connections: services
+// that share a user share a pool).
+func (p poolInfo) server(clients int) int {
+	if p.pooled && p.pairCap > 0 && clients > p.pairCap {
+		return p.pairCap
 	}
-	for _, d := range pairs {
-		server := d.Clients
-		if perPair > 0 && server > perPair {
-			server = perPair
-		}
-		v.Clients += d.Clients
-		v.ServerConnections += server
-		v.Pairs = append(v.Pairs, PairServer{Database: d.Database, User: d.User, Clients: d.Clients, Server: server})
-	}
-	sort.Slice(v.Pairs, func(i, j int) bool {
-		if v.Pairs[i].Database != v.Pairs[j].Database {
-			return v.Pairs[i].Database < v.Pairs[j].Database
-		}
-		return v.Pairs[i].User < v.Pairs[j].User
-	})
-	if p.MaxClientConnections > 0 {
-		v.ClientsJudged = true
-		v.ClientCapacity = v.Poolers * p.MaxClientConnections
-		v.ClientsFit = v.Clients <= v.ClientCapacity
-	}
-	v.ServerFits = v.ServerConnections <= usable
-	return v
+	return clients
 }

@@ -154,6 +154,16 @@ type ConnectionBudget struct {
 	// maxInstances that fits when only that group changes (set when the
 	// budget fails).
 	MaxInstancesRemedies []InstanceRemedy
+	// Managed Connection Pooling (Poolers is 0 when the instance is not
+	// pooled): Demand then counts each service's server connections through
+	// the poolers, min(its clients, PoolCap); PoolCap is poolers ×
+	// max_pool_size (0 when unset: no relief). Clients is every service's
+	// client connections, judged against ClientCapacity = poolers ×
+	// max_client_connections (0 when unset: not judged).
+	Poolers        int `json:",omitempty"`
+	PoolCap        int `json:",omitempty"`
+	Clients        int `json:",omitempty"`
+	ClientCapacity int `json:",omitempty"`
 }
 
 // InstanceRemedy is one way to fit a connection budget by lowering one
@@ -178,8 +188,13 @@ type BudgetContributor struct {
 	// when an old revision lingers (rollout) or Cloud Run overshoots.
 	Instances   int
 	PerInstance int // processes × Σ (pool + overflow)
-	Connections int // Instances × PerInstance
+	// Connections is Instances × PerInstance, or on a pooled instance the
+	// server connections they hold through the poolers (≤ that).
+	Connections int
 }
+
+// Clients is the client connections the contributor's instances hold.
+func (c BudgetContributor) Clients() int { return c.Instances * c.PerInstance }
 
 // Name is the contributor as reports print it: the service name, with the
 // region added only when the name does not already end in it (Headroom's

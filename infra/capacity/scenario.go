@@ -82,8 +82,10 @@ type scenario struct {
 	// promoted is the replica a failover promotes (−1 otherwise).
 	promoted int
 	// heldOn[d] and attemptsOn[d] cache heldConnections and stormAttempts
-	// per database (computed once per scenario).
-	heldOn, attemptsOn []int
+	// per database (computed once per scenario); serverOn[d] is the server
+	// connections the storm adds (attemptsOn[d] unless pooled) and
+	// clientsOn[d] the client connections once the storm has connected.
+	heldOn, attemptsOn, serverOn, clientsOn []int
 }
 
 // scenarios builds every scenario that applies to the model, in report
@@ -270,29 +272,54 @@ func (m *model) warmConnector(e int) int {
 // instances is what workload i runs in the scenario (held + storm).
 func (sc *scenario) instances(i int) int { return sc.held[i] + sc.storm[i] }
 
-// heldConnections is what database d carries before the storm: held
-// instances' pools and the consumers routed to it.
+// heldConnections is the server connections database d carries before
+// the storm: held instances' pools (through the poolers when pooled) and
+// the consumers routed to it.
 func (m *model) heldConnections(sc *scenario, d int) int {
 	m.loads(sc)
 	return sc.heldOn[d]
 }
 
-// loads fills the scenario's per-database held connections and storm
-// attempts once.
+// loads fills the scenario's per-database held connections, storm
+// attempts, server connections the storm adds and clients once.
+// Consumers count as direct server connections on a pooled instance too
+// (the most they can hold).
 func (m *model) loads(sc *scenario) {
 	if sc.heldOn != nil {
 		return
 	}
-	sc.heldOn, sc.attemptsOn = make([]int, len(m.dbs)), make([]int, len(m.dbs))
+	n := len(m.dbs)
+	sc.heldOn, sc.attemptsOn, sc.serverOn, sc.clientsOn = make([]int, n), make([]int, n), make([]int, n), make([]int, n)
 	for d := range m.dbs {
 		sc.heldOn[d] = m.consumersOn(sc, d)
 	}
 	for i, w := range m.workloads {
-		if d := sc.target[i]; d >= 0 {
-			sc.heldOn[d] += sc.held[i] * w.perInst
-			sc.attemptsOn[d] += sc.storm[i] * w.startup
+		d := sc.target[i]
+		if d < 0 {
+			continue
 		}
+		pool := m.dbs[d].pool
+		held, attempts := sc.held[i]*w.perInst, sc.storm[i]*w.startup
+		sc.heldOn[d] += pool.server(held)
+		sc.attemptsOn[d] += attempts
+		sc.serverOn[d] += pool.server(held+attempts) - pool.server(held)
+		sc.clientsOn[d] += held + attempts
 	}
+}
+
+// stormServer is the server connections the storm adds on database d:
+// its startup connections, or on a pooled instance what they add to each
+// service's server connections through the poolers.
+func (m *model) stormServer(sc *scenario, d int) int {
+	m.loads(sc)
+	return sc.serverOn[d]
+}
+
+// stormClients is the client connections of the services on database d
+// once the storm has connected (held pools + startup connections).
+func (m *model) stormClients(sc *scenario, d int) int {
+	m.loads(sc)
+	return sc.clientsOn[d]
 }
 
 // consumersOn is the connections of the non-Cloud-Run consumers that the

@@ -30,7 +30,13 @@ import (
 //     serves attempts FIFO at AcceptRatePerSecond; an attempt finds a free
 //     usable slot (max_connections − reserved) and is established
 //     HandshakeSeconds later, or is refused ("too many clients") and
-//     retried after exponential backoff with jitter;
+//     retried after exponential backoff with jitter. On an instance with
+//     Managed Connection Pooling a slot is a server connection the poolers
+//     open: each service holds min(its clients, poolers × max_pool_size),
+//     clients beyond poolers × max_client_connections are refused, and a
+//     client waiting at the pooler for a server connection is modelled as
+//     refused and retried (docs/capacity-model.md "Managed Connection
+//     Pooling");
 //   - an instance is ready when all its startup connections are
 //     established, and keeps them; it fails when min(connect timeout,
 //     startup probe window) passes first, or as soon as a refused
@@ -130,6 +136,10 @@ type simDB struct {
 	usable, slots, peak, attempts, refused int
 	nextFree                               float64
 	svc                                    float64 // seconds per accepted attempt = 1 ÷ accept rate
+	// pool is the instance's Managed Connection Pooling; when pooled,
+	// slots counts server connections and clients the poolers' clients.
+	pool    poolInfo
+	clients int
 }
 
 type adminWindow struct{ window, calls int }
@@ -153,6 +163,9 @@ type sim struct {
 	ttr      []float64
 	lat      []float64
 	fails    FailureCauses
+	// pairClients[i] is the client connections workload i (one
+	// database/user pair) holds on a pooled instance.
+	pairClients []int
 }
 
 // push and pop go through container/heap's Fix rather than Push/Pop so
@@ -210,10 +223,18 @@ func simulateScenario(m *model, sc *scenario, opts SimOptions) SimResult {
 	for i, d := range m.dbs {
 		s.dbs[i].usable = d.usable
 		s.dbs[i].svc = 1 / d.acceptRate
+		s.dbs[i].pool = d.pool
 		if sc.dbRoute[i] == i {
 			held := m.heldConnections(sc, i)
 			s.dbs[i].slots, s.dbs[i].peak = held, held
 			s.slots += held
+		}
+	}
+	s.pairClients = make([]int, len(m.workloads))
+	for i, w := range m.workloads {
+		if d := sc.target[i]; d >= 0 && m.dbs[d].pool.pooled {
+			s.pairClients[i] = sc.held[i] * w.perInst
+			s.dbs[d].clients += s.pairClients[i]
 		}
 	}
 	s.peak = s.slots
@@ -463,7 +484,13 @@ func (s *sim) attempt(e event) {
 }
 
 // serve is the database deciding an attempt: a free usable slot or
-// "sorry, too many clients already".
+// "sorry, too many clients already". On a pooled instance the poolers
+// decide: a client beyond poolers × max_client_connections is refused; a
+// client whose service already holds poolers × max_pool_size server
+// connections shares them; otherwise the poolers need a free server slot,
+// and without one the client waits at the pooler, modelled as a refusal
+// retried with the app's backoff (never sooner than the real wait, so
+// never optimistic).
 func (s *sim) serve(e event) {
 	in := &s.insts[e.inst]
 	if in.state != stConnecting {
@@ -471,10 +498,20 @@ func (s *sim) serve(e event) {
 	}
 	d := &s.dbs[in.db]
 	e.t = s.now + s.m.assume.HandshakeSeconds
-	if d.slots < d.usable {
-		d.slots++
+	ok, server := d.slots < d.usable, 1
+	if d.pool.pooled {
+		pair := s.pairClients[in.wl]
+		server = d.pool.server(pair+1) - d.pool.server(pair)
+		ok = (d.pool.clientCap == 0 || d.clients < d.pool.clientCap) && (server == 0 || d.slots < d.usable)
+	}
+	if ok {
+		if d.pool.pooled {
+			s.pairClients[in.wl]++
+			d.clients++
+		}
+		d.slots += server
 		d.peak = max(d.peak, d.slots)
-		s.slots++
+		s.slots += server
 		s.peak = max(s.peak, s.slots)
 		in.held++
 		e.kind = evEstablished
@@ -552,8 +589,18 @@ func (s *sim) deadline(id int32) {
 	in.state = stFailed
 	s.failed++
 	if in.held > 0 {
-		s.dbs[in.db].slots -= int(in.held)
-		s.slots -= int(in.held)
+		d := &s.dbs[in.db]
+		server := int(in.held)
+		if d.pool.pooled {
+			// The poolers close the server connections the service no
+			// longer needs: min(clients, cap) before and after.
+			pair := s.pairClients[in.wl]
+			server = d.pool.server(pair) - d.pool.server(pair-int(in.held))
+			s.pairClients[in.wl] -= int(in.held)
+			d.clients -= int(in.held)
+		}
+		d.slots -= server
+		s.slots -= server
 		in.held = 0
 	}
 	if in.egressHeld {

@@ -75,6 +75,11 @@ type Database struct {
 	MaxConnections int
 	// ReplicaOf names the primary this instance replicates; empty for a primary.
 	ReplicaOf string
+	// Pooling is the Managed Connection Pooling the instance declares; nil
+	// means none. It counts only on Enterprise Plus; then the server side is
+	// judged in server connections through the poolers
+	// (docs/capacity-model.md "Managed Connection Pooling").
+	Pooling *ManagedPooling `json:",omitempty"`
 	// Consumers are clients that are not Cloud Run services (migration and
 	// cron jobs, psql, BI tools); their connections count in every scenario.
 	Consumers []Consumer

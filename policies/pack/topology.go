@@ -179,7 +179,6 @@ func extractMode(resources []policyx.AnalyzerResource, cfg Config, registration 
 		}
 		ex.topo.Workloads = append(ex.topo.Workloads, w)
 	}
-	ex.judgeManagedPooling(cfg)
 	return ex
 }
 

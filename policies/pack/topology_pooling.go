@@ -2,7 +2,6 @@ package pack
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 
@@ -82,65 +81,29 @@ func readManagedPooling(p property.Map) (capacity.ManagedPooling, bool, status, 
 	return capacity.ManagedPooling{}, false, stMissing, nil
 }
 
-// judgeManagedPooling reports, for every instance with pooling on: a
-// mandatory finding when its edition cannot have it (Google rejects the
-// instance), otherwise the pooling arithmetic at full scale — clients of
-// the services bound to it against the poolers, and the server connections
-// the poolers may open against the allowed connections. Each service is
-// taken as its own database/user pair (the most server connections).
-func (ex *extraction) judgeManagedPooling(cfg Config) {
-	for _, inst := range ex.g.instances {
-		r := inst.res
-		mp, on, st, err := readManagedPooling(r.Properties)
-		switch {
-		case st == stUnknown:
-			ex.unknown(r, "settings.connectionPoolConfigs", "Managed Connection Pooling not judged")
-			continue
-		case err != nil:
-			ex.problem(r, false, "%s: Managed Connection Pooling: %v", inst.name, err)
-			continue
-		case !on || !inst.complete:
-			continue
-		}
-		db := inst.db
-		edition := capacity.EffectiveEdition(db.Edition, "")
-		if !capacity.ManagedPoolingSupported(edition) {
-			ex.problem(r, false, "%s: Managed Connection Pooling is enabled on a %s instance; it needs Enterprise Plus, so Google rejects it (docs/gcp-limits.md#managed-connection-pooling)", inst.name, edition)
-			continue
-		}
-		tier, err := capacity.ParseTier(db.Tier)
-		if err != nil {
-			continue // the tier's own finding says why
-		}
-		maxConns := db.MaxConnections
-		if maxConns == 0 {
-			maxConns = capacity.DefaultMaxConnections(tier)
-		}
-		a := cfg.Assumptions.WithDefaults()
-		t := cfg.Targets.WithDefaults()
-		allowed := int(math.Floor(float64(maxConns-a.ReservedConnections) * t.ConnectionUtilization))
-		var pairs []capacity.PairDemand
-		for _, w := range ex.topo.Workloads {
-			if w.Database != db.Name {
-				continue
-			}
-			n := w.MaxInstances
-			if n == 0 {
-				n = capacity.CloudRunDefaultMaxInstances
-			}
-			pairs = append(pairs, capacity.PairDemand{Database: db.Name, User: w.Name + "/" + w.Region, Clients: n * w.ConnectionsPerInstance()})
-		}
-		v := capacity.CheckManagedPooling(tier.VCPUs, mp, allowed, pairs)
-		clients := "max_client_connections unset (Google's default not verified): clients not judged"
-		if v.ClientsJudged {
-			clients = fmt.Sprintf("%d clients against %d poolers × %d = %d", v.Clients, v.Poolers, mp.MaxClientConnections, v.ClientCapacity)
-		}
-		msg := fmt.Sprintf("%s: Managed Connection Pooling: %s; %d server connections (per service min(clients, %d poolers × max_pool_size)) against %d allowed",
-			inst.name, clients, v.ServerConnections, v.Poolers, allowed)
-		fits := v.ServerFits && (!v.ClientsJudged || v.ClientsFit)
-		if fits && v.ClientsJudged {
-			continue
-		}
-		ex.problem(r, fits, "%s", msg)
+// readPooling sets db.Pooling from the instance's pooling config when it is
+// on and its edition can have it; the capacity model then judges the
+// pooling arithmetic in every scenario (clients against the poolers,
+// server connections through them against max_connections). An unknown
+// config, a bad flag or an edition without pooling leave the instance
+// judged as if unpooled (the most server connections), the last two with
+// a mandatory finding: Google rejects the instance.
+func (ex *extraction) readPooling(inst *sqlInstance, db *capacity.Database) {
+	r := inst.res
+	mp, on, st, err := readManagedPooling(r.Properties)
+	switch {
+	case st == stUnknown:
+		ex.unknown(r, "settings.connectionPoolConfigs", "Managed Connection Pooling not judged; the instance is judged without it")
+		return
+	case err != nil:
+		ex.problem(r, false, "%s: Managed Connection Pooling: %v", inst.name, err)
+		return
+	case !on || !inst.complete:
+		return // an incomplete instance is left out of the analyses
 	}
+	if edition := capacity.EffectiveEdition(db.Edition, ""); !capacity.ManagedPoolingSupported(edition) {
+		ex.problem(r, false, "%s: Managed Connection Pooling is enabled on a %s instance; it needs Enterprise Plus, so Google rejects it (docs/gcp-limits.md#managed-connection-pooling)", inst.name, edition)
+		return
+	}
+	db.Pooling = &mp
 }

@@ -33,32 +33,36 @@ func poolCfg(enabled bool, flags map[string]string) []any {
 	return []any{map[string]any{"connectionPoolingEnabled": enabled, "flags": fs}}
 }
 
-// The service "api" holds 10 instances × (5 + 2) = 70 clients; 2 poolers.
-func TestManagedPoolingJudged(t *testing.T) {
+// The extraction sets the instance's pooling for the capacity model when it
+// is on and its edition has it; otherwise the instance is judged unpooled,
+// with a mandatory finding when Google rejects it. Both shapes read: the
+// list settings.connectionPoolConfigs and the object
+// settings.connectionPoolConfig.
+func TestManagedPoolingRead(t *testing.T) {
 	ep := capacity.EditionEnterprisePlus
 	cases := []struct {
-		name      string
-		props     map[string]any
-		issue     string // "" none
-		mandatory bool
-		unknown   bool
+		name    string
+		props   map[string]any
+		pooling *capacity.ManagedPooling
+		issue   string // "" none; otherwise a mandatory finding
+		unknown bool
 	}{
-		{"no pooling", pooledInstance(ep, nil), "", false, false},
-		{"disabled", pooledInstance(ep, poolCfg(false, nil)), "", false, false},
-		{"clients fit: 70 ≤ 2 × 35", pooledInstance(ep, poolCfg(true, map[string]string{"max_client_connections": "35", "max_pool_size": "10"})), "", false, false},
-		{"clients over: 70 > 2 × 34", pooledInstance(ep, poolCfg(true, map[string]string{"max_client_connections": "34", "max_pool_size": "10"})),
-			"70 clients against 2 poolers × 34 = 68", true, false},
-		{"client flag unset: said, advisory", pooledInstance(ep, poolCfg(true, map[string]string{"max_pool_size": "10"})),
-			"max_client_connections unset", false, false},
+		{"no pooling", pooledInstance(ep, nil), nil, "", false},
+		{"disabled", pooledInstance(ep, poolCfg(false, nil)), nil, "", false},
+		{"list shape", pooledInstance(ep, poolCfg(true, map[string]string{"max_client_connections": "35", "max_pool_size": "10"})),
+			&capacity.ManagedPooling{Enabled: true, MaxClientConnections: 35, MaxPoolSize: 10}, "", false},
+		{"flags unset", pooledInstance(ep, poolCfg(true, nil)), &capacity.ManagedPooling{Enabled: true}, "", false},
 		{"object shape of connectionPoolConfig", func() map[string]any {
 			p := pooledInstance(ep, nil)
 			p["settings"].(map[string]any)["connectionPoolConfig"] = map[string]any{"connectionPoolingEnabled": true,
 				"flags": []any{map[string]any{"name": "max_client_connections", "value": "34"}}}
 			return p
-		}(), "68", true, false},
-		{"Enterprise edition", pooledInstance(capacity.EditionEnterprise, poolCfg(true, nil)), "needs Enterprise Plus", true, false},
-		{"bad flag", pooledInstance(ep, poolCfg(true, map[string]string{"max_pool_size": "lots"})), "max_pool_size: want an integer", true, false},
-		{"unknown", pooledInstance(ep, []any{map[string]any{"connectionPoolingEnabled": pt.Computed}}), "", false, true},
+		}(), &capacity.ManagedPooling{Enabled: true, MaxClientConnections: 34}, "", false},
+		{"Enterprise edition", pooledInstance(capacity.EditionEnterprise, poolCfg(true, nil)), nil,
+			"db: Managed Connection Pooling is enabled on a ENTERPRISE instance; it needs Enterprise Plus, so Google rejects it", false},
+		{"bad flag", pooledInstance(ep, poolCfg(true, map[string]string{"max_pool_size": "lots"})), nil,
+			"db: Managed Connection Pooling: connection pool flag max_pool_size: want an integer ≥ 1, got \"lots\"", false},
+		{"unknown", pooledInstance(ep, []any{map[string]any{"connectionPoolingEnabled": pt.Computed}}), nil, "", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,18 +72,20 @@ func TestManagedPoolingJudged(t *testing.T) {
 				pt.Resource(TypeRunService, "api", topoService()),
 			)
 			require.Len(t, ex.topo.Workloads, 1)
-			var found *issue
-			for i := range ex.issues {
-				if strings.Contains(ex.issues[i].msg, "Managed Connection Pooling") {
-					found = &ex.issues[i]
+			require.Len(t, ex.topo.Databases, 1, "pooling never leaves the instance out")
+			assert.Equal(t, tc.pooling, ex.topo.Databases[0].Pooling)
+			var found []issue
+			for _, is := range ex.issues {
+				if strings.Contains(is.msg, "Managed Connection Pooling") {
+					found = append(found, is)
 				}
 			}
 			if tc.issue == "" {
-				assert.Nil(t, found, "%+v", found)
+				assert.Empty(t, found)
 			} else {
-				require.NotNil(t, found, "%+v", ex.issues)
-				assert.Contains(t, found.msg, tc.issue)
-				assert.Equal(t, !tc.mandatory, found.advisory)
+				require.Len(t, found, 1, "%+v", ex.issues)
+				assert.Equal(t, tc.issue, strings.SplitN(found[0].msg, " (docs/", 2)[0])
+				assert.False(t, found[0].advisory)
 			}
 			gotUnknown := false
 			for _, u := range ex.unknowns {

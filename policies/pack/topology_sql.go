@@ -83,6 +83,7 @@ func (ex *extraction) readInstance(r *policyx.AnalyzerResource) *sqlInstance {
 	case stUnknown:
 		inst.ipsUnknown = true
 	}
+	ex.readPooling(inst, &db)
 	inst.db = db
 	return inst
 }

@@ -4,7 +4,10 @@
 // and the stand-in GCP provider: each is refused when its connection
 // demand does not fit its Cloud SQL instance and passes when it does,
 // including the pull-request flow (deployed with a small pool, then a
-// larger pool previewed).
+// larger pool previewed). The same states are captured as `pulumi preview
+// --json` and `pulumi stack export` files, and `headroom plan --preview` /
+// `--state` on them must reach the verdicts the pack reached under the
+// engine, with `--base` between the two previews.
 //
 // Without the CLI, a language host, node or npm the tests skip with one
 // line; HEADROOM_REQUIRE_ENGINE=1 (CI) makes that a failure.
@@ -15,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -184,6 +188,14 @@ func judge(t *testing.T, sb *enginetest.Sandbox, fw framework, packBin, cfg stri
 	assert.Empty(t, pass.mandatory, "no mandatory violation")
 	assert.Empty(t, pass.budget(), "connection-budget on a fitting pool")
 
+	// The deployed state and the preview of the unchanged program, as
+	// files the offline plan reads.
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state.json")
+	exp := sb.Pulumi(t, "stack", "export", "--stack", stack, "--file", state)
+	require.Zero(t, exp.Code, exp.Out)
+	basePreview := capturePreview(t, sb, filepath.Join(dir, "base.preview.json"))
+
 	set := sb.Pulumi(t, "config", "set", "--stack", stack, fw.key, strconv.Itoa(fw.over))
 	require.Zero(t, set.Code, set.Out)
 	refused := pulumi(t, sb, "preview", "--policy-pack", packBin, "--policy-pack-config", cfg)
@@ -193,4 +205,70 @@ func judge(t *testing.T, sb *enginetest.Sandbox, fw framework, packBin, cfg stri
 	assert.Equal(t, []string{pack.PolicyConnectionBudget}, refused.mandatory, "refused by connection-budget:\n%s", refused.Out)
 	msgs := strings.Join(refused.budget(), "\n")
 	assert.Contains(t, msgs, "api", "the finding names the service")
+
+	// The offline plan agrees with the pack under the engine: the same
+	// mandatory policies on the state, the unchanged preview and the pull
+	// request's preview; and --base between the two previews is a verdict
+	// change from pass to fail.
+	headPreview := capturePreview(t, sb, filepath.Join(dir, "head.preview.json"))
+	for _, c := range []struct {
+		name string
+		args []string
+		want run
+	}{
+		{"state", []string{"--state", state}, pass},
+		{"preview", []string{"--preview", basePreview}, pass},
+		{"pull request preview", []string{"--preview", headPreview}, refused},
+	} {
+		p := offlinePlan(t, sb, cfg, c.args...)
+		assert.Equal(t, c.want.mandatory, p.mandatory, "%s: headroom plan %v and the pack under the engine disagree:\n%s", c.name, c.args, p.out)
+		assert.Equal(t, c.want.Code != 0, p.code != 0, "%s: exit %d under the engine, %d offline:\n%s", c.name, c.want.Code, p.code, p.out)
+	}
+	d := offlinePlan(t, sb, cfg, "--preview", headPreview, "--base", basePreview)
+	require.NotNil(t, d.diff, d.out)
+	assert.Equal(t, true, d.diff["changed"], d.out)
+	assert.Equal(t, true, d.diff["thresholdCrossed"], d.out)
+}
+
+// capturePreview writes `pulumi preview --json --show-sames` of the
+// sandbox's stack to path: without --show-sames the engine lists only the
+// resources that change, and the offline plan refuses such a file.
+func capturePreview(t *testing.T, sb *enginetest.Sandbox, path string) string {
+	t.Helper()
+	r := sb.Pulumi(t, "preview", "--json", "--show-sames", "--stack", stack, "--non-interactive")
+	require.Zero(t, r.Code, r.Out)
+	require.NoError(t, os.WriteFile(path, []byte(r.Stdout), 0o644))
+	return path
+}
+
+// planned is `headroom plan --format json` of captured files.
+type planned struct {
+	code      int
+	out       string
+	mandatory []string
+	diff      map[string]any
+}
+
+func offlinePlan(t *testing.T, sb *enginetest.Sandbox, cfg string, args ...string) planned {
+	t.Helper()
+	r := sb.Headroom(t, append([]string{"plan", "--policy-config", cfg, "--format", "json"}, args...)...)
+	require.Contains(t, []int{0, 1}, r.Code, r.Out)
+	var doc struct {
+		Violations []struct {
+			Policy string `json:"policy"`
+			Level  string `json:"level"`
+		} `json:"violations"`
+		Diff map[string]any `json:"diff"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.Stdout), &doc), r.Out)
+	p := planned{code: r.Code, out: r.Out, diff: doc.Diff}
+	seen := map[string]bool{}
+	for _, v := range doc.Violations {
+		if v.Level == pack.LevelMandatory && !seen[v.Policy] {
+			seen[v.Policy] = true
+			p.mandatory = append(p.mandatory, v.Policy)
+		}
+	}
+	sort.Strings(p.mandatory)
+	return p
 }
