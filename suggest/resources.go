@@ -439,6 +439,7 @@ func (s *resSearch) maxConnections(r capacity.Remedy) (resOption, bool) {
 			}
 		}
 		if !moved {
+			s.advise(inst, "needs max_connections ≥ %d, above the ceiling of every tier the search tries from %s: split the demand across instances or lower it", n, tierName)
 			return resOption{}, false
 		}
 	}
