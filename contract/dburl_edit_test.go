@@ -23,7 +23,10 @@ func TestSetDSNParam(t *testing.T) {
 		{"jdbc", "jdbc:postgresql://h:5432/app?ssl=true", "maxPoolSize", "5", "jdbc:postgresql://h:5432/app?ssl=true&maxPoolSize=5", true},
 		{"libpq replace", "host=10.0.0.3 password='a b' pool_max_conns=20 dbname=app", ParamPgxMaxConns, "5",
 			"host=10.0.0.3 password='a b' pool_max_conns=5 dbname=app", true},
+		{"libpq quoted value holding the key", "host=h password='x pool_max_conns=1' pool_max_conns = 20", ParamPgxMaxConns, "5",
+			"host=h password='x pool_max_conns=1' pool_max_conns = 5", true},
 		{"libpq add", "host=10.0.0.3 dbname=app ", ParamPgxMaxConns, "5", "host=10.0.0.3 dbname=app pool_max_conns=5", true},
+		{"libpq open quote", "host=h password='abc", ParamPgxMaxConns, "5", "host=h password='abc", false},
 		{"not a DSN", "redis://h:6379", ParamPrismaLimit, "1", "redis://h:6379", false},
 	}
 	for _, tt := range tests {
@@ -60,4 +63,34 @@ func TestPoolSetting(t *testing.T) {
 			assert.Equal(t, tt.want, ReadDemand(tt.c).PoolSetting)
 		})
 	}
+}
+
+// FuzzSetDSNParam: a connection string SetDSNParam edits reads back with
+// the parameter and keeps its host; one it refuses is returned unchanged;
+// nothing panics.
+func FuzzSetDSNParam(f *testing.F) {
+	for _, s := range []string{"postgresql://app:pw@10.0.0.3:5432/app?connection_limit=10", "host=h dbname=d password='a b'",
+		"jdbc:postgresql://h/app", "postgres://h/app?", "host = h pool_max_conns = 3", "postgres://u:p%3F@h/d?a=1&&b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		before, ok := ParsePostgresDSN(s)
+		out, set := SetDSNParam(s, ParamPgxMaxConns, "7")
+		if !ok {
+			if set || out != s {
+				t.Fatalf("%q: not a DSN, yet changed", s)
+			}
+			return
+		}
+		if !set {
+			if out != s {
+				t.Fatalf("%q: refused, yet changed to %q", s, out)
+			}
+			return
+		}
+		after, ok := ParsePostgresDSN(out)
+		if !ok || after.Params[ParamPgxMaxConns] != "7" || after.Host != before.Host {
+			t.Fatalf("%q → %q: %+v, host %q was %q", s, out, after.Params, after.Host, before.Host)
+		}
+	})
 }
