@@ -77,15 +77,17 @@ func (p poolSite) overrideEdits(n int) []resEdit {
 		apply: func(m property.Map) property.Map { return setProp(m, property.New(v), "annotations", key) }}}
 }
 
-// defaultSettings is, per framework, the setting that replaces its default
-// when nothing is set: a parameter of its connection string, or an env var
-// the catalog reads. Frameworks absent here set the pool in code.
+// defaultSettings is, per framework, the setting the framework itself
+// reads that replaces its default when nothing is set: a parameter of its
+// connection string, or an env var (Spring Boot's relaxed binding, Rails'
+// generated database.yml). Frameworks absent here set the pool in code
+// (SQLAlchemy's SQLALCHEMY_POOL_SIZE is a convention the application must
+// read, so adding it would pass the pack and change nothing): advice.
 var defaultSettings = map[string]struct{ env, param string }{
-	contract.FrameworkPrisma:     {param: contract.ParamPrismaLimit},
-	contract.FrameworkPgx:        {param: contract.ParamPgxMaxConns},
-	contract.FrameworkHikari:     {env: contract.EnvHikariMaxPoolSize},
-	contract.FrameworkRails:      {env: contract.EnvRailsMaxThreads},
-	contract.FrameworkSQLAlchemy: {env: contract.EnvSQLAlchemyPoolSize},
+	contract.FrameworkPrisma: {param: contract.ParamPrismaLimit},
+	contract.FrameworkPgx:    {param: contract.ParamPgxMaxConns},
+	contract.FrameworkHikari: {env: contract.EnvHikariMaxPoolSize},
+	contract.FrameworkRails:  {env: contract.EnvRailsMaxThreads},
 }
 
 // poolSiteOf finds where svc's pool is set; ok is false for a service
@@ -125,7 +127,7 @@ func (s *resSearch) poolSiteOf(svc *policyx.AnalyzerResource) (poolSite, bool) {
 		switch {
 		case !known:
 			fw, _ := contract.LookupFramework(d.Framework)
-			site.where = "the pool set in code (" + fw.Title + ")"
+			site.where = "code (" + fw.Title + ")"
 		case ds.env != "":
 			site.env, site.editable = ds.env, true
 		case len(d.Endpoints) > 0:

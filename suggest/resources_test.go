@@ -125,6 +125,12 @@ func TestSearchResources(t *testing.T) {
 			setting: "env " + contract.EnvDBPoolSize, poolFrom: "10", poolTo: "3",
 			also: "env DB_STARTUP_CONNECTIONS 10 → 3"},
 		{name: "prisma fits", file: "prisma.preview.json", edits: []string{url10 + "=>connection_limit=3"}, pass: true},
+		// SQLAlchemy's default (5 + overflow 10) per gunicorn worker is set
+		// in code: advice only, never an env var the application may not read.
+		{name: "sqlalchemy default", file: "prisma.preview.json", edits: []string{
+			`"name": "NODE_ENV",=>"name": "GUNICORN_CMD_ARGS",`, `"value": "production"=>"value": "--workers 2"`,
+			"postgresql://app:" + pt.ForeignPassword + "@10.0.0.3:5432/orders?schema=public&connection_limit=10&pool_timeout=20=>postgresql+psycopg2://app:" + pt.ForeignPassword + "@10.0.0.3:5432/orders"},
+			advice: "its pool is set in code (SQLAlchemy); lowering it alone does not make the stack pass"},
 		{name: "secret URL", file: "prisma-secret.preview.json",
 			advice: "to 3 connections per process where it is set: env DATABASE_URL (from Secret Manager secret orders-db-url)"},
 	}
