@@ -30,7 +30,7 @@ type suggestFlags struct {
 func newSuggestCmd() *cobra.Command {
 	f := &suggestFlags{}
 	cmd := &cobra.Command{
-		Use:   "suggest [--stack NAME | --config-file PATH]",
+		Use:   "suggest [--stack NAME | --config-file PATH | --preview FILE | --state FILE...]",
 		Short: "For a refused stack, the cheapest changes that make its plan pass (re-planned, with a patch)",
 		Long: `suggest plans a stack like headroom plan and, when it is refused, searches
 changes to its stack file: max_connections within the tier's ceiling, a larger
@@ -46,11 +46,20 @@ headroom plan, and shown only when it passes, cheapest monthly cost first
 Formats: text, markdown (PR comment with GitHub suggestion blocks), json
 (suggest.schema.json), patch (the best fix as a unified diff for git apply).
 
+With --preview FILE or --state FILE (a program in any language, as for
+headroom plan) there is no stack file to patch: each fix is a list of
+property edits of the resources (a database flag or tier, maxInstanceCount,
+the connector's size, a pool's env var or connection-string parameter),
+re-judged through the same policy pack; what no property edit can make (a
+value in Secret Manager, a pool set in code) is listed as not verified.
+--format patch is refused there.
+
 Exit codes: 0 the stack passes as it is (nothing to change), 1 the stack is
 refused as it is (whether or not a passing fix was found), 2 bad input.`,
 		Example: `  headroom suggest --config-file tests/testdata/incident/Pulumi.incident.yaml
   headroom suggest --stack staging                       # exit 0: nothing needs to change
-  headroom suggest --config-file stacks/Pulumi.x.yaml --format patch --out fix.patch && git apply fix.patch`,
+  headroom suggest --config-file stacks/Pulumi.x.yaml --format patch --out fix.patch && git apply fix.patch
+  headroom suggest --preview preview.json --policy-config policy-config.json   # any program: property edits`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			format, err := checkSuggestFormat(f.format)
