@@ -201,6 +201,9 @@ func Deploy(ctx *pulumi.Context, st config.Stack) (*Deployment, error) {
 	ctx.Export(OutputServiceURLs, urls)
 	ctx.Export(OutputNetworkID, net.NetworkID)
 	ctx.Export(OutputServiceAccounts, emails)
+	if err := exportCapacity(ctx, st, db); err != nil {
+		return nil, err
+	}
 
 	return &Deployment{Network: net, Identities: ids, Database: db, Workloads: wl, Monitoring: mon, Probe: probes}, nil
 }

@@ -19,7 +19,8 @@ import (
 )
 
 // walledStrings are the contract's shared strings: the type tokens, the
-// DB_* env names, the label and annotation names and the CIS flag names.
+// DB_* env names, the label and annotation names, the CIS flag names and
+// the cross-stack export's type token and output key.
 // contract.ManagedBy is a value ("headroom", also the project's name and
 // config namespace), not a name, and is the one contract string left out.
 func walledStrings() map[string]string {
@@ -33,6 +34,7 @@ func walledStrings() map[string]string {
 	add("env name", contract.EnvNames())
 	add("label/annotation name", contract.LabelNames())
 	add("CIS flag name", contract.CISFlagNames())
+	add("stack reference name", contract.StackRefNames())
 	return out
 }
 

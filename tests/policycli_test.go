@@ -351,7 +351,7 @@ func TestPolicyPackUnderPulumiCLI(t *testing.T) {
 			assert.Contains(t, out, "one or more mandatory policy violations were found")
 			for _, p := range incidentMandatory {
 				// The engine prints the severity the pack's Analyzer sends
-				// (policies/pack/metadata.go).
+				// (each policy's meta, policies/pack/policy_<name>.go).
 				info, ok := pack.Lookup(p)
 				require.True(t, ok, p)
 				assert.Contains(t, out, "[mandatory] [severity: "+info.Metadata().Severity+"]  "+p, "incident output must name %s", p)

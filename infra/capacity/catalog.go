@@ -295,6 +295,14 @@ const (
 	SubnetReservedAddresses = 4
 )
 
+// Production redundancy (Headroom's rule, not a Google limit: one region's
+// outage must leave a region that can serve; docs/policies.md#multi-region-redundancy).
+const (
+	// MultiRegionMinRegions: production runs VPC egress and workloads in at
+	// least this many regions.
+	MultiRegionMinRegions = 2
+)
+
 // Private services access (docs/gcp-limits.md#private-ip).
 const (
 	// PSAMaxPrefixLength: the allocated range is a /24 at the smallest.
@@ -312,7 +320,8 @@ const (
 	LogRetentionDaysDefault       = 7   // see LogRetentionDaysMin
 	MaintenanceDayMin             = 1   // maintenance window day: 1 (Monday)–7 (Sunday)
 	MaintenanceDayMax             = 7   // see MaintenanceDayMin
-	MaintenanceHourMax            = 23  // maintenance window hour: 0–23 UTC
+	MaintenanceHourMin            = 0   // maintenance window hour: 0–23 UTC
+	MaintenanceHourMax            = 23  // see MaintenanceHourMin
 	DiskSizeMinGB                 = 10  // provider: settings.disk_size at least 10 GB
 	InstanceQualifiedNameMaxChars = 98  // "project-ID:instance-ID" at most 98 characters
 )

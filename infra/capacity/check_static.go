@@ -190,11 +190,11 @@ func (an *analysis) multiRegion() {
 	for _, w := range m.workloads {
 		wlRegions[w.Region] = true
 	}
-	if len(egRegions) < 2 {
-		missing = append(missing, fmt.Sprintf("VPC egress in %d region(s) %v, want ≥ 2", len(egRegions), sortedKeys(egRegions)))
+	if len(egRegions) < MultiRegionMinRegions {
+		missing = append(missing, fmt.Sprintf("VPC egress in %d region(s) %v, want ≥ %d", len(egRegions), sortedKeys(egRegions), MultiRegionMinRegions))
 	}
-	if len(wlRegions) < 2 {
-		missing = append(missing, fmt.Sprintf("workloads in %d region(s) %v, want ≥ 2", len(wlRegions), sortedKeys(wlRegions)))
+	if len(wlRegions) < MultiRegionMinRegions {
+		missing = append(missing, fmt.Sprintf("workloads in %d region(s) %v, want ≥ %d", len(wlRegions), sortedKeys(wlRegions), MultiRegionMinRegions))
 	}
 	if len(missing) > 0 {
 		// Adding regions to the network and workloads is not a remedy kind:

@@ -244,8 +244,8 @@ func ValidateMaintenanceWindow(day, hour int) error {
 	if day < MaintenanceDayMin || day > MaintenanceDayMax {
 		return ruleErr("maintenanceWindow", "day", day, AnchorBackups, "must be an integer from %d (Monday) to %d (Sunday)", MaintenanceDayMin, MaintenanceDayMax)
 	}
-	if hour < 0 || hour > MaintenanceHourMax {
-		return ruleErr("maintenanceWindow", "hour", hour, AnchorBackups, "must be an integer from 0 to %d (UTC)", MaintenanceHourMax)
+	if hour < MaintenanceHourMin || hour > MaintenanceHourMax {
+		return ruleErr("maintenanceWindow", "hour", hour, AnchorBackups, "must be an integer from %d to %d (UTC)", MaintenanceHourMin, MaintenanceHourMax)
 	}
 	return nil
 }

@@ -122,6 +122,10 @@ func TestBadInput(t *testing.T) {
 		{"unknown key", "staging", []edit{{"headroom:database.replica", `[]`}}, "headroom:database.replica", "unknown key"},
 		{"unknown key", "staging", []edit{{"headroom:workloads[1].db.poolsize", `3`}}, "headroom:workloads[1].db.poolsize", "unknown key; expected one of connectTimeoutSeconds"},
 		{"unknown key", "staging", []edit{{"headroom:network.regions.us-central1.connector.minInstance", `3`}}, "headroom:network.regions.us-central1.connector.minInstance", "unknown key"},
+		// cross-stack consumers
+		{"wrong value", "staging", []edit{{"headroom:consumerStacks", `["app-a"]`}}, "headroom:consumerStacks[0]", `must be a fully-qualified stack name "org/project/stack", got "app-a"`},
+		{"wrong type", "staging", []edit{{"headroom:consumerStacks", `"acme/app/prod"`}}, "headroom:consumerStacks", "must be a list of fully-qualified stack names"},
+		{"duplicate", "staging", []edit{{"headroom:consumerStacks", `["acme/app/prod","acme/app/prod"]`}}, "headroom:consumerStacks[1]", `"acme/app/prod" is listed twice`},
 		// negative / zero counts
 		{"zero", "staging", []edit{{"headroom:workloads[0].maxInstances", `0`}}, "headroom:workloads[0].maxInstances", "must be an integer ≥ 1 (unset or 0 means Cloud Run's default of 100), got 0"},
 		{"negative", "staging", []edit{{"headroom:workloads[0].minInstances", `-1`}}, "headroom:workloads[0].minInstances", "from 0 to maxInstances (20), got -1"},
@@ -312,7 +316,7 @@ func TestDeterministic(t *testing.T) {
 		edit{"headroom:aaa", `1`},
 	)
 	_, first := Decode("production", vals)
-	require.EqualError(t, first, "headroom:aaa: unknown key; expected one of headroom:assumptions, headroom:database, headroom:environment, headroom:monitoring, headroom:network, headroom:probe, headroom:targets, headroom:workloads")
+	require.EqualError(t, first, "headroom:aaa: unknown key; expected one of headroom:assumptions, headroom:consumerStacks, headroom:database, headroom:environment, headroom:monitoring, headroom:network, headroom:probe, headroom:targets, headroom:workloads")
 	delete(vals, "headroom:aaa")
 	delete(vals, "headroom:zzz")
 	_, first = Decode("production", vals)

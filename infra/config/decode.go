@@ -23,7 +23,7 @@ const ProjectKey = "gcp:project"
 
 // topKeys are the keys under headroom:, in the fixed order the decoder and
 // validation walk them (errors are deterministic).
-var topKeys = []string{"environment", "network", "database", "workloads", "targets", "assumptions", "monitoring", "probe"}
+var topKeys = []string{"environment", "network", "database", "workloads", "targets", "assumptions", "monitoring", "probe", "consumerStacks"}
 
 // Decode decodes and validates one stack's configuration given in the form
 // the Pulumi engine hands it to a Go program (PULUMI_CONFIG): keys are

@@ -91,6 +91,7 @@ func everySetting(t *testing.T) map[string]string {
 		edit{"headroom:workloads[0].ignoreImageChanges", `true`},
 		edit{"headroom:workloads[1].env", `{}`},
 		edit{"headroom:workloads[1].invokers", `[]`},
+		edit{"headroom:consumerStacks", `["acme/app-a/prod","acme/app-b/prod"]`},
 	)
 }
 

@@ -26,6 +26,11 @@ type Stack struct {
 	Monitoring Monitoring `yaml:"monitoring" json:"monitoring"`
 	// Probe declares the storm probe as a Cloud Run job (optional, opt-in).
 	Probe Probe `yaml:"probe" json:"probe"`
+	// ConsumerStacks are the app stacks ("org/project/stack") whose
+	// services use this stack's databases: the program reads their
+	// cross-stack export and republishes their demand in its own
+	// (docs/cli.md#budget-across-stacks). Optional.
+	ConsumerStacks []string `yaml:"consumerStacks" json:"consumerStacks"`
 
 	// SecretKeys are the config keys set with `pulumi config set --secret`
 	// ("headroom:workloads"): the program passes what it derives from them

@@ -76,6 +76,8 @@ var hints = map[string]string{
 	"workloads[].db.extraPools[].maxOverflow":        "an integer ≥ 0",
 	"workloads[].db.extraPools[].startupConnections": "an integer from 0 to poolSize + maxOverflow",
 	"database.consumers":                             "a list of consumers [{name, connections, target}]",
+	"consumerStacks":                                 "a list of fully-qualified stack names [\"org/project/stack\"]",
+	"consumerStacks[]":                               "a fully-qualified stack name \"org/project/stack\"",
 	"database.consumers[].name":                      "a consumer name (lowercase letters, digits, '-' or '_'; starts with a letter; ≤ 45 characters)",
 	"database.consumers[].connections":               "an integer ≥ 1",
 	"database.consumers[].target":                    "\"primary\" or the name of a replica",
@@ -242,5 +244,25 @@ func (d *decoder) validate(s *Stack) error {
 	if err := d.monitoring(s); err != nil {
 		return err
 	}
-	return d.probeJob(s)
+	if err := d.probeJob(s); err != nil {
+		return err
+	}
+	return consumerStacks(s)
+}
+
+// consumerStacks checks headroom:consumerStacks: fully-qualified stack
+// names, each once.
+func consumerStacks(s *Stack) error {
+	p := root("consumerStacks")
+	seen := map[string]bool{}
+	for i, name := range s.ConsumerStacks {
+		if _, _, _, err := contract.SplitStackName(name); err != nil {
+			return bad(p.index(i), name)
+		}
+		if seen[name] {
+			return errf(p.index(i), "%q is listed twice", clip(name))
+		}
+		seen[name] = true
+	}
+	return nil
 }

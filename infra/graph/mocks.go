@@ -109,6 +109,15 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		id, computed = "", nil
 	}
 
+	if args.TypeToken == contract.TypeStackReference {
+		// A referenced stack the mock knows nothing of: no outputs (the
+		// SDK requires the object), known even in an unknowns preview, as
+		// the engine reads a reference during preview.
+		computed = resource.PropertyMap{
+			"outputs":           resource.NewObjectProperty(resource.PropertyMap{}),
+			"secretOutputNames": resource.NewArrayProperty(nil),
+		}
+	}
 	state := args.Inputs.Copy()
 	for k, v := range computed {
 		state[k] = v

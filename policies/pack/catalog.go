@@ -13,7 +13,6 @@
 package pack
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
@@ -36,34 +35,10 @@ const (
 	LevelDisabled  = "disabled"
 )
 
-// Policy names. They are stable: users key their policy-pack config and
-// exceptions on them. The stack policies that mirror a capacity check use the
-// capacity.Check* name so findings and violations correlate.
-const (
-	PolicyCapacityModel     = "capacity-model"
-	PolicyConnectionBudget  = capacity.CheckConnectionBudget
-	PolicyReplicaParity     = capacity.CheckReplicaParity
-	PolicyColdStartSuccess  = capacity.CheckColdStartSuccess
-	PolicyTimeoutBudget     = capacity.CheckTimeoutBudget
-	PolicyEgressHeadroom    = capacity.CheckEgressHeadroom
-	PolicyDirectEgressIPs   = capacity.CheckDirectEgressIPs
-	PolicyAdminAPIQuota     = capacity.CheckAdminAPIQuota
-	PolicyBuiltinConnCap    = capacity.CheckBuiltinConnCap
-	PolicyMultiRegion       = capacity.CheckMultiRegion
-	PolicyCIDROverlap       = "cidr-overlap"
-	PolicyConnectorBounds   = "connector-bounds"
-	PolicySQLPrivateIPOnly  = "sql-private-ip-only"
-	PolicySQLSSLRequired    = "sql-ssl-required"
-	PolicySQLBackupsPITR    = "sql-backups-pitr"
-	PolicySQLDeletionProt   = "sql-deletion-protection"
-	PolicySQLMaxConnections = "sql-max-connections-explicit"
-	PolicySQLTierEdition    = "sql-tier-edition"
-	PolicySQLMaintenance    = "sql-maintenance-window"
-	PolicySQLCISLogging     = "sql-cis-logging-flags"
-	PolicyRunMaxInstances   = "cloudrun-max-instances-explicit"
-	PolicyRunProbeWindow    = "cloudrun-startup-probe-window"
-	PolicyRunPoolContract   = "cloudrun-db-pool-contract"
-)
+// Policy names are stable: users key their policy-pack config and
+// exceptions on them. Each is declared in its policy's file; the stack
+// policies that mirror a capacity check use the capacity.Check* name so
+// findings and violations correlate.
 
 // Kind says whether a policy judges one resource or the whole stack.
 type Kind string
@@ -99,161 +74,84 @@ const (
 	TypeRunService    = contract.TypeRunService
 )
 
-var modelKeys = []string{"environment", "targets.*", "assumptions.*"}
-
-var catalog = []PolicyInfo{
-	{
-		Name: PolicyCapacityModel, Kind: KindStack, Level: LevelMandatory,
-		Description: "The resource graph can be turned into a capacity topology: every Cloud Run service " +
-			"resolves to one Cloud SQL instance and one egress path. Carries the pack's shared settings " +
-			"(environment, targets, assumptions); values unknown until apply are reported here as advisory.",
-		ConfigKeys: modelKeys,
-	},
-	{
-		Name: PolicyConnectionBudget, Kind: KindStack, Level: LevelMandatory,
-		Description: "In every scenario (cold start, rollouts with the old revision's pools still open, " +
-			"failover, restarts), the connections held on a Cloud SQL instance (instances × processes × pools, " +
-			"non-Cloud-Run consumers, admin slack) fit in (max_connections − reserved) × the utilization target.",
-		ConfigKeys: []string{"targets.connectionUtilization", "assumptions.reservedConnections", "assumptions.adminSlackConnections"},
-	},
-	{
-		Name: PolicyReplicaParity, Kind: KindStack, Level: LevelMandatory,
-		Description: "A promoted cross-region replica can carry its primary's connection demand " +
-			"(PostgreSQL requires a hot standby's max_connections ≥ its primary's).",
-		ConfigKeys: []string{"targets.connectionUtilization", "assumptions.reservedConnections"},
-	},
-	{
-		Name: PolicyColdStartSuccess, Kind: KindStack, Level: LevelMandatory,
-		Description: "Each scenario's simulated storm (a cold start from 0 to maxInstances, a rollout, a " +
-			"reconnect after failover or restart) reaches the startup success target (> target) and the connect " +
-			"p99 target (< target); mandatory where a monotone rule also fails in that scenario, advisory elsewhere.",
-		ConfigKeys: []string{"targets.startupSuccessRate", "targets.connectP99Seconds", "assumptions.*"},
-	},
-	{
-		Name: PolicyTimeoutBudget, Kind: KindStack, Level: LevelMandatory,
-		Description: "The worst-case connect path (egress scale-out or Direct VPC egress start + slot queueing " +
-			"+ handshake) fits in each service's DB connect timeout and startup probe window.",
-		ConfigKeys: []string{"assumptions.connectorScaleOutSeconds", "assumptions.directEgressStartupSeconds",
-			"assumptions.acceptRatePerSecond", "assumptions.handshakeSeconds"},
-	},
-	{
-		Name: PolicyEgressHeadroom, Kind: KindStack, Level: LevelMandatory,
-		Description: "Each region's VPC egress (connector throughput at its minimum and maximum size) carries " +
-			"the services' cold-start and full-scale egress, without a connector scale-out on the startup path.",
-		ConfigKeys: []string{"assumptions.connectorScaleOutSeconds"},
-	},
-	{
-		Name: PolicyDirectEgressIPs, Kind: KindStack, Level: LevelMandatory,
-		Description: fmt.Sprintf("A Direct VPC egress subnet has ≥ %d × Σ maxInstances usable IPs plus a %d-address block, "+
-			"and is at least a /%d.", capacity.DirectEgressIPsPerInstance, capacity.DirectEgressIPBlock, capacity.DirectEgressMaxPrefixLength),
-	},
-	{
-		Name: PolicyAdminAPIQuota, Kind: KindStack, Level: LevelMandatory,
-		Description: fmt.Sprintf("The Cloud SQL Admin API connect calls of a full cold start in one region stay under the "+
-			"%d/min quota per service account and region (built-in connection or connectors only).", capacity.AdminAPIConnectQuotaPerMinute),
-	},
-	{
-		Name: PolicyBuiltinConnCap, Kind: KindStack, Level: LevelMandatory,
-		Description: fmt.Sprintf("Services using Cloud Run's built-in Cloud SQL connection open ≤ %d connections per instance.",
-			capacity.BuiltinConnectionsPerInstance),
-	},
-	{
-		Name: PolicyMultiRegion, Kind: KindStack, Level: LevelMandatory,
-		Description: "Production: HA (REGIONAL) primary, ≥ 1 cross-region replica, and egress and workloads in " +
-			"≥ 2 regions.",
-		ConfigKeys: []string{"environment"},
-	},
-	{
-		Name: PolicyCIDROverlap, Kind: KindStack, Level: LevelMandatory,
-		Description: "Subnet, connector and private-services-access ranges of one VPC network do not overlap.",
-	},
-	{
-		Name: PolicyConnectorBounds, Kind: KindResource, Level: LevelMandatory, Types: []string{TypeConnector},
-		Description: fmt.Sprintf("A Serverless VPC Access connector has a known machine type, %d ≤ minInstances < "+
-			"maxInstances ≤ %d (maxInstances set explicitly), and a /%d range or a subnet.",
-			capacity.ConnectorMinInstancesFloor, capacity.ConnectorMaxInstancesCeiling, capacity.ConnectorPrefixLength),
-	},
-	{
-		Name: PolicySQLPrivateIPOnly, Kind: KindResource, Level: LevelMandatory, Types: []string{TypeSQLInstance},
-		Description: "A Cloud SQL instance has no public IPv4 address, a private network, and no 0.0.0.0/0 " +
-			"authorized network.",
-	},
-	{
-		Name: PolicySQLSSLRequired, Kind: KindResource, Level: LevelMandatory, Types: []string{TypeSQLInstance},
-		Description: "A Cloud SQL instance accepts only encrypted connections (sslMode ENCRYPTED_ONLY or " +
-			"TRUSTED_CLIENT_CERTIFICATE_REQUIRED).",
-	},
-	{
-		Name: PolicySQLBackupsPITR, Kind: KindResource, Level: LevelMandatory, Types: []string{TypeSQLInstance},
-		Description: fmt.Sprintf("A Cloud SQL primary has automated backups, point-in-time recovery, %d–%d days of transaction "+
-			"logs (%d on Enterprise Plus) and %d–%d retained backups.", capacity.LogRetentionDaysMin, capacity.LogRetentionDaysMax,
-			capacity.LogRetentionDaysMaxPlus, capacity.RetainedBackupsDefault, capacity.RetainedBackupsMax),
-	},
-	{
-		Name: PolicySQLDeletionProt, Kind: KindResource, Level: LevelMandatory, StagingAdvisory: true,
-		Types: []string{TypeSQLInstance},
-		Description: "A Cloud SQL instance has both deletion protections: deletionProtection (Pulumi) and " +
-			"settings.deletionProtectionEnabled (API). Advisory outside production.",
-		ConfigKeys: []string{"environment"},
-	},
-	{
-		Name: PolicySQLMaxConnections, Kind: KindResource, Level: LevelMandatory, Types: []string{TypeSQLInstance},
-		Description: fmt.Sprintf("A Cloud SQL instance sets max_connections explicitly, from %d to %d; above our inferred "+
-			"ceiling for its tier's memory is advice.", capacity.MaxConnectionsFlagMin, capacity.MaxConnectionsFlagMax),
-	},
-	{
-		Name: PolicySQLTierEdition, Kind: KindResource, Level: LevelMandatory, StagingAdvisory: false,
-		Types: []string{TypeSQLInstance},
-		Description: "A Cloud SQL instance's tier is valid for its edition; in production it has a dedicated " +
-			"core (shared-core instances are outside the SLA).",
-		ConfigKeys: []string{"environment"},
-	},
-	{
-		Name: PolicySQLMaintenance, Kind: KindResource, Level: LevelAdvisory, Types: []string{TypeSQLInstance},
-		Description: fmt.Sprintf("A Cloud SQL primary has a maintenance window (day %d–%d, hour 0–%d UTC).",
-			capacity.MaintenanceDayMin, capacity.MaintenanceDayMax, capacity.MaintenanceHourMax),
-	},
-	{
-		Name: PolicySQLCISLogging, Kind: KindResource, Level: LevelAdvisory, Types: []string{TypeSQLInstance},
-		Description: "A Cloud SQL instance sets the CIS PostgreSQL logging flags, each as its Checkov check wants it (" +
-			cisRequirements() + ").",
-	},
-	{
-		Name: PolicyRunMaxInstances, Kind: KindResource, Level: LevelMandatory, Types: []string{TypeRunService},
-		Description: fmt.Sprintf("A Cloud Run service sets template.scaling.maxInstanceCount (the default of %d breaks "+
-			"every connection budget).", capacity.CloudRunDefaultMaxInstances),
-	},
-	{
-		Name: PolicyRunProbeWindow, Kind: KindResource, Level: LevelMandatory, Types: []string{TypeRunService},
-		Description: fmt.Sprintf("A Cloud Run service with a database has a startup probe within Cloud Run's limits "+
-			"(timeout ≤ period; window initialDelay + period × failureThreshold ≤ %d s) whose window is ≥ its DB connect timeout.",
-			capacity.StartupProbeMaxWindowSeconds),
-	},
-	{
-		Name: PolicyRunPoolContract, Kind: KindResource, Level: LevelMandatory, Types: []string{TypeRunService},
-		Description: "A Cloud Run service with a database declares the pool contract: DB_POOL_SIZE ≥ 1, " +
-			"DB_MAX_OVERFLOW ≥ 0, DB_STARTUP_CONNECTIONS ≤ pool + overflow as integers, " +
-			"DB_CONNECT_TIMEOUT_SECONDS as a decimal number of seconds > 0, and DB_HOST or DB_INSTANCE; " +
-			"optional DB_PROCESSES (integer ≥ 1) and DB_EXTRA_POOLS (JSON array of pools) must be valid.",
-	},
+// policy is one policy of the pack, whole: what it is (info), what a reader
+// does about a violation (meta) and how it judges, either one resource
+// (resource) or the whole stack (stack). Each policy is declared in its own
+// file, policy_<name>.go, and listed once in catalog.
+type policy struct {
+	info     PolicyInfo
+	meta     Metadata
+	resource resourceCheck
+	stack    stackCheck
+	// schema is the policy's config schema; nil means its enforcement
+	// level is its only setting (levelOnlySchema).
+	schema func() *policyx.ConfigSchema
 }
 
-// Catalog returns every policy of the pack, stack policies first, in a stable
-// order.
+// catalog is every policy of the pack, in the order the README, the docs,
+// SARIF rules and the engine list them: the stack policies that mirror the
+// capacity model first, then the resource policies, then the newer ones.
+// It is filled in init because the checks reach back to it (checkPolicy
+// looks policies up), which a variable initializer may not do.
+var catalog []policy
+
+func init() {
+	catalog = []policy{
+		capacityModelPolicy,
+		connectionBudgetPolicy,
+		replicaParityPolicy,
+		coldStartSuccessPolicy,
+		timeoutBudgetPolicy,
+		egressHeadroomPolicy,
+		directEgressIPsPolicy,
+		adminAPIQuotaPolicy,
+		builtinConnCapPolicy,
+		multiRegionPolicy,
+		cidrOverlapPolicy,
+		connectorBoundsPolicy,
+		sqlPrivateIPOnlyPolicy,
+		sqlSSLRequiredPolicy,
+		sqlBackupsPITRPolicy,
+		sqlDeletionProtPolicy,
+		sqlMaxConnectionsPolicy,
+		sqlTierEditionPolicy,
+		sqlMaintenancePolicy,
+		sqlCISLoggingPolicy,
+		runMaxInstancesPolicy,
+		runProbeWindowPolicy,
+		runPoolContractPolicy,
+		runEnvCredentialsPolicy,
+		runPublicInvokerPolicy,
+		demandReadablePolicy,
+		secretAccessorScopePolicy,
+	}
+}
+
+// Catalog returns every policy of the pack, in the catalog's stable order.
 func Catalog() []PolicyInfo {
 	out := make([]PolicyInfo, len(catalog))
-	copy(out, catalog)
+	for i, p := range catalog {
+		out[i] = p.info
+	}
 	return out
 }
 
 // Lookup returns the catalog entry of a policy.
 func Lookup(name string) (PolicyInfo, bool) {
-	for _, p := range catalog {
-		if p.Name == name {
-			return p, true
-		}
+	if p := lookup(name); p != nil {
+		return p.info, true
 	}
 	return PolicyInfo{}, false
+}
+
+// lookup returns the definition of a policy, nil if there is none.
+func lookup(name string) *policy {
+	for i := range catalog {
+		if catalog[i].info.Name == name {
+			return &catalog[i]
+		}
+	}
+	return nil
 }
 
 // levelToPolicyx converts a config level to the SDK's enum.
@@ -290,6 +188,21 @@ func checkPolicy(check string) string {
 		return check
 	}
 	return PolicyCapacityModel
+}
+
+// orList renders names as "a, b or c".
+func orList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// largestConnectorMachine is the connector machine type with the most
+// throughput (the list is ordered smallest first).
+func largestConnectorMachine() string {
+	names := capacity.ConnectorMachineNames()
+	return names[len(names)-1]
 }
 
 // cisRequirements renders the CIS flag set for the policy's description.

@@ -54,6 +54,11 @@ type Config struct {
 	// Services are per-service demand overrides, keyed by the Cloud Run
 	// service's name or logical name (docs/frameworks.md#overrides).
 	Services map[string]ServiceOverride
+	// ExternalDemand is the connections other stacks hold on an instance,
+	// keyed by instance name, then by stack ("org/project/stack") or a
+	// label: the fallback for stacks that cannot read the platform
+	// stack's export (topology_stackref.go).
+	ExternalDemand map[string]map[string]int
 }
 
 // ServiceOverride states the demand of a service whose code sets its pool
@@ -192,7 +197,7 @@ func FromPolicyConfig(entries map[string]PolicyConfig) (Config, error) {
 			return Config{}, err
 		}
 		for _, p := range catalog {
-			cfg.Levels[p.Name] = all.Level
+			cfg.Levels[p.info.Name] = all.Level
 		}
 	}
 	for _, name := range names {
@@ -238,7 +243,7 @@ func checkLevel(key, level string) error {
 func policyNames() []string {
 	out := make([]string, len(catalog))
 	for i, p := range catalog {
-		out[i] = p.Name
+		out[i] = p.info.Name
 	}
 	return out
 }
@@ -250,6 +255,8 @@ type modelProperties struct {
 	Services      map[string]ServiceOverride `json:"services"`
 	Targets       *modelTargets              `json:"targets"`
 	Assumptions   *modelAssumptions          `json:"assumptions"`
+	// ExternalDemand: instance → stack or label → connections.
+	ExternalDemand map[string]map[string]int `json:"externalDemand"`
 }
 
 type modelTargets struct {
@@ -309,6 +316,10 @@ func applyModelProperties(cfg *Config, props map[string]any) error {
 		return err
 	}
 	cfg.Services = mp.Services
+	if err := checkExternalDemand(prefix+"externalDemand.", mp.ExternalDemand); err != nil {
+		return err
+	}
+	cfg.ExternalDemand = mp.ExternalDemand
 	if t := mp.Targets; t != nil {
 		for _, f := range []struct {
 			dst *float64
@@ -467,8 +478,9 @@ func modelConfigSchema() *policyx.ConfigSchema {
 			"type": "object", "additionalProperties": serviceOverrideSchema(),
 			"description": "Per-service demand overrides keyed by Cloud Run service name (docs/frameworks.md#overrides).",
 		},
-		"targets":     obj(bounded(contract.Targets())),
-		"assumptions": obj(bounded(contract.Assumptions())),
+		"externalDemand": externalDemandSchema(),
+		"targets":        obj(bounded(contract.Targets())),
+		"assumptions":    obj(bounded(contract.Assumptions())),
 	}}
 }
 

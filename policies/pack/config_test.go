@@ -3,6 +3,7 @@ package pack_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -298,5 +299,6 @@ func TestDocsListEveryPolicy(t *testing.T) {
 	doc := string(data)
 	for _, p := range pack.Catalog() {
 		assert.Contains(t, doc, "| `"+p.Name+"` | "+string(p.Kind)+" | "+p.Level, "README.md must list %s with its level", p.Name)
+		assert.True(t, strings.Contains(doc, " | "+p.Description+" | "), "README.md must list %s with the catalog's description:\n%s", p.Name, p.Description)
 	}
 }

@@ -24,13 +24,32 @@ func TestEveryPolicyHasMetadata(t *testing.T) {
 	}
 	for _, p := range pack.Catalog() {
 		t.Run(p.Name, func(t *testing.T) {
-			require.True(t, pack.HasMetadata(p.Name), "add %s to policies/pack/metadata.go", p.Name)
+			require.True(t, pack.HasMetadata(p.Name), "give %s its meta in policies/pack/policy_<name>.go", p.Name)
 			m := p.Metadata()
 			assert.Contains(t, []string{pack.SeverityLow, pack.SeverityMedium, pack.SeverityHigh, pack.SeverityCritical}, m.Severity)
 			assert.GreaterOrEqual(t, len(m.Remediation), 40, "remediation steps say what to change")
 			assert.Equal(t, pack.HelpBaseURL+"#"+p.Name, m.HelpURL)
 			assert.True(t, headings[p.Name], "docs/policies.md needs a heading ### `%s` (the help URL's anchor)", p.Name)
 			assert.NotEmpty(t, m.Tags)
+			// The section states the catalog's own words, so the docs
+			// cannot drift from the pack.
+			section := sectionOf(string(doc), p.Name)
+			assert.True(t, strings.HasPrefix(section, "\n"+p.Description+"\n"),
+				"docs/policies.md: the section of %s opens with its description:\n%s", p.Name, p.Description)
+			assert.True(t, strings.Contains(section, "\n- **Remediation:** "+m.Remediation+"\n"),
+				"docs/policies.md: the section of %s states its remediation:\n%s", p.Name, m.Remediation)
 		})
 	}
+}
+
+// sectionOf returns the "### `<policy>`" section of docs/policies.md.
+func sectionOf(doc, policy string) string {
+	_, rest, ok := strings.Cut(doc, "### `"+policy+"`\n")
+	if !ok {
+		return ""
+	}
+	if i := strings.Index(rest, "\n### "); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest + "\n"
 }

@@ -74,21 +74,19 @@ func Policies(cfg Config) []policyx.Policy {
 func policies(cfg Config) ([]policyx.Policy, *evalMemo) {
 	memo := &evalMemo{cfg: cfg}
 	out := make([]policyx.Policy, 0, len(catalog))
-	for _, info := range catalog {
-		info := info
+	for _, def := range catalog {
+		info := def.info
 		level := levelToPolicyx(cfg.Level(info.Name))
 		// Every policy publishes a schema so Pulumi Cloud validates (and
 		// shows) its config: the shared settings under capacity-model, none
 		// elsewhere (only the enforcement level).
-		schema := &policyx.ConfigSchema{Properties: map[string]map[string]any{}}
-		if info.Name == PolicyCapacityModel {
-			schema = modelConfigSchema()
-		} else if s, ok := policySchemas[info.Name]; ok {
-			schema = s
+		schema := levelOnlySchema()
+		if def.schema != nil {
+			schema = def.schema()
 		}
 		switch info.Kind {
 		case KindResource:
-			check := resourceChecks[info.Name]
+			check := def.resource
 			out = append(out, policyx.NewResourceValidationPolicy(info.Name, policyx.ResourceValidationPolicyArgs{
 				Description:      info.Description,
 				EnforcementLevel: level,
@@ -105,7 +103,7 @@ func policies(cfg Config) ([]policyx.Policy, *evalMemo) {
 				},
 			}))
 		case KindStack:
-			check := stackCheckFor(info.Name)
+			check := def.stack
 			out = append(out, policyx.NewStackValidationPolicy(info.Name, policyx.StackValidationPolicyArgs{
 				Description:      info.Description,
 				EnforcementLevel: level,
@@ -293,10 +291,6 @@ func ShortURN(urn string) string {
 	}
 	return urnName(urn)
 }
-
-// policySchemas are the config schemas of policies that declare their own
-// (policy files register them); the others take the SDK's default.
-var policySchemas = map[string]*policyx.ConfigSchema{}
 
 // levelOnlySchema is the schema of a policy whose only setting is its
 // enforcement level: no properties, so the engine refuses any other key

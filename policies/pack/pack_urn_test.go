@@ -42,7 +42,7 @@ func TestEveryPolicyHasAConfigSchema(t *testing.T) {
 	for _, p := range Policies(Config{}) {
 		require.NotNil(t, p.ConfigSchema(), p.Name())
 		if p.Name() == PolicyCapacityModel {
-			for _, k := range []string{"environment", "stagingStacks", "targets", "assumptions", "services"} {
+			for _, k := range []string{"environment", "stagingStacks", "targets", "assumptions", "services", "externalDemand"} {
 				assert.Contains(t, p.ConfigSchema().Properties, k)
 			}
 		} else {

@@ -13,19 +13,18 @@ import (
 // stack's validation of headroom:workloads[].env uses.
 const PolicyRunEnvCredentials = "cloudrun-env-plaintext-credentials"
 
-func init() {
-	catalog = append(catalog, PolicyInfo{
+var runEnvCredentialsPolicy = policy{
+	info: PolicyInfo{
 		Name: PolicyRunEnvCredentials, Kind: KindResource, Level: LevelMandatory, Types: []string{TypeRunService},
 		Description: "A Cloud Run service carries no credential in a plain env value (a URL with a password, an " +
 			"issued-key shape, a value under a …_PASSWORD/…_TOKEN/…_SECRET/…_API_KEY name): credentials come from " +
 			"Secret Manager (env valueSource.secretKeyRef). Messages never print the value.",
-	})
-	resourceChecks[PolicyRunEnvCredentials] = checkRunEnvCredentials
-	metadata[PolicyRunEnvCredentials] = Metadata{Severity: SeverityCritical, Tags: []string{"security"},
+	},
+	meta: Metadata{Severity: SeverityCritical, Tags: []string{"security"},
 		Remediation: "Create the secret in Secret Manager and reference it under headroom:workloads[].secrets " +
 			"(or env[].valueSource.secretKeyRef in any program); remove the plain value and rotate it, since it is in " +
-			"the service's configuration and in Pulumi state."}
-	policySchemas[PolicyRunEnvCredentials] = levelOnlySchema()
+			"the service's configuration and in Pulumi state."},
+	resource: checkRunEnvCredentials,
 }
 
 // checkRunEnvCredentials judges every container's plain env values. A

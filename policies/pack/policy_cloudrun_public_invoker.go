@@ -23,19 +23,18 @@ const (
 	TypeRunIAMPolicy  = contract.TypeRunIAMPolicy
 )
 
-func init() {
-	catalog = append(catalog, PolicyInfo{
+var runPublicInvokerPolicy = policy{
+	info: PolicyInfo{
 		Name: PolicyRunPublicInvoker, Kind: KindStack, Level: LevelMandatory,
 		Description: "Production: a Cloud Run service that allUsers or allAuthenticatedUsers may invoke " +
 			"(roles/run.invoker through a ServiceIamMember, ServiceIamBinding or ServiceIamPolicy) carries the label " +
 			contract.LabelPublic + "=" + contract.LabelPublicValue + " that says it is meant to be public.",
 		ConfigKeys: []string{"environment"},
-	})
-	stackChecks[PolicyRunPublicInvoker] = checkRunPublicInvoker
-	metadata[PolicyRunPublicInvoker] = Metadata{Severity: SeverityHigh, Tags: []string{"security"},
+	},
+	meta: Metadata{Severity: SeverityHigh, Tags: []string{"security"},
 		Remediation: "Remove allUsers from headroom:workloads[].invokers (name the callers instead), or state " +
-			"headroom:workloads[].public: true (the label " + contract.LabelPublic + ") if the service is meant for anyone."}
-	policySchemas[PolicyRunPublicInvoker] = levelOnlySchema()
+			"headroom:workloads[].public: true (the label " + contract.LabelPublic + ") if the service is meant for anyone."},
+	stack: checkRunPublicInvoker,
 }
 
 // invokerGrant is one roles/run.invoker grant read from an IAM resource.

@@ -22,18 +22,17 @@ const (
 	TypeProjectIAMBinding = contract.TypeProjectIAMBinding
 )
 
-func init() {
-	catalog = append(catalog, PolicyInfo{
+var secretAccessorScopePolicy = policy{
+	info: PolicyInfo{
 		Name: PolicySecretAccessorScope, Kind: KindStack, Level: LevelMandatory,
 		Description: "A secret a Cloud Run service reads as env (valueSource.secretKeyRef) is readable " +
 			"(roles/secretmanager.secretAccessor, on the secret or on the project) by the identities of the services " +
 			"that read it and by no one else.",
-	})
-	stackChecks[PolicySecretAccessorScope] = checkSecretAccessorScope
-	metadata[PolicySecretAccessorScope] = Metadata{Severity: SeverityHigh, Tags: []string{"security"},
+	},
+	meta: Metadata{Severity: SeverityHigh, Tags: []string{"security"},
 		Remediation: "Grant roles/secretmanager.secretAccessor per secret to the reading service's own service " +
-			"account only (headroom:workloads[].secrets does this); remove project-wide grants and grants to other principals."}
-	policySchemas[PolicySecretAccessorScope] = levelOnlySchema()
+			"account only (headroom:workloads[].secrets does this); remove project-wide grants and grants to other principals."},
+	stack: checkSecretAccessorScope,
 }
 
 // secretKey normalizes a secret reference ("id" or

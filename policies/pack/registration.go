@@ -82,7 +82,7 @@ func JudgeRegistration(seen []policyx.AnalyzerResource, r policyx.AnalyzerResour
 			continue
 		}
 		f := &findings{}
-		stackCheckFor(policy)(ev, cfg, f)
+		lookup(policy).stack(ev, cfg, f)
 		for _, fd := range f.out {
 			if fd.advisory || (fd.urn != r.URN && (fd.urn != dbURN || dbURN == "")) {
 				continue

@@ -2,7 +2,6 @@ package pack
 
 import (
 	"fmt"
-	"net/netip"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
@@ -110,29 +109,11 @@ func analyzeSafely(t capacity.Topology) (rep capacity.Report, err error) {
 // stackCheck judges the whole stack.
 type stackCheck func(ev *evaluation, cfg Config, f *findings)
 
-// stackChecks are stack policies registered by their own files.
-var stackChecks = map[string]stackCheck{}
-
-func stackCheckFor(policy string) stackCheck {
-	if c, ok := stackChecks[policy]; ok {
-		return c
-	}
-	switch policy {
-	case PolicyCapacityModel:
-		return checkCapacityModel
-	case PolicyCIDROverlap:
-		return checkCIDROverlap
-	case PolicyDemandReadable:
-		return checkDemandReadable
-	}
-	return func(ev *evaluation, _ Config, f *findings) { reportFindings(ev, policy, f) }
-}
-
 // reportFindings turns the capacity report's findings of one policy into
 // verdicts: fail at the policy's level, warn at advisory.
 func reportFindings(ev *evaluation, policy string, f *findings) {
 	for _, fd := range ev.report.Findings {
-		if checkPolicy(fd.Check) != policy {
+		if checkPolicy(fd.Check) != policy || ev.ex.emptyForUnknowns(fd.Check) {
 			continue
 		}
 		msg := fd.Message
@@ -148,90 +129,5 @@ func reportFindings(ev *evaluation, policy string, f *findings) {
 			continue
 		}
 		f.out = append(f.out, v)
-	}
-}
-
-func checkCapacityModel(ev *evaluation, cfg Config, f *findings) {
-	for _, u := range ev.ex.unknowns {
-		u := u
-		f.out = append(f.out, finding{msg: u.Message(), urn: u.Resource, advisory: true, unknown: &u})
-	}
-	for _, is := range ev.ex.issues {
-		f.out = append(f.out, finding{msg: is.msg, urn: is.urn, advisory: is.advisory})
-	}
-	if ev.modelErr != nil {
-		f.fail("%v", ev.modelErr)
-	}
-	reportFindings(ev, PolicyCapacityModel, f)
-}
-
-type cidrEntry struct {
-	label   string
-	prefix  netip.Prefix
-	network string
-	urn     string
-}
-
-func checkCIDROverlap(ev *evaluation, _ Config, f *findings) {
-	g := ev.ex.g
-	var entries []cidrEntry
-	add := func(kind, name, cidr, network string, r *policyx.AnalyzerResource, path string, st status) {
-		switch st {
-		case stUnknown:
-			f.unknown(r, path)
-			return
-		case stOK:
-		default:
-			return
-		}
-		pfx, err := netip.ParsePrefix(cidr)
-		if err != nil {
-			f.out = append(f.out, finding{msg: fmt.Sprintf("%s %s: %q is not a CIDR range", kind, name, cidr), urn: r.URN})
-			return
-		}
-		entries = append(entries, cidrEntry{label: fmt.Sprintf("%s %s (%s)", kind, name, pfx), prefix: pfx.Masked(), network: network, urn: r.URN})
-	}
-	for _, s := range g.subnets {
-		cidr, st := get(s.res.Properties, "ipCidrRange").str()
-		add("subnet", s.name, cidr, s.network, s.res, "ipCidrRange", st)
-		if sec, sst := get(s.res.Properties, "secondaryIpRanges").array(); sst == stOK {
-			for _, rng := range sec {
-				if rng.IsMap() {
-					c, cst := get(rng.AsMap(), "ipCidrRange").str()
-					n, _ := get(rng.AsMap(), "rangeName").str()
-					add("secondary range", s.name+"/"+n, c, s.network, s.res, "secondaryIpRanges[].ipCidrRange", cst)
-				}
-			}
-		}
-	}
-	for _, c := range g.connectors {
-		cidr, st := get(c.res.Properties, "ipCidrRange").str()
-		if st == stMissing || (st == stOK && cidr == "") {
-			continue // uses a subnet, which is checked as a subnet
-		}
-		add("connector", c.egress.Name, cidr, c.network, c.res, "ipCidrRange", st)
-	}
-	for _, p := range g.psa {
-		a, st1 := get(p.res.Properties, "address").str()
-		l, st2 := get(p.res.Properties, "prefixLength").integer()
-		st := st1
-		if st2 != stOK {
-			st = st2
-		}
-		add("private services range", resourceName(p.res), fmt.Sprintf("%s/%d", a, l), p.network, p.res, "address/prefixLength", st)
-	}
-	for i := range entries {
-		for j := i + 1; j < len(entries); j++ {
-			a, b := entries[i], entries[j]
-			if a.network != "" && b.network != "" && a.network != b.network {
-				continue
-			}
-			if a.prefix.Overlaps(b.prefix) {
-				f.out = append(f.out, finding{
-					msg: fmt.Sprintf("%s overlaps %s; move one of them to an unused range", a.label, b.label),
-					urn: b.urn,
-				})
-			}
-		}
 	}
 }

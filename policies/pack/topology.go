@@ -60,6 +60,9 @@ type sqlInstance struct {
 	db         capacity.Database
 	// complete is false when a value the model needs is unknown.
 	complete bool
+	// imported: read from another stack's export through the stack
+	// reference res (topology_stackref.go), not a resource of this graph.
+	imported bool
 }
 
 type subnet struct {
@@ -101,6 +104,9 @@ type extraction struct {
 	// notes are cloudrun-db-demand-readable's findings.
 	notes []demandNote
 	cfg   Config
+	// refPending names a stack reference whose export is not known yet:
+	// a service that binds to no instance may bind to one of its databases.
+	refPending string
 	// registration: the graph is the resources registered so far in an
 	// update, seen by their inputs (JudgeRegistration).
 	registration bool
@@ -149,6 +155,8 @@ func extractMode(resources []policyx.AnalyzerResource, cfg Config, registration 
 		}
 	}
 	ex.topo.Environment = cfg.EnvFor(ex.topo.Stack)
+	// Other stacks' databases and demand, before services bind to them.
+	ex.readStackRefs(resources)
 	// Connectors after subnets: a connector may name a subnet for its range.
 	for i := range resources {
 		if resources[i].Type == TypeConnector {

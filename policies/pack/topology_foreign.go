@@ -431,6 +431,8 @@ func (ex *extraction) bindForeign(r *policyx.AnalyzerResource, c contract.Contai
 	switch {
 	case namesUnknown:
 		return "", "template.volumes/annotations (Cloud SQL instance)", stUnknown
+	case ex.refPending != "" && (len(names) > 0 || len(hosts) > 0):
+		return "", "its database (it may be one of stack reference " + ex.refPending + "'s, whose export is not known yet)", stUnknown
 	case ipsUnknown && len(hosts) > 0:
 		return "", hosts[0].where + " (host " + hosts[0].host + ", the instance's address is not known yet)", stUnknown
 	case len(names) > 0:
@@ -443,7 +445,7 @@ func (ex *extraction) bindForeign(r *policyx.AnalyzerResource, c contract.Contai
 
 func (ex *extraction) instanceNamed(name string) *sqlInstance {
 	for _, inst := range ex.g.instances {
-		if inst.name == name || (inst.res != nil && inst.res.Name == name) {
+		if inst.name == name || (inst.res != nil && !inst.imported && inst.res.Name == name) {
 			return inst
 		}
 	}

@@ -372,7 +372,7 @@ func (ex *extraction) resolveDatabase(r *policyx.AnalyzerResource, env map[strin
 	if dep := ex.dependencyOfType(r, "", TypeSQLInstance); dep != nil {
 		return resourceName(dep), stOK
 	}
-	if unknown {
+	if unknown || ex.refPending != "" {
 		return "", stUnknown
 	}
 	return "", stMissing

@@ -224,3 +224,15 @@ func (e *Engine) NewProgramSandbox(t testing.TB, p Program) *Sandbox {
 	}
 	return s
 }
+
+// UseBackendOf points this sandbox at other's file backend, so its stacks
+// and other's can read each other through StackReferences (the stand-in's
+// cloud stays this sandbox's own). Call it before creating stacks.
+func (s *Sandbox) UseBackendOf(other *Sandbox) {
+	s.Backend = other.Backend
+	for i, kv := range s.env {
+		if strings.HasPrefix(kv, "PULUMI_BACKEND_URL=") {
+			s.env[i] = "PULUMI_BACKEND_URL=file://" + other.Backend
+		}
+	}
+}

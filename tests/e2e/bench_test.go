@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/headroom-dev/headroom/policies/analyzer"
 	"github.com/headroom-dev/headroom/testkit/enginetest"
 	"github.com/headroom-dev/headroom/testkit/scalestack"
 )
@@ -82,11 +85,39 @@ func BenchmarkPreviewScale(b *testing.B) {
 		{"binary", []string{"--policy-pack", packBin, "--policy-pack-config", cfg}},
 	} {
 		b.Run(p.name, func(b *testing.B) {
+			// The pack's own account of its share (the engine's wall
+			// clock under load cannot separate it from its own work).
+			timings := filepath.Join(b.TempDir(), "timings.jsonl")
+			b.Setenv(analyzer.TimingsEnv, timings)
 			for i := 0; i < b.N; i++ {
 				if r := sb.Pulumi(b, append([]string{"preview", "--stack", "scale", "--non-interactive"}, p.args...)...); r.Code != 0 {
 					b.Fatalf("preview failed:\n%s", r.Out)
 				}
 			}
+			if p.args == nil {
+				return
+			}
+			data, err := os.ReadFile(timings)
+			if err != nil {
+				b.Fatalf("the pack wrote no timings: %v", err)
+			}
+			var sum analyzer.Timing
+			lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+			for _, l := range lines {
+				var t analyzer.Timing
+				if err := json.Unmarshal([]byte(l), &t); err != nil {
+					b.Fatalf("timings line %q: %v", l, err)
+				}
+				sum.AnalyzeSeconds += t.AnalyzeSeconds
+				sum.AnalyzeStackSeconds += t.AnalyzeStackSeconds
+				sum.ProcessCPUSeconds += t.ProcessCPUSeconds
+				sum.Resources = t.Resources
+			}
+			n := float64(len(lines))
+			b.ReportMetric(float64(sum.Resources), "resources")
+			b.ReportMetric(sum.AnalyzeSeconds/n, "pack-analyze-s")
+			b.ReportMetric(sum.AnalyzeStackSeconds/n, "pack-analyzestack-s")
+			b.ReportMetric(sum.ProcessCPUSeconds/n, "pack-cpu-s")
 		})
 	}
 }

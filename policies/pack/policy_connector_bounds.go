@@ -1,39 +1,30 @@
 package pack
 
 import (
-	"github.com/pulumi/pulumi/sdk/v3/go/property"
+	"fmt"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
 	"github.com/headroom-dev/headroom/infra/capacity"
 )
 
-// connectorInstances reads a connector's min and max instances as the API
-// applies them: minInstances defaults to 2; maxInstances falls back to the
-// deprecated maxThroughput (100 Mbps per instance), and without either the
-// API gives about 3 instances (docs/gcp-limits.md#vpc-connector). explicit
-// reports whether maxInstances or maxThroughput was set.
-func connectorInstances(p property.Map) (minI int, minSt status, maxI int, maxSt status, explicit bool) {
-	minI, minSt = get(p, "minInstances").integer()
-	if minSt == stMissing {
-		if t, st := get(p, "minThroughput").integer(); st == stOK {
-			minI, minSt = capacity.ConnectorInstancesForThroughput(t), stOK
-		} else {
-			minI, minSt = capacity.ConnectorMinInstancesFloor, stOK
-		}
-	}
-	maxI, maxSt = get(p, "maxInstances").integer()
-	explicit = maxSt != stMissing
-	if maxSt == stMissing {
-		switch t, st := get(p, "maxThroughput").integer(); st {
-		case stOK:
-			maxI, maxSt, explicit = capacity.ConnectorInstancesForThroughput(t), stOK, true
-		case stUnknown:
-			maxSt, explicit = stUnknown, true
-		default:
-			maxI, maxSt = capacity.ConnectorInstancesForThroughput(capacity.ConnectorAPIDefaultMaxThroughputMbps), stOK
-		}
-	}
-	return minI, minSt, maxI, maxSt, explicit
+// PolicyConnectorBounds judges a Serverless VPC Access connector's sizing and range.
+const PolicyConnectorBounds = "connector-bounds"
+
+var connectorBoundsPolicy = policy{
+	info: PolicyInfo{
+		Name: PolicyConnectorBounds, Kind: KindResource, Level: LevelMandatory, Types: []string{TypeConnector},
+		Description: fmt.Sprintf("A Serverless VPC Access connector has a known machine type (%s), %d ≤ minInstances < "+
+			"maxInstances ≤ %d (maxInstances set explicitly), and a /%d range or a subnet.", orList(capacity.ConnectorMachineNames()),
+			capacity.ConnectorMinInstancesFloor, capacity.ConnectorMaxInstancesCeiling, capacity.ConnectorPrefixLength),
+	},
+	meta: Metadata{
+		Severity: SeverityMedium, Tags: []string{"config"},
+		Remediation: fmt.Sprintf("Use machineType %s, %d ≤ minInstances < maxInstances ≤ %d, and a /%d ipCidrRange.",
+			orList(capacity.ConnectorMachineNames()), capacity.ConnectorMinInstancesFloor, capacity.ConnectorMaxInstancesCeiling,
+			capacity.ConnectorPrefixLength),
+	},
+	resource: checkConnectorBounds,
 }
 
 func checkConnectorBounds(r *policyx.AnalyzerResource, _ Config, f *findings) {

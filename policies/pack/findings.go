@@ -63,18 +63,3 @@ func (f *findings) rule(subject string, err error, fieldFor func(string) string)
 
 // resourceCheck judges one resource of the types its policy lists.
 type resourceCheck func(r *policyx.AnalyzerResource, cfg Config, f *findings)
-
-var resourceChecks = map[string]resourceCheck{
-	PolicyConnectorBounds:   checkConnectorBounds,
-	PolicySQLPrivateIPOnly:  checkSQLPrivateIP,
-	PolicySQLSSLRequired:    checkSQLSSL,
-	PolicySQLBackupsPITR:    checkSQLBackups,
-	PolicySQLDeletionProt:   checkSQLDeletionProtection,
-	PolicySQLMaxConnections: checkSQLMaxConnections,
-	PolicySQLTierEdition:    checkSQLTierEdition,
-	PolicySQLMaintenance:    checkSQLMaintenance,
-	PolicySQLCISLogging:     checkSQLCISLogging,
-	PolicyRunMaxInstances:   checkRunMaxInstances,
-	PolicyRunProbeWindow:    checkRunProbeWindow,
-	PolicyRunPoolContract:   checkRunPoolContract,
-}
