@@ -206,6 +206,10 @@ type Demand struct {
 	// PoolSource and ProcessSource say where the numbers were read, e.g.
 	// "connection_limit=10 in env DATABASE_URL".
 	PoolSource, ProcessSource string
+	// PoolSetting is where PoolSource was read, for a tool that changes
+	// it (`headroom suggest` on a preview); zero for a default or a
+	// setting in the command line.
+	PoolSetting Setting
 	// Assumed lists each default that was used, in words with its number.
 	Assumed []string
 	// Endpoints are the PostgreSQL connection strings found.
@@ -213,6 +217,12 @@ type Demand struct {
 	// Opaque lists the DB-looking env vars whose values cannot be read,
 	// as "env NAME (reason)".
 	Opaque []string
+}
+
+// Setting names one place a container sets a number: env var Env's
+// value, or parameter Param of the connection string in env Env.
+type Setting struct {
+	Env, Param string
 }
 
 // ConnectionsPerProcess is pool + overflow.
@@ -468,6 +478,7 @@ func (d *Demand) readPool(c Container, cmd []string, h hints) {
 			if n, ok := positive(v); ok {
 				d.Framework, d.PoolSize, d.StartupConnections = FrameworkPrisma, n, 1
 				d.PoolSource = fmt.Sprintf("%s=%d in env %s (Prisma)", ParamPrismaLimit, n, ep.Env)
+				d.PoolSetting = Setting{Env: ep.Env, Param: ParamPrismaLimit}
 				return
 			}
 		}
@@ -479,12 +490,19 @@ func (d *Demand) readPool(c Container, cmd []string, h hints) {
 					d.StartupConnections = min(m, n)
 				}
 				d.PoolSource = fmt.Sprintf("%s=%d in env %s (pgxpool)", ParamPgxMaxConns, n, ep.Env)
+				d.PoolSetting = Setting{Env: ep.Env, Param: ParamPgxMaxConns}
 				return
 			}
 		}
 	}
 	if n, src, ok := hikariSetting(c, cmd, EnvHikariMaxPoolSize, hikariRelaxedMaxPool, hikariPropertyMaxPool, hikariPropertyMaxPool2); ok {
 		d.Framework, d.PoolSize, d.PoolSource = FrameworkHikari, n, src+" (HikariCP)"
+		for _, k := range []string{EnvHikariMaxPoolSize, hikariRelaxedMaxPool} {
+			if v, ok := positive(c.Env[k]); ok && v == n {
+				d.PoolSetting = Setting{Env: k}
+				break
+			}
+		}
 		d.StartupConnections = n
 		if m, _, ok := hikariSetting(c, cmd, EnvHikariMinIdle, hikariRelaxedMinIdle, hikariPropertyMinIdle, ""); ok && m < n {
 			d.StartupConnections = m
@@ -497,6 +515,7 @@ func (d *Demand) readPool(c Container, cmd []string, h hints) {
 			if n, ok := positive(c.Env[k]); ok {
 				d.Framework, d.PoolSize, d.StartupConnections = FrameworkRails, n, 1
 				d.PoolSource = fmt.Sprintf("env %s=%d (ActiveRecord pool)", k, n)
+				d.PoolSetting = Setting{Env: k}
 				return
 			}
 		}
@@ -505,6 +524,7 @@ func (d *Demand) readPool(c Container, cmd []string, h hints) {
 		d.Framework, d.PoolSize, d.StartupConnections = FrameworkSQLAlchemy, n, 1
 		d.MaxOverflow = SQLAlchemyDefaultMaxOverflow
 		d.PoolSource = fmt.Sprintf("env %s=%d (SQLAlchemy)", EnvSQLAlchemyPoolSize, n)
+		d.PoolSetting = Setting{Env: EnvSQLAlchemyPoolSize}
 		if m, ok := nonNegative(c.Env[EnvSQLAlchemyOverflow]); ok {
 			d.MaxOverflow = m
 		} else {

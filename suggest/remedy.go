@@ -58,6 +58,20 @@ const (
 // max_connections ≥ 943 refuses 480 whatever the cold start needs, so the
 // weaker ones could only be re-planned to fail.
 func addRemedies(levers []lever, st config.Stack, c capacity.Report, fail map[string]bool) []lever {
+	for _, r := range strongestRemedies(c, fail) {
+		build, ok := remedyBuilders[r.Kind]
+		if !ok {
+			continue
+		}
+		name, opts := build(st, r)
+		levers = mergeOptions(levers, name, opts)
+	}
+	return levers
+}
+
+// strongestRemedies are the remedies addRemedies turns into options, the
+// strongest of each kind and target, in the findings' order.
+func strongestRemedies(c capacity.Report, fail map[string]bool) []capacity.Remedy {
 	type key struct {
 		kind            capacity.RemedyKind
 		target, machine string
@@ -81,16 +95,11 @@ func addRemedies(levers []lever, st config.Stack, c capacity.Report, fail map[st
 			}
 		}
 	}
+	out := make([]capacity.Remedy, 0, len(order))
 	for _, k := range order {
-		r := strongest[k]
-		build, ok := remedyBuilders[r.Kind]
-		if !ok {
-			continue
-		}
-		name, opts := build(st, r)
-		levers = mergeOptions(levers, name, opts)
+		out = append(out, strongest[k])
 	}
-	return levers
+	return out
 }
 
 // stronger reports whether remedy a asks for more than b of the same kind

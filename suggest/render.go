@@ -37,6 +37,9 @@ func dbLine(s Suggestion) string {
 
 // Text renders the result for a terminal.
 func Text(w io.Writer, r Result) error {
+	if r.Kind == KindResources {
+		return textResources(w, r)
+	}
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	if r.Verdict == report.VerdictPass {
@@ -73,6 +76,9 @@ func Text(w io.Writer, r Result) error {
 // Markdown renders the result for a pull-request comment, with GitHub
 // suggestion blocks for the best fix.
 func Markdown(w io.Writer, r Result) error {
+	if r.Kind == KindResources {
+		return markdownResources(w, r)
+	}
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("%s\n", Marker)

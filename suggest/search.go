@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+
 	"github.com/headroom-dev/headroom/infra/capacity"
 	"github.com/headroom-dev/headroom/infra/config"
 	"github.com/headroom-dev/headroom/infra/cost"
@@ -88,7 +90,11 @@ type Suggestion struct {
 	Databases   []DBFit  `json:"databases"`
 	Diff        string   `json:"diff"`
 	Hunks       []Hunk   `json:"hunks"`
-	newText     []byte
+	// ResourceChanges are the property edits of a fix of a stack read
+	// from a preview or state (resources.go); Diff and Hunks are empty.
+	ResourceChanges []ResourceChange `json:"resourceChanges,omitempty"`
+	newText         []byte
+	newResources    []policyx.AnalyzerResource
 }
 
 // DBFit is a database's budget after the fix.
@@ -102,6 +108,9 @@ type DBFit struct {
 
 // Result is what suggest found for one stack file.
 type Result struct {
+	// Kind is KindResources for a stack read from a preview or state
+	// export; empty for a stack file.
+	Kind  string `json:"kind,omitempty"`
 	Stack string `json:"stack"`
 	File  string `json:"file"`
 	// Verdict is the stack as it is: "pass" needs no change.
@@ -117,6 +126,9 @@ type Result struct {
 	Seconds    float64 `json:"seconds"`
 	// NotExplored lists what the search does not try (docs/cost.md).
 	NotExplored []string `json:"notExplored"`
+	// Advice is what a fix of a preview or state needs where no property
+	// edit can make it (not re-planned).
+	Advice []Advice `json:"advice,omitempty"`
 }
 
 // NotExplored is what the search never changes.

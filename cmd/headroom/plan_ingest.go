@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/headroom-dev/headroom/badinput"
-	"github.com/headroom-dev/headroom/infra/cost"
 	"github.com/headroom-dev/headroom/ingest"
 	"github.com/headroom-dev/headroom/plan"
 	"github.com/headroom-dev/headroom/policies/pack"
@@ -118,26 +117,8 @@ func readPolicyConfig(path string) (pack.Config, error) {
 // Evaluate, the same report, the cost priced from the resources.
 func planIngested(st *ingest.Stack, pc pack.Config, progress io.Writer) (report.Report, error) {
 	plan.Progressf(progress, "evaluating the policy pack on %d resources of %s (%s)", len(st.Resources), st.Source, st.Kind)
-	res, err := pack.Evaluate(st.Resources, pc)
-	if err != nil {
-		return report.Report{}, fmt.Errorf("stack %s: policy pack: %w", st.Name, err)
-	}
-	topo := res.Topology
-	topo.Targets = topo.Targets.WithDefaults()
-	vs := make([]report.Violation, 0, len(res.Violations))
-	for _, v := range res.Violations {
-		vs = append(vs, report.Violation{Policy: v.Policy, Level: v.Level, Message: v.Message, Resource: v.Resource})
-	}
-	r := report.FromPlan(report.PlanInput{
-		Stack:       st.Name,
-		Environment: string(pc.Env()),
-		Counts:      st.Counts(),
-		Topology:    topo,
-		Capacity:    res.Capacity,
-		Violations:  vs,
-	})
-	r.Cost = report.CostOf(cost.Estimate(ingest.PricedStack(st.Resources)))
-	return r, nil
+	o, err := plan.Resources(st.Name, st.Resources, pc)
+	return o.Report, err
 }
 
 // ingestBase is --base for a foreign stack: another preview or state file

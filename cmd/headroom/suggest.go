@@ -24,12 +24,13 @@ const formatPatch = "patch"
 type suggestFlags struct {
 	stack, configFile, format, out, policyConfig, root string
 	maxPlans                                           int
+	ingest                                             ingestFlags
 }
 
 func newSuggestCmd() *cobra.Command {
 	f := &suggestFlags{}
 	cmd := &cobra.Command{
-		Use:   "suggest [--stack NAME | --config-file PATH]",
+		Use:   "suggest [--stack NAME | --config-file PATH | --preview FILE | --state FILE...]",
 		Short: "For a refused stack, the cheapest changes that make its plan pass (re-planned, with a patch)",
 		Long: `suggest plans a stack like headroom plan and, when it is refused, searches
 changes to its stack file: max_connections within the tier's ceiling, a larger
@@ -45,11 +46,20 @@ headroom plan, and shown only when it passes, cheapest monthly cost first
 Formats: text, markdown (PR comment with GitHub suggestion blocks), json
 (suggest.schema.json), patch (the best fix as a unified diff for git apply).
 
+With --preview FILE or --state FILE (a program in any language, as for
+headroom plan) there is no stack file to patch: each fix is a list of
+property edits of the resources (a database flag or tier, maxInstanceCount,
+the connector's size, a pool's env var or connection-string parameter),
+re-judged through the same policy pack; what no property edit can make (a
+value in Secret Manager, a pool set in code) is listed as not verified.
+--format patch is refused there.
+
 Exit codes: 0 the stack passes as it is (nothing to change), 1 the stack is
 refused as it is (whether or not a passing fix was found), 2 bad input.`,
 		Example: `  headroom suggest --config-file tests/testdata/incident/Pulumi.incident.yaml
   headroom suggest --stack staging                       # exit 0: nothing needs to change
-  headroom suggest --config-file stacks/Pulumi.x.yaml --format patch --out fix.patch && git apply fix.patch`,
+  headroom suggest --config-file stacks/Pulumi.x.yaml --format patch --out fix.patch && git apply fix.patch
+  headroom suggest --preview preview.json --policy-config policy-config.json   # any program: property edits`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			format, err := checkSuggestFormat(f.format)
@@ -59,6 +69,9 @@ refused as it is (whether or not a passing fix was found), 2 bad input.`,
 			if f.maxPlans < 1 {
 				return usageErrorf("--max-plans %d: want at least 1", f.maxPlans)
 			}
+			if f.ingest.set() {
+				return runSuggestIngest(cmd, f, format)
+			}
 			r, err := runSuggest(cmd.Context(), f, progressWriter(cmd))
 			if err != nil {
 				return err
@@ -66,15 +79,7 @@ refused as it is (whether or not a passing fix was found), 2 bad input.`,
 			if err := writeSuggest(cmd, r, format, f.out); err != nil {
 				return err
 			}
-			if r.Verdict == "pass" {
-				return nil
-			}
-			what := "no passing fix found"
-			if len(r.Suggestions) > 0 {
-				what = fmt.Sprintf("%d passing fix(es), best %s", len(r.Suggestions), r.Suggestions[0].Summary)
-			}
-			return &exitError{Code: exitViolations, Err: fmt.Errorf("stack %s is refused as it is (%s); %s",
-				r.Stack, strings.Join(r.Violations, ", "), what)}
+			return suggestVerdict(r)
 		},
 	}
 	fl := cmd.Flags()
@@ -85,7 +90,23 @@ refused as it is (whether or not a passing fix was found), 2 bad input.`,
 	fl.StringVar(&f.policyConfig, "policy-config", "", "a --policy-pack-config JSON file; default: built from each candidate's config")
 	fl.StringVar(&f.root, "root", "", "repository root (default: nearest directory with Pulumi.yaml)")
 	fl.IntVar(&f.maxPlans, "max-plans", 150, "re-plan at most this many candidates")
+	fl.StringVar(&f.ingest.preview, "preview", "", "suggest for the JSON of `pulumi preview --json` (a program in any language): fixes as property edits")
+	fl.StringArrayVar(&f.ingest.states, "state", nil, "suggest for a `pulumi stack export` file (repeat to judge several stacks together)")
 	return cmd
+}
+
+// suggestVerdict is suggest's exit: 0 when the stack passes as it is, 1
+// when it is refused (whether or not a passing fix was found).
+func suggestVerdict(r suggest.Result) error {
+	if r.Verdict == "pass" {
+		return nil
+	}
+	what := "no passing fix found"
+	if len(r.Suggestions) > 0 {
+		what = fmt.Sprintf("%d passing fix(es), best %s", len(r.Suggestions), r.Suggestions[0].Summary)
+	}
+	return &exitError{Code: exitViolations, Err: fmt.Errorf("stack %s is refused as it is (%s); %s",
+		r.Stack, strings.Join(r.Violations, ", "), what)}
 }
 
 func checkSuggestFormat(s string) (string, error) {

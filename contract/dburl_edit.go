@@ -1,0 +1,143 @@
+package contract
+
+import (
+	"net/url"
+	"strings"
+	"unicode"
+)
+
+// dsnValueSpan finds the value of field key in a libpq key=value string,
+// splitting it as ParsePostgresDSN does (splitDSN): fields separated by
+// whitespace outside single quotes, backslash escapes, "key = value" and
+// "key= value" joined. A quoted password holding "pool_max_conns=1" is part
+// of its field. bad is true when s cannot be edited safely: it ends inside
+// a quote or an escape (an appended field would become part of a value).
+func dsnValueSpan(s, key string) (start, end int, found, bad bool) {
+	type span struct {
+		from, to int
+		text     string // unquoted, as splitDSN yields it
+	}
+	var fields []span
+	var b strings.Builder
+	quoted, escaped, from := false, false, -1
+	flush := func(to int) {
+		if from >= 0 && b.Len() > 0 {
+			fields = append(fields, span{from, to, b.String()})
+		}
+		from = -1
+		b.Reset()
+	}
+	for i, r := range s {
+		sep := (r == ' ' || r == '\t' || r == '\n') && !quoted && !escaped
+		if from < 0 && !sep {
+			from = i
+		}
+		switch {
+		case escaped:
+			b.WriteRune(r)
+			escaped = false
+		case r == '\\':
+			escaped = true
+		case r == '\'':
+			quoted = !quoted
+		case sep:
+			flush(i)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	flush(len(s))
+	if quoted || escaped {
+		return 0, 0, false, true
+	}
+	for i := 0; i < len(fields); i++ {
+		f := fields[i]
+		if i+2 < len(fields) && fields[i+1].text == "=" {
+			f.to, f.text, i = fields[i+2].to, f.text+"="+fields[i+2].text, i+2
+		} else if strings.HasSuffix(f.text, "=") && i+1 < len(fields) && !strings.Contains(fields[i+1].text, "=") {
+			f.to, f.text, i = fields[i+1].to, f.text+fields[i+1].text, i+1
+		}
+		k, _, _ := strings.Cut(f.text, "=")
+		if found || !strings.EqualFold(strings.TrimSpace(k), key) {
+			continue
+		}
+		eq := strings.IndexByte(s[f.from:f.to], '=')
+		if eq < 0 {
+			continue
+		}
+		start = f.from + eq + 1
+		for start < f.to && (s[start] == ' ' || s[start] == '\t' || s[start] == '\n') {
+			start++
+		}
+		end, found = f.to, true
+	}
+	return start, end, found, false
+}
+
+// SetDSNParam returns the connection string s with parameter key set to
+// value: the query parameter of a URL (postgres://, postgresql+driver://,
+// jdbc:postgresql://), or the key=value field of a libpq string. Every
+// other byte of s is kept — the credential included, so the result is as
+// secret as s and shown only through Redact. ok is false when s is no
+// connection string ParsePostgresDSN reads, a URL without an authority,
+// or a libpq string with a quote left open.
+func SetDSNParam(s, key, value string) (string, bool) {
+	ep, ok := ParsePostgresDSN(s)
+	if !ok {
+		return s, false
+	}
+	if ep.Shape == "dsn" {
+		vs, ve, found, bad := dsnValueSpan(s, key)
+		switch {
+		case bad:
+			return s, false
+		case found:
+			return s[:vs] + value + s[ve:], true
+		}
+		return strings.TrimRight(s, " \t\n") + " " + key + "=" + value, true
+	}
+	// Surrounding whitespace (which ParsePostgresDSN ignores) stays
+	// around the URL; "jdbc:postgresql:db" (no authority) takes no
+	// parameters.
+	lead := s[:len(s)-len(strings.TrimLeftFunc(s, unicode.IsSpace))]
+	trail := s[len(strings.TrimRightFunc(s, unicode.IsSpace)):]
+	if len(lead)+len(trail) >= len(s) {
+		return s, false
+	}
+	core := s[len(lead) : len(s)-len(trail)]
+	auth := 0 // where the authority starts, after "scheme://"
+	if ep.Shape == "jdbc" {
+		auth = len("jdbc:")
+	}
+	i := strings.IndexByte(core[auth:], ':')
+	if i < 0 || !strings.HasPrefix(core[auth+i+1:], "//") {
+		return s, false
+	}
+	auth += i + 3
+	// The query starts at the first '?' after the scheme, as
+	// ParsePostgresDSN reads it.
+	rest, query, hasQuery := strings.Cut(core[auth:], "?")
+	path := core[:auth] + rest
+	if !hasQuery {
+		return lead + path + "?" + key + "=" + value + trail, true
+	}
+	parts := strings.Split(query, "&")
+	found := false
+	for i, kv := range parts {
+		k, _, _ := strings.Cut(kv, "=")
+		if uk, err := url.QueryUnescape(k); err == nil {
+			k = uk
+		}
+		if strings.EqualFold(strings.TrimSpace(k), key) {
+			parts[i], found = key+"="+value, true
+		}
+	}
+	if !found {
+		if query == "" {
+			parts = []string{key + "=" + value}
+		} else {
+			parts = append(parts, key+"="+value)
+		}
+	}
+	return lead + path + "?" + strings.Join(parts, "&") + trail, true
+}
