@@ -1,6 +1,8 @@
 package pack_test
 
 import (
+	"cmp"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -300,5 +302,67 @@ func TestDocsListEveryPolicy(t *testing.T) {
 	for _, p := range pack.Catalog() {
 		assert.Contains(t, doc, "| `"+p.Name+"` | "+string(p.Kind)+" | "+p.Level, "README.md must list %s with its level", p.Name)
 		assert.True(t, strings.Contains(doc, " | "+p.Description+" | "), "README.md must list %s with the catalog's description:\n%s", p.Name, p.Description)
+	}
+}
+
+// TestServiceOverrideBounds: each per-service override at its edge and just
+// past it; an unset one is never judged.
+func TestServiceOverrideBounds(t *testing.T) {
+	cases := []struct {
+		override string
+		wantErr  string
+	}{
+		{`"poolSize": 1`, ""},
+		{`"poolSize": 0`, "api.poolSize: want a whole number ≥ 1, got 0"},
+		{`"poolSize": 100000`, ""},
+		{`"poolSize": 100001`, "api.poolSize: want a whole number ≥ 1, got 100001"},
+		{`"maxOverflow": 0`, ""},
+		{`"maxOverflow": -1`, "api.maxOverflow: want a whole number ≥ 0, got -1"},
+		{`"processes": 1`, ""},
+		{`"processes": 0`, "api.processes: want a whole number ≥ 1, got 0"},
+		{`"startupConnections": 0`, ""},
+		{`"startupConnections": 100001`, "api.startupConnections: want a whole number ≥ 0, got 100001"},
+		{`"egressMbpsPerInstance": 0`, ""},
+		{`"egressMbpsPerInstance": -0.5`, "api.egressMbpsPerInstance: want a number ≥ 0, got -0.5"},
+	}
+	for _, c := range cases {
+		t.Run(c.override, func(t *testing.T) {
+			_, err := pack.ParseConfig([]byte(`{"capacity-model": {"services": {"api": {` + c.override + `}}}}`))
+			if c.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.wantErr)
+		})
+	}
+}
+
+// TestRetryPairBounds: retryMaxSeconds must be ≥ retryInitialSeconds, each
+// compared with the other's default when only one is set; equal passes.
+func TestRetryPairBounds(t *testing.T) {
+	initial, maxS := float64(capacity.DefaultRetryInitialSeconds), float64(capacity.DefaultRetryMaxSeconds)
+	cases := []struct {
+		assumptions string
+		wantErr     bool
+	}{
+		{fmt.Sprintf(`"retryInitialSeconds": %g, "retryMaxSeconds": %g`, 2.0, 2.0), false},
+		{fmt.Sprintf(`"retryInitialSeconds": %g, "retryMaxSeconds": %g`, 2.0, 1.5), true},
+		{fmt.Sprintf(`"retryInitialSeconds": %g`, maxS), false},
+		{fmt.Sprintf(`"retryInitialSeconds": %g`, maxS+0.5), true},
+		{fmt.Sprintf(`"retryMaxSeconds": %g`, initial), false},
+	}
+	for _, c := range cases {
+		t.Run(c.assumptions, func(t *testing.T) {
+			cfg, err := pack.ParseConfig([]byte(`{"capacity-model": {"assumptions": {` + c.assumptions + `}}}`))
+			if c.wantErr {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), "retryMaxSeconds")
+				assert.Contains(t, err.Error(), "must be ≥ retryInitialSeconds")
+				return
+			}
+			require.NoError(t, err)
+			assert.GreaterOrEqual(t, cmp.Or(cfg.Assumptions.RetryMaxSeconds, maxS), cmp.Or(cfg.Assumptions.RetryInitialSeconds, initial))
+		})
 	}
 }
