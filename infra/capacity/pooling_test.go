@@ -30,6 +30,10 @@ func TestParseManagedPoolingFlags(t *testing.T) {
 	p, err = ParseManagedPoolingFlags(nil)
 	require.NoError(t, err)
 	assert.Equal(t, ManagedPooling{Enabled: true}, p)
+	// The lower edge: 1 is a valid setting of either flag.
+	p, err = ParseManagedPoolingFlags(map[string]string{"max_pool_size": "1", "max_client_connections": "1"})
+	require.NoError(t, err)
+	assert.Equal(t, ManagedPooling{Enabled: true, MaxClientConnections: 1, MaxPoolSize: 1}, p)
 	for _, bad := range []map[string]string{{"max_pool_size": "0"}, {"max_pool_size": "ten"}, {"max_client_connections": "-1"}} {
 		_, err := ParseManagedPoolingFlags(bad)
 		require.Error(t, err)
