@@ -196,6 +196,34 @@ func TestStackPolicies(t *testing.T) {
 		{name: "allUsers without the label in production", policy: pack.PolicyRunPublicInvoker, cfg: prodCfg(), fail: true,
 			want:  "allUsers may invoke it in production, and it does not say it is public",
 			stack: invoked(pt.Production, "allUsers", false)},
+		{name: "allUsers in an IAM binding's members", policy: pack.PolicyRunPublicInvoker, cfg: prodCfg(), fail: true,
+			want: "allUsers may invoke it in production",
+			stack: grantedBy(pt.Production, pack.TypeRunIAMBinding, func(svc, loc string) map[string]any {
+				return map[string]any{"name": svc, "location": loc, "role": "roles/run.invoker", "members": []any{"group:a@example.com", "allUsers"}}
+			})},
+		{name: "allUsers in an IAM binding of another role", policy: pack.PolicyRunPublicInvoker, cfg: prodCfg(),
+			stack: grantedBy(pt.Production, pack.TypeRunIAMBinding, func(svc, loc string) map[string]any {
+				return map[string]any{"name": svc, "location": loc, "role": "roles/run.viewer", "members": []any{"allUsers"}}
+			})},
+		{name: "allUsers in an IAM policy document", policy: pack.PolicyRunPublicInvoker, cfg: prodCfg(), fail: true,
+			want: "allUsers may invoke it in production",
+			stack: grantedBy(pt.Production, pack.TypeRunIAMPolicy, func(svc, loc string) map[string]any {
+				return map[string]any{"name": svc, "location": loc,
+					"policyData": `{"bindings":[{"role":"roles/run.viewer","members":["group:a@example.com"]},{"role":"roles/run.invoker","members":["allUsers"]}]}`}
+			})},
+		{name: "an IAM policy document granting invoker to a group", policy: pack.PolicyRunPublicInvoker, cfg: prodCfg(),
+			stack: grantedBy(pt.Production, pack.TypeRunIAMPolicy, func(svc, loc string) map[string]any {
+				return map[string]any{"name": svc, "location": loc, "policyData": `{"bindings":[{"role":"roles/run.invoker","members":["group:a@example.com"]}]}`}
+			})},
+		{name: "allUsers on the full resource name", policy: pack.PolicyRunPublicInvoker, cfg: prodCfg(), fail: true,
+			want: "allUsers may invoke it in production",
+			stack: grantedBy(pt.Production, pack.TypeRunIAMMember, func(svc, loc string) map[string]any {
+				return map[string]any{"name": "projects/p/locations/" + loc + "/services/" + svc, "role": "roles/run.invoker", "member": "allUsers"}
+			})},
+		{name: "allUsers on a namesake in another location", policy: pack.PolicyRunPublicInvoker, cfg: prodCfg(),
+			stack: grantedBy(pt.Production, pack.TypeRunIAMMember, func(svc, _ string) map[string]any {
+				return map[string]any{"name": svc, "location": "antarctica-south1", "role": "roles/run.invoker", "member": "allUsers"}
+			})},
 
 		{name: "secret read by its service only", policy: pack.PolicySecretAccessorScope,
 			stack: secretStack("serviceAccount:netra-backend@netra-staging.iam.gserviceaccount.com", false)},
@@ -368,6 +396,25 @@ func invoked(base func() *pt.Stack, member string, public bool) func() *pt.Stack
 		s.Add(pack.TypeRunIAMMember, svc+"-invoker", map[string]any{
 			"name": svc, "location": s.Props[svc]["location"], "role": "roles/run.invoker", "member": member,
 		}, svc)
+		return s
+	}
+}
+
+// grantedBy adds to base an IAM resource of typ on its first Cloud Run
+// service, with the properties props gives for the service's name and
+// location.
+func grantedBy(base func() *pt.Stack, typ string, props func(svc, loc string) map[string]any) func() *pt.Stack {
+	return func() *pt.Stack {
+		s := base()
+		var svc string
+		for _, r := range s.Resources() {
+			if r.Type == pack.TypeRunService {
+				svc = r.Name
+				break
+			}
+		}
+		loc, _ := s.Props[svc]["location"].(string)
+		s.Add(typ, svc+"-iam", props(svc, loc), svc)
 		return s
 	}
 }
