@@ -66,7 +66,7 @@ func PricedStack(resources []policyx.AnalyzerResource) config.Stack {
 				continue
 			}
 			w := config.Workload{Name: nameOf(r), Regions: []string{str(p, "location")}, MinInstances: int(minI)}
-			if cs := at(p, "template", "containers"); cs.IsArray() && cs.AsArray().Len() > 0 {
+			if cs := At(p, "template", "containers"); cs.IsArray() && cs.AsArray().Len() > 0 {
 				c := cs.AsArray().Get(0)
 				if c.IsMap() {
 					w.CPU = str(c.AsMap(), "resources", "limits", "cpu")
@@ -86,8 +86,10 @@ func nameOf(r *policyx.AnalyzerResource) string {
 	return r.Name
 }
 
-// at walks map keys; a missing, computed or secret-redacted value is null.
-func at(m property.Map, path ...string) property.Value {
+// At walks map keys; a missing key, or a step into something that is not a
+// map, is the null value (a computed or redacted value is not a map).
+// suggest reads the resources it edits with it too.
+func At(m property.Map, path ...string) property.Value {
 	cur := property.New(m)
 	for _, k := range path {
 		if !cur.IsMap() {
@@ -103,7 +105,7 @@ func at(m property.Map, path ...string) property.Value {
 }
 
 func str(m property.Map, path ...string) string {
-	v := at(m, path...)
+	v := At(m, path...)
 	if v.IsString() && v.AsString() != RedactedSecret {
 		return v.AsString()
 	}
@@ -111,7 +113,7 @@ func str(m property.Map, path ...string) string {
 }
 
 func num(m property.Map, path ...string) float64 {
-	v := at(m, path...)
+	v := At(m, path...)
 	switch {
 	case v.IsNumber():
 		return v.AsNumber()

@@ -181,11 +181,8 @@ func SearchResources(ctx context.Context, plan ResourcePlanner, st ResourceStack
 		return Result{}, err
 	}
 	type cand struct {
-		opts    []resOption
-		cost    cost.Cost
-		givesUp bool
-		lost    int
-		nchg    int
+		rank
+		opts []resOption
 	}
 	var cands []cand
 	for _, combo := range resCombinations(levers, 3, 2000) {
@@ -199,19 +196,7 @@ func SearchResources(ctx context.Context, plan ResourcePlanner, st ResourceStack
 		cands = append(cands, c)
 	}
 	res.Candidates = len(cands)
-	sort.SliceStable(cands, func(i, j int) bool {
-		a, b := cands[i], cands[j]
-		if a.givesUp != b.givesUp {
-			return !a.givesUp
-		}
-		if a.cost.MonthlyUSD != b.cost.MonthlyUSD {
-			return a.cost.MonthlyUSD < b.cost.MonthlyUSD
-		}
-		if a.lost != b.lost {
-			return a.lost < b.lost
-		}
-		return a.nchg < b.nchg
-	})
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].before(cands[j].rank) })
 	keep, keepLoss := opt.Keep, max(opt.Keep-1, 1)
 	var accepted [][]string
 	for _, c := range cands {
@@ -387,7 +372,7 @@ func (s *resSearch) find(typ, name string) *policyx.AnalyzerResource {
 
 // setOption sets one property of r to a string value.
 func (s *resSearch) setOption(r *policyx.AnalyzerResource, what, prop, to string, path ...string) resOption {
-	from, _ := propText(propAt(r.Properties, path...))
+	from, _ := propText(ingest.At(r.Properties, path...))
 	if from == to {
 		return resOption{}
 	}
@@ -410,7 +395,7 @@ func (s *resSearch) maxConnections(r capacity.Remedy) (resOption, bool) {
 	if inst == nil || r.Value <= 0 {
 		return resOption{}, false
 	}
-	tierName, _ := propText(propAt(inst.Properties, "settings", "tier"))
+	tierName, _ := propText(ingest.At(inst.Properties, "settings", "tier"))
 	tier, err := capacity.ParseTier(tierName)
 	if err != nil {
 		return resOption{}, false
@@ -452,7 +437,7 @@ func (s *resSearch) maxConnections(r capacity.Remedy) (resOption, bool) {
 	o.edits = append(o.edits, flag(inst, curText))
 	for i := range s.base {
 		rep := &s.base[i]
-		master, _ := propText(propAt(rep.Properties, "masterInstanceName"))
+		master, _ := propText(ingest.At(rep.Properties, "masterInstanceName"))
 		if rep.Type != contract.TypeSQLInstance || master == "" || master[strings.LastIndexByte(master, ':')+1:] != r.Target {
 			continue
 		}
@@ -475,7 +460,7 @@ func (s *resSearch) services(g string) []*policyx.AnalyzerResource {
 			continue
 		}
 		group := resourceDisplayName(r)
-		if l, ok := propText(propAt(r.Properties, "labels", contract.LabelWorkload)); ok && l != "" {
+		if l, ok := propText(ingest.At(r.Properties, "labels", contract.LabelWorkload)); ok && l != "" {
 			group = l
 		}
 		if group == g {
@@ -490,12 +475,12 @@ func (s *resSearch) services(g string) []*policyx.AnalyzerResource {
 func (s *resSearch) lowerMaxInstances(r capacity.Remedy) (resOption, bool) {
 	o := resOption{what: fmt.Sprintf("lower %s maxInstanceCount to %d", r.Target, r.Value)}
 	for _, svc := range s.services(r.Target) {
-		conc, ok := propInt(propAt(svc.Properties, "template", "maxInstanceRequestConcurrency"))
+		conc, ok := propInt(ingest.At(svc.Properties, "template", "maxInstanceRequestConcurrency"))
 		if !ok || conc <= 0 {
 			conc = capacity.ConcurrencyDefault
 		}
 		for _, path := range [][]string{{"template", "scaling", "maxInstanceCount"}, {"scaling", "maxInstanceCount"}} {
-			cur, ok := propInt(propAt(svc.Properties, path...))
+			cur, ok := propInt(ingest.At(svc.Properties, path...))
 			if path[0] == "scaling" && !ok {
 				continue // the service-level cap is pulumi-gcp v9+'s, set only when the program sets it
 			}
@@ -532,7 +517,7 @@ func (s *resSearch) connector(r capacity.Remedy) (resOption, bool) {
 		if c.Type != contract.TypeConnector {
 			continue
 		}
-		region, _ := propText(propAt(c.Properties, "region"))
+		region, _ := propText(ingest.At(c.Properties, "region"))
 		if region == r.Target {
 			cn = c
 		}
@@ -541,19 +526,19 @@ func (s *resSearch) connector(r capacity.Remedy) (resOption, bool) {
 		return resOption{}, false
 	}
 	p := cn.Properties
-	if !propAt(p, "maxThroughput").IsNull() || !propAt(p, "minThroughput").IsNull() {
+	if !ingest.At(p, "maxThroughput").IsNull() || !ingest.At(p, "minThroughput").IsNull() {
 		s.advise(cn, "connector %s sets its size by throughput: give it minInstances %d (and maxInstances above it) instead", resourceDisplayName(cn), r.Value)
 		return resOption{}, false
 	}
-	machine, ok := propText(propAt(p, "machineType"))
+	machine, ok := propText(ingest.At(p, "machineType"))
 	if !ok {
 		machine = capacity.ConnectorDefaultMachineType
 	}
-	minI, ok := propInt(propAt(p, "minInstances"))
+	minI, ok := propInt(ingest.At(p, "minInstances"))
 	if !ok {
 		minI = capacity.ConnectorDefaultMinInstances
 	}
-	maxI, ok := propInt(propAt(p, "maxInstances"))
+	maxI, ok := propInt(ingest.At(p, "maxInstances"))
 	if !ok {
 		maxI = capacity.ConnectorDefaultMaxInstances
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
 	"github.com/headroom-dev/headroom/contract"
+	"github.com/headroom-dev/headroom/ingest"
 )
 
 // poolSite is where a service's connection pool is set: an env var, or a
@@ -99,7 +100,7 @@ func (s *resSearch) poolSiteOf(svc *policyx.AnalyzerResource) (poolSite, bool) {
 		if path == "labels" {
 			key = contract.OverrideLabel(contract.OverridePoolSize)
 		}
-		if v, ok := propText(propAt(p, path, key)); ok {
+		if v, ok := propText(ingest.At(p, path, key)); ok {
 			s.advise(svc, "its pool is counted from the override %s %s=%s: lower the application's pool and the override together", strings.TrimSuffix(path, "s"), key, v)
 			return poolSite{}, false
 		}

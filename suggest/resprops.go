@@ -16,22 +16,6 @@ import (
 // leaves the resources of the plan as they were. A value the file holds as
 // a secret stays one.
 
-// propAt walks map keys; anything missing is the null value.
-func propAt(m property.Map, path ...string) property.Value {
-	cur := property.New(m)
-	for _, k := range path {
-		if !cur.IsMap() {
-			return property.New(property.Null)
-		}
-		v, ok := cur.AsMap().GetOk(k)
-		if !ok {
-			return property.New(property.Null)
-		}
-		cur = v
-	}
-	return cur
-}
-
 // propText is a known string or number as text ("" otherwise).
 func propText(v property.Value) (string, bool) {
 	switch {
@@ -72,7 +56,7 @@ func setProp(m property.Map, v property.Value, path ...string) property.Map {
 // resourceDisplayName is the pack's name of a resource: its GCP name
 // property, else its logical name.
 func resourceDisplayName(r *policyx.AnalyzerResource) string {
-	if s, ok := propText(propAt(r.Properties, "name")); ok && s != "" {
+	if s, ok := propText(ingest.At(r.Properties, "name")); ok && s != "" {
 		return s
 	}
 	return r.Name
@@ -81,7 +65,7 @@ func resourceDisplayName(r *policyx.AnalyzerResource) string {
 // mainContainerIndex is the container the pack reads env from: the first
 // that declares env vars, else the first; -1 when there is none.
 func mainContainerIndex(p property.Map) int {
-	cs := propAt(p, "template", "containers")
+	cs := ingest.At(p, "template", "containers")
 	if !cs.IsArray() {
 		return -1
 	}
@@ -93,7 +77,7 @@ func mainContainerIndex(p property.Map) int {
 		if first < 0 {
 			first = i
 		}
-		if e := propAt(c.AsMap(), "envs"); e.IsArray() && e.AsArray().Len() > 0 {
+		if e := ingest.At(c.AsMap(), "envs"); e.IsArray() && e.AsArray().Len() > 0 {
 			return i
 		}
 	}
@@ -104,21 +88,21 @@ func mainContainerIndex(p property.Map) int {
 // (known env values; secrets and unknowns by name only).
 func containerOf(p property.Map, i int) contract.Container {
 	out := contract.Container{Env: map[string]string{}, Opaque: map[string]string{}}
-	cs := propAt(p, "template", "containers")
+	cs := ingest.At(p, "template", "containers")
 	if i < 0 || !cs.IsArray() || i >= cs.AsArray().Len() || !cs.AsArray().Get(i).IsMap() {
 		return out
 	}
 	c := cs.AsArray().Get(i).AsMap()
-	if envs := propAt(c, "envs"); envs.IsArray() {
+	if envs := ingest.At(c, "envs"); envs.IsArray() {
 		for _, e := range envs.AsArray().AsSlice() {
 			if !e.IsMap() {
 				continue
 			}
-			name, ok := propText(propAt(e.AsMap(), "name"))
+			name, ok := propText(ingest.At(e.AsMap(), "name"))
 			if !ok {
 				continue
 			}
-			v := propAt(e.AsMap(), "value")
+			v := ingest.At(e.AsMap(), "value")
 			if s, ok := propText(v); ok {
 				out.Env[name] = s
 				continue
@@ -127,16 +111,16 @@ func containerOf(p property.Map, i int) contract.Container {
 			case v.IsComputed() || v.IsString():
 				out.Opaque[name] = "unknown until apply"
 			default:
-				if secret, ok := propText(propAt(e.AsMap(), "valueSource", "secretKeyRef", "secret")); ok {
+				if secret, ok := propText(ingest.At(e.AsMap(), "valueSource", "secretKeyRef", "secret")); ok {
 					out.Opaque[name] = "from Secret Manager secret " + secret[strings.LastIndexByte(secret, '/')+1:]
-				} else if !propAt(e.AsMap(), "valueSource").IsNull() {
+				} else if !ingest.At(e.AsMap(), "valueSource").IsNull() {
 					out.Opaque[name] = "from Secret Manager"
 				}
 			}
 		}
 	}
 	for _, k := range []string{"commands", "args"} {
-		if a := propAt(c, k); a.IsArray() {
+		if a := ingest.At(c, k); a.IsArray() {
 			for _, x := range a.AsArray().AsSlice() {
 				if s, ok := propText(x); ok {
 					if k == "commands" {
@@ -148,7 +132,7 @@ func containerOf(p property.Map, i int) contract.Container {
 			}
 		}
 	}
-	if s, ok := propText(propAt(c, "resources", "limits", "cpu")); ok {
+	if s, ok := propText(ingest.At(c, "resources", "limits", "cpu")); ok {
 		out.VCPU, _ = contract.ParseCPU(s)
 	}
 	return out
@@ -157,14 +141,14 @@ func containerOf(p property.Map, i int) contract.Container {
 // setEnv sets env var name of container ci to value (appending it when
 // the container does not declare it).
 func setEnv(p property.Map, ci int, name, value string) property.Map {
-	cs := propAt(p, "template", "containers")
+	cs := ingest.At(p, "template", "containers")
 	if !cs.IsArray() || ci < 0 || ci >= cs.AsArray().Len() {
 		return p
 	}
 	list := cs.AsArray().AsSlice()
 	c := list[ci].AsMap()
 	var envs []property.Value
-	if e := propAt(c, "envs"); e.IsArray() {
+	if e := ingest.At(c, "envs"); e.IsArray() {
 		envs = e.AsArray().AsSlice()
 	}
 	done := false
@@ -172,8 +156,8 @@ func setEnv(p property.Map, ci int, name, value string) property.Map {
 		if !e.IsMap() {
 			continue
 		}
-		if n, _ := propText(propAt(e.AsMap(), "name")); n == name {
-			old := propAt(e.AsMap(), "value")
+		if n, _ := propText(ingest.At(e.AsMap(), "name")); n == name {
+			old := ingest.At(e.AsMap(), "value")
 			envs[i] = property.New(e.AsMap().Set("value", property.New(value).WithSecret(old.Secret())).Delete("valueSource"))
 			done = true
 		}
@@ -188,13 +172,13 @@ func setEnv(p property.Map, ci int, name, value string) property.Map {
 // setDatabaseFlag sets settings.databaseFlags[name] to value.
 func setDatabaseFlag(p property.Map, name, value string) property.Map {
 	var flags []property.Value
-	if f := propAt(p, "settings", "databaseFlags"); f.IsArray() {
+	if f := ingest.At(p, "settings", "databaseFlags"); f.IsArray() {
 		flags = f.AsArray().AsSlice()
 	}
 	done := false
 	for i, f := range flags {
 		if f.IsMap() {
-			if n, _ := propText(propAt(f.AsMap(), "name")); n == name {
+			if n, _ := propText(ingest.At(f.AsMap(), "name")); n == name {
 				flags[i] = property.New(f.AsMap().Set("value", property.New(value)))
 				done = true
 			}
@@ -208,11 +192,11 @@ func setDatabaseFlag(p property.Map, name, value string) property.Map {
 
 // databaseFlag reads settings.databaseFlags[name].
 func databaseFlag(p property.Map, name string) (string, bool) {
-	if f := propAt(p, "settings", "databaseFlags"); f.IsArray() {
+	if f := ingest.At(p, "settings", "databaseFlags"); f.IsArray() {
 		for _, x := range f.AsArray().AsSlice() {
 			if x.IsMap() {
-				if n, _ := propText(propAt(x.AsMap(), "name")); n == name {
-					return propText(propAt(x.AsMap(), "value"))
+				if n, _ := propText(ingest.At(x.AsMap(), "name")); n == name {
+					return propText(ingest.At(x.AsMap(), "value"))
 				}
 			}
 		}

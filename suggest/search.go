@@ -161,13 +161,10 @@ func Search(ctx context.Context, plan Planner, path string, src []byte, opt Opti
 	}
 	levers := buildLevers(file.Stack, base)
 	type cand struct {
-		opts    []option
-		text    []byte
-		stack   config.Stack
-		cost    cost.Cost
-		givesUp bool
-		lost    int
-		nchg    int
+		rank
+		opts  []option
+		text  []byte
+		stack config.Stack
 	}
 	var cands []cand
 	seen := map[string]bool{}
@@ -194,22 +191,10 @@ func Search(ctx context.Context, plan Planner, path string, src []byte, opt Opti
 		if err != nil {
 			continue // the edit breaks a config rule: not a candidate
 		}
-		cands = append(cands, cand{opts: combo, text: text, stack: f.Stack, cost: cost.Estimate(f.Stack), givesUp: givesUp, lost: lost, nchg: n})
+		cands = append(cands, cand{rank: rank{cost: cost.Estimate(f.Stack), givesUp: givesUp, lost: lost, nchg: n}, opts: combo, text: text, stack: f.Stack})
 	}
 	res.Candidates = len(cands)
-	sort.SliceStable(cands, func(i, j int) bool {
-		a, b := cands[i], cands[j]
-		if a.givesUp != b.givesUp {
-			return !a.givesUp
-		}
-		if a.cost.MonthlyUSD != b.cost.MonthlyUSD {
-			return a.cost.MonthlyUSD < b.cost.MonthlyUSD
-		}
-		if a.lost != b.lost {
-			return a.lost < b.lost
-		}
-		return a.nchg < b.nchg
-	})
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].before(cands[j].rank) })
 	keep, keepLoss := opt.Keep, max(opt.Keep-1, 1)
 	var accepted [][]option
 	uses := map[string]int{} // option → kept suggestions using it
@@ -336,6 +321,30 @@ func dominated(o option, combo []option, self int) bool {
 		}
 	}
 	return true
+}
+
+// rank orders candidate fixes, for stack files and for resources alike:
+// those that keep every request capacity first, then the cheaper, then
+// the fewer requests given up, then the fewer changes.
+type rank struct {
+	cost    cost.Cost
+	givesUp bool
+	lost    int
+	nchg    int
+}
+
+// before reports whether a ranks ahead of b.
+func (a rank) before(b rank) bool {
+	if a.givesUp != b.givesUp {
+		return !a.givesUp
+	}
+	if a.cost.MonthlyUSD != b.cost.MonthlyUSD {
+		return a.cost.MonthlyUSD < b.cost.MonthlyUSD
+	}
+	if a.lost != b.lost {
+		return a.lost < b.lost
+	}
+	return a.nchg < b.nchg
 }
 
 func overused(opts []option, uses map[string]int, limit int) bool {
