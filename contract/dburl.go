@@ -205,10 +205,42 @@ func parseKeyValue(s string) (DBEndpoint, bool) {
 
 // splitDSN splits on spaces outside single quotes and unquotes values.
 func splitDSN(s string) []string {
-	var out []string
+	fields, _ := dsnFields(s)
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		out[i] = f.text
+	}
+	return out
+}
+
+// dsnField is one field of a libpq key=value string: its text, unquoted,
+// and the bytes of s it spans.
+type dsnField struct {
+	from, to int
+	text     string
+}
+
+// dsnFields is the one reading of a libpq key=value string, for parsing
+// (splitDSN) and editing (dsnValueSpan): fields separated by whitespace
+// outside single quotes, backslash escapes, and "key = value" / "key= value"
+// joined into one field. open is true when s ends inside a quote or an
+// escape.
+func dsnFields(s string) (fields []dsnField, open bool) {
+	var raw []dsnField
 	var b strings.Builder
-	quoted, escaped := false, false
-	for _, r := range s {
+	quoted, escaped, from := false, false, -1
+	flush := func(to int) {
+		if from >= 0 && b.Len() > 0 {
+			raw = append(raw, dsnField{from, to, b.String()})
+		}
+		from = -1
+		b.Reset()
+	}
+	for i, r := range s {
+		sep := (r == ' ' || r == '\t' || r == '\n') && !quoted && !escaped
+		if from < 0 && !sep {
+			from = i
+		}
 		switch {
 		case escaped:
 			b.WriteRune(r)
@@ -217,30 +249,23 @@ func splitDSN(s string) []string {
 			escaped = true
 		case r == '\'':
 			quoted = !quoted
-		case (r == ' ' || r == '\t' || r == '\n') && !quoted:
-			if b.Len() > 0 {
-				out = append(out, b.String())
-				b.Reset()
-			}
+		case sep:
+			flush(i)
 		default:
 			b.WriteRune(r)
 		}
 	}
-	if b.Len() > 0 {
-		out = append(out, b.String())
-	}
-	// "host = x" is valid libpq; join "k", "=", "v" back together.
-	var joined []string
-	for i := 0; i < len(out); i++ {
-		f := out[i]
-		if i+2 < len(out) && out[i+1] == "=" {
-			f, i = f+"="+out[i+2], i+2
-		} else if strings.HasSuffix(f, "=") && i+1 < len(out) && !strings.Contains(out[i+1], "=") {
-			f, i = f+out[i+1], i+1
+	flush(len(s))
+	for i := 0; i < len(raw); i++ {
+		f := raw[i]
+		if i+2 < len(raw) && raw[i+1].text == "=" {
+			f.to, f.text, i = raw[i+2].to, f.text+"="+raw[i+2].text, i+2
+		} else if strings.HasSuffix(f.text, "=") && i+1 < len(raw) && !strings.Contains(raw[i+1].text, "=") {
+			f.to, f.text, i = raw[i+1].to, f.text+raw[i+1].text, i+1
 		}
-		joined = append(joined, f)
+		fields = append(fields, f)
 	}
-	return joined
+	return fields, quoted || escaped
 }
 
 // secretKeys are parameter names whose values are credentials.

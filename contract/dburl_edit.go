@@ -7,56 +7,15 @@ import (
 )
 
 // dsnValueSpan finds the value of field key in a libpq key=value string,
-// splitting it as ParsePostgresDSN does (splitDSN): fields separated by
-// whitespace outside single quotes, backslash escapes, "key = value" and
-// "key= value" joined. A quoted password holding "pool_max_conns=1" is part
-// of its field. bad is true when s cannot be edited safely: it ends inside
+// read by dsnFields as ParsePostgresDSN reads it. A quoted password
+// holding "pool_max_conns=1" is part of its field. bad is true when s cannot be edited safely: it ends inside
 // a quote or an escape (an appended field would become part of a value).
 func dsnValueSpan(s, key string) (start, end int, found, bad bool) {
-	type span struct {
-		from, to int
-		text     string // unquoted, as splitDSN yields it
-	}
-	var fields []span
-	var b strings.Builder
-	quoted, escaped, from := false, false, -1
-	flush := func(to int) {
-		if from >= 0 && b.Len() > 0 {
-			fields = append(fields, span{from, to, b.String()})
-		}
-		from = -1
-		b.Reset()
-	}
-	for i, r := range s {
-		sep := (r == ' ' || r == '\t' || r == '\n') && !quoted && !escaped
-		if from < 0 && !sep {
-			from = i
-		}
-		switch {
-		case escaped:
-			b.WriteRune(r)
-			escaped = false
-		case r == '\\':
-			escaped = true
-		case r == '\'':
-			quoted = !quoted
-		case sep:
-			flush(i)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	flush(len(s))
-	if quoted || escaped {
+	fields, open := dsnFields(s)
+	if open {
 		return 0, 0, false, true
 	}
-	for i := 0; i < len(fields); i++ {
-		f := fields[i]
-		if i+2 < len(fields) && fields[i+1].text == "=" {
-			f.to, f.text, i = fields[i+2].to, f.text+"="+fields[i+2].text, i+2
-		} else if strings.HasSuffix(f.text, "=") && i+1 < len(fields) && !strings.Contains(fields[i+1].text, "=") {
-			f.to, f.text, i = fields[i+1].to, f.text+fields[i+1].text, i+1
-		}
+	for _, f := range fields {
 		k, _, _ := strings.Cut(f.text, "=")
 		if found || !strings.EqualFold(strings.TrimSpace(k), key) {
 			continue
