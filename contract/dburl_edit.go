@@ -39,7 +39,7 @@ func dsnValueSpan(s, key string) (start, end int, found, bad bool) {
 // other byte of s is kept — the credential included, so the result is as
 // secret as s and shown only through Redact. ok is false when s is no
 // connection string ParsePostgresDSN reads, a URL without an authority,
-// or a libpq string with a quote left open.
+// or a libpq string with a quote or an escape left open.
 func SetDSNParam(s, key, value string) (string, bool) {
 	ep, ok := ParsePostgresDSN(s)
 	if !ok {
@@ -47,13 +47,22 @@ func SetDSNParam(s, key, value string) (string, bool) {
 	}
 	if ep.Shape == "dsn" {
 		vs, ve, found, bad := dsnValueSpan(s, key)
+		// ParsePostgresDSN reads s without its surrounding spaces: a
+		// backslash that escapes a trailing space here escapes whatever
+		// follows once a field is appended.
+		if _, open := dsnFields(strings.TrimSpace(s)); open {
+			bad = true
+		}
 		switch {
 		case bad:
 			return s, false
 		case found:
 			return s[:vs] + value + s[ve:], true
 		}
-		return strings.TrimRight(s, " \t\n") + " " + key + "=" + value, true
+		// Appended after the text ParsePostgresDSN reads: it trims every
+		// Unicode space at the ends (a trailing form feed is not a field
+		// there, but would be one in the middle).
+		return strings.TrimRightFunc(s, unicode.IsSpace) + " " + key + "=" + value, true
 	}
 	// Surrounding whitespace (which ParsePostgresDSN ignores) stays
 	// around the URL; "jdbc:postgresql:db" (no authority) takes no
