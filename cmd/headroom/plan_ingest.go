@@ -39,15 +39,9 @@ func runPlanIngest(cmd *cobra.Command, f *planFlags, format string) error {
 		return usageErrorf("--preview and --state are mutually exclusive: a preview already carries the stack's planned state (repeat --state to judge several deployed stacks together)")
 	}
 	progress := progressWriter(cmd)
-	st, err := loadIngested(f.ingest)
+	st, pc, err := loadIngestedWithConfig(f.ingest, f.policyConfig)
 	if err != nil {
 		return err
-	}
-	pc := pack.DefaultConfig()
-	if f.policyConfig != "" {
-		if pc, err = readPolicyConfig(f.policyConfig); err != nil {
-			return err
-		}
 	}
 	r, err := planIngested(st, pc, progress)
 	if err != nil {
@@ -78,6 +72,22 @@ func runPlanIngest(cmd *cobra.Command, f *planFlags, format string) error {
 
 // loadIngested reads the files; several states are judged as one graph (a
 // platform stack's database and the app stacks' services).
+// loadIngestedWithConfig reads the --preview/--state files and the
+// --policy-config file (the pack's defaults without one).
+func loadIngestedWithConfig(f ingestFlags, policyConfig string) (*ingest.Stack, pack.Config, error) {
+	st, err := loadIngested(f)
+	if err != nil {
+		return nil, pack.Config{}, err
+	}
+	pc := pack.DefaultConfig()
+	if policyConfig != "" {
+		if pc, err = readPolicyConfig(policyConfig); err != nil {
+			return nil, pack.Config{}, err
+		}
+	}
+	return st, pc, nil
+}
+
 func loadIngested(f ingestFlags) (*ingest.Stack, error) {
 	if f.preview != "" {
 		s, err := ingest.LoadAs(f.preview, ingest.KindPreview)

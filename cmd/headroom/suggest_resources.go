@@ -29,15 +29,9 @@ func runSuggestIngest(cmd *cobra.Command, f *suggestFlags, format string) error 
 	if format == formatPatch {
 		return usageErrorf("--format patch: a plan from --preview/--state has no stack file to patch; its fixes are property edits (use --format text, markdown or json)")
 	}
-	st, err := loadIngested(f.ingest)
+	st, pc, err := loadIngestedWithConfig(f.ingest, f.policyConfig)
 	if err != nil {
 		return err
-	}
-	pc := pack.DefaultConfig()
-	if f.policyConfig != "" {
-		if pc, err = readPolicyConfig(f.policyConfig); err != nil {
-			return err
-		}
 	}
 	files := f.ingest.states
 	if f.ingest.preview != "" {
